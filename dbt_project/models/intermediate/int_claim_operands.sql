@@ -1,0 +1,36 @@
+-- One row per claim operand: input_figure_ids "a;b+c" gives operand 1 = a and operand 2 = b + c.
+-- Each operand carries the summed interval of its figures, natively and in US$.
+with claims as (
+    select claim_id, input_figure_ids from {{ ref('stg_claims') }}
+),
+
+operands as (
+    select
+        claim_id,
+        unnest(string_split(input_figure_ids, ';')) as operand,
+        unnest(range(1, len(string_split(input_figure_ids, ';')) + 1)) as position
+    from claims
+),
+
+members as (
+    select claim_id, position, trim(unnest(string_split(operand, '+'))) as figure_id
+    from operands
+)
+
+select
+    m.claim_id,
+    m.position,
+    count(*) as member_count,
+    count(i.figure_id) as members_found,
+    string_agg(coalesce(i.stated_text, m.figure_id), ' + ' order by m.figure_id) as printed,
+    sum(i.value) as value,
+    sum(i.value_low) as value_low,
+    sum(i.value_high) as value_high,
+    sum(i.usd_value) as usd_value,
+    sum(i.usd_low) as usd_low,
+    sum(i.usd_high) as usd_high,
+    count(distinct i.currency) as currency_count,
+    min(i.currency) as currency
+from members as m
+left join {{ ref('int_figure_intervals') }} as i on i.figure_id = m.figure_id
+group by m.claim_id, m.position

@@ -1,0 +1,76 @@
+-- Each figure as the interval of true values its printing admits (statcheck's rule): a value printed with d
+-- decimals stands for +-1/2 * 10^-d of its printed unit; qualifiers widen it ("approximately": +-10%,
+-- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the
+-- two published rate series, so claims that mix currencies compare like with like. Counts and ranks printed
+-- plainly are exact: "three enterprises" is 3, not 2.5 to 3.5.
+with figures as (
+    select f.*, i.unit_kind
+    from {{ ref('int_figures_in_base_units') }} as f
+    left join {{ ref('stg_indicators') }} as i on i.indicator_code = f.indicator_code
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_annual') }}
+),
+
+halves as (
+    select
+        figures.*,
+        case when unit_kind in ('count', 'rank') and decimals = 0 and scale = 0 then 0
+             else 0.5 * pow(10, -decimals) * pow(10, scale) end as half_unit
+    from figures
+),
+
+bounded as (
+    select
+        *,
+        case comparator
+            when 'eq' then value - half_unit
+            when 'approx' then value * 0.9 - half_unit
+            when 'gt' then value
+            when 'ge' then value
+            when 'range' then value - half_unit
+            else '-infinity'::double
+        end as value_low,
+        case comparator
+            when 'eq' then value + half_unit
+            when 'approx' then value * 1.1 + half_unit
+            when 'lt' then value
+            when 'le' then value
+            when 'range' then value_high + half_unit
+            else 'infinity'::double
+        end as value_high_bound
+    from halves
+)
+
+select
+    b.figure_id,
+    b.document_id,
+    b.indicator_code,
+    b.reference_year,
+    b.comparator,
+    b.decimals,
+    b.stated_text,
+    b.currency,
+    b.unit,
+    b.value,
+    b.value_low,
+    b.value_high_bound as value_high,
+    -- US$ bounds: the lowest value at the highest rate, the highest at the lowest rate
+    case b.currency
+        when 'USD' then b.value
+        when 'CNY' then b.value / r.cny_per_usd
+        when 'JPY' then b.value / r.jpy_per_usd
+    end as usd_value,
+    case b.currency
+        when 'USD' then b.value_low
+        when 'CNY' then b.value_low / greatest(r.cny_per_usd, r.cny_per_usd_fred)
+        when 'JPY' then b.value_low / greatest(r.jpy_per_usd, r.jpy_per_usd_fred)
+    end as usd_low,
+    case b.currency
+        when 'USD' then b.value_high_bound
+        when 'CNY' then b.value_high_bound / least(r.cny_per_usd, r.cny_per_usd_fred)
+        when 'JPY' then b.value_high_bound / least(r.jpy_per_usd, r.jpy_per_usd_fred)
+    end as usd_high
+from bounded as b
+left join rates as r on r.year = b.reference_year

@@ -1,0 +1,41 @@
+-- Every figure with its scale applied (base units: yuan, US$, yen, persons, percent, ...) and money converted
+-- to CNY and US$ with the annual average rate of the figure's year (yen through the cross rate).
+with figures as (
+    select
+        *,
+        case when period_kind = 'span' then end_year else year end as reference_year
+    from {{ ref('stg_figures') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_annual') }}
+),
+
+based as (
+    select
+        figures.*,
+        {{ to_base_units('printed_value', 'scale') }} as value,
+        {{ to_base_units('printed_value_high', 'scale') }} as value_high,
+        rates.cny_per_usd,
+        rates.jpy_per_usd
+    from figures
+    left join rates on rates.year = figures.reference_year
+)
+
+select
+    *,
+    case currency
+        when 'USD' then value
+        when 'CNY' then value / cny_per_usd
+        when 'JPY' then value / jpy_per_usd
+    end as value_usd,
+    case currency
+        when 'USD' then value * cny_per_usd
+        when 'CNY' then value
+        when 'JPY' then value / jpy_per_usd * cny_per_usd
+    end as value_cny,
+    case when currency is not null then cny_per_usd end as fx_cny_per_usd,
+    case when currency = 'JPY' then jpy_per_usd end as fx_jpy_per_usd,
+    case when currency is not null then 'World Bank WDI PA.NUS.FCRF (IMF IFS), annual average' end as fx_rate_source,
+    {{ locator('section', 'paragraph', 'table_row', 'table_column') }} as locator
+from based

@@ -1,0 +1,211 @@
+-- One row per claim: the printed value against the value recomputed from the claim's inputs, both as
+-- intervals (printed rounding, qualifiers, exchange-rate spread), with a verdict and a diagnosis.
+with claims as (
+    select * from {{ ref('stg_claims') }}
+),
+
+operands as (
+    select * from {{ ref('int_claim_operands') }}
+),
+
+stated as (
+    select * from {{ ref('int_figure_intervals') }}
+),
+
+collected as (
+    select
+        claim_id,
+        count(*) as operand_count,
+        bool_and(members_found = member_count) as all_found,
+        list(struct_pack(position, value, value_low, value_high, usd_value, usd_low, usd_high, printed)
+             order by position) as ops,
+        count(distinct currency) filter (where currency is not null) as operand_currencies,
+        min(currency) as operand_currency
+    from operands
+    group by claim_id
+),
+
+framed as (
+    select
+        c.claim_id,
+        c.document_id,
+        {{ locator('c.section', 'c.paragraph', 'c.table_row', 'c.table_column') }} as locator,
+        c.claim_kind,
+        c.relation,
+        c.statement,
+        c.stated_figure_id,
+        c.input_figure_ids,
+        s.stated_text,
+        s.comparator as stated_comparator,
+        coalesce(k.all_found, false) and s.figure_id is not null as inputs_found,
+        coalesce(k.operand_count, 0) as operand_count,
+        k.ops,
+        -- money in more than one currency is compared in US$, with the rate spread in the intervals
+        c.claim_kind = 'fx_share'
+            or coalesce(k.operand_currencies, 0) > 1
+            or (s.currency is not null and k.operand_currency is not null and s.currency <> k.operand_currency)
+            as in_usd,
+        s.value as s_value,
+        s.value_low as s_low,
+        s.value_high as s_high,
+        s.usd_value as s_usd_value,
+        s.usd_low as s_usd_low,
+        s.usd_high as s_usd_high,
+        s.unit as stated_unit
+    from claims as c
+    left join stated as s on s.figure_id = c.stated_figure_id
+    left join collected as k on k.claim_id = c.claim_id
+),
+
+operand_values as (
+    -- operand 1 and 2 in the claim's comparison currency, and the sum of all operands
+    select
+        *,
+        case when in_usd then ops[1].usd_value else ops[1].value end as a,
+        case when in_usd then ops[1].usd_low else ops[1].value_low end as a_lo,
+        case when in_usd then ops[1].usd_high else ops[1].value_high end as a_hi,
+        case when in_usd then ops[2].usd_value else ops[2].value end as b,
+        case when in_usd then ops[2].usd_low else ops[2].value_low end as b_lo,
+        case when in_usd then ops[2].usd_high else ops[2].value_high end as b_hi,
+        list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_value else o.value end)) as total,
+        list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_low else o.value_low end)) as total_lo,
+        list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_high else o.value_high end)) as total_hi,
+        -- ratios and shares compare to the stated figure as printed; totals in the operands' currency
+        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_value else s_value end
+            as st,
+        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_low else s_low end as st_lo,
+        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_high else s_high end
+            as st_hi
+    from framed
+),
+
+recomputed as (
+    select
+        *,
+        case claim_kind
+            when 'growth' then (b / a - 1) * 100
+            when 'share' then a / b * 100
+            when 'fx_share' then a / b * 100
+            when 'sum' then total
+            when 'multiple' then a / b
+            when 'same_total' then a
+            when 'bound' then a
+        end as rec,
+        case claim_kind
+            when 'growth' then (b_lo / a_hi - 1) * 100
+            when 'share' then a_lo / b_hi * 100
+            when 'fx_share' then a_lo / b_hi * 100
+            when 'sum' then total_lo
+            when 'multiple' then a_lo / b_hi
+            when 'same_total' then a_lo
+            when 'bound' then a_lo
+        end as rec_lo,
+        case claim_kind
+            when 'growth' then (b_hi / a_lo - 1) * 100
+            when 'share' then a_hi / b_lo * 100
+            when 'fx_share' then a_hi / b_lo * 100
+            when 'sum' then total_hi
+            when 'multiple' then a_hi / b_lo
+            when 'same_total' then a_hi
+            when 'bound' then a_hi
+        end as rec_hi,
+        -- a rank holds when each operand can be at least the next (documents list the largest first)
+        case when claim_kind = 'rank' then
+            list_bool_and(list_transform(range(1, len(ops)), lambda i:
+                case when in_usd then ops[i].usd_high >= ops[i + 1].usd_low
+                     else ops[i].value_high >= ops[i + 1].value_low end))
+        end as rank_holds
+    from operand_values
+),
+
+judged as (
+    select
+        *,
+        rec_lo <= st_hi and rec_hi >= st_lo as intervals_meet,
+        claim_kind = 'multiple' and rec_lo - 1 <= st_hi and rec_hi - 1 >= st_lo as meets_as_increase,
+        case
+            when not inputs_found then false
+            when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and operand_count < 2 then false
+            when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and (a_lo <= 0 or b_lo <= 0) then false
+            when claim_kind = 'rank' and operand_count < 2 then false
+            when claim_kind not in ('rank') and rec is null then false
+            else true
+        end as verifiable,
+        case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio
+    from recomputed
+),
+
+verdicts as (
+    select
+        *,
+        case
+            when not verifiable then 'unverifiable'
+            when claim_kind = 'rank' then case when rank_holds then 'consistent' else 'inconsistent' end
+            when claim_kind = 'bound' and relation = 'lt' then
+                case when st_lo < rec_hi then 'consistent' else 'inconsistent' end
+            when claim_kind = 'bound' then
+                case when st_hi > rec_lo then 'consistent' else 'inconsistent' end
+            when claim_kind = 'sum' and relation = 'of_which' then
+                case when rec_lo <= st_hi then 'consistent' else 'gross_inconsistency' end
+            when intervals_meet or meets_as_increase then 'consistent'
+            when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'gross_inconsistency'
+            when claim_kind = 'growth' and sign(st) <> sign(rec) and st <> 0 and rec <> 0 then 'gross_inconsistency'
+            when abs(round(log_ratio)) >= 1 and abs(log_ratio - round(log_ratio)) < 0.1 then 'gross_inconsistency'
+            else 'inconsistent'
+        end as verdict
+    from judged
+)
+
+select
+    claim_id,
+    document_id,
+    locator,
+    claim_kind,
+    relation,
+    statement,
+    stated_figure_id,
+    input_figure_ids,
+    stated_text,
+    cast(s_value as double) as stated_value,
+    stated_unit,
+    stated_comparator,
+    case when claim_kind = 'multiple' and not intervals_meet and meets_as_increase then rec - 1 else rec end
+        as recomputed_value,
+    case when claim_kind = 'multiple' and not intervals_meet and meets_as_increase then rec_lo - 1 else rec_lo end
+        as recomputed_low,
+    case when claim_kind = 'multiple' and not intervals_meet and meets_as_increase then rec_hi - 1 else rec_hi end
+        as recomputed_high,
+    case when in_usd then 'USD' end as compared_in,
+    verdict,
+    case
+        when verdict = 'unverifiable' then
+            case when not inputs_found then 'missing input' else 'inputs do not determine the claim' end
+        when claim_kind = 'multiple' and intervals_meet then 'times read as a ratio'
+        when claim_kind = 'multiple' and meets_as_increase then 'times read as an increase (ratio - 1)'
+        when verdict = 'consistent' and claim_kind = 'bound' then 'bound holds'
+        when verdict = 'consistent' and claim_kind = 'rank' then 'order holds'
+        when verdict = 'consistent' and relation = 'of_which' then 'parts within the whole'
+        when verdict = 'consistent' then 'within rounding'
+        when abs(round(log_ratio)) >= 1 and abs(log_ratio - round(log_ratio)) < 0.1 then
+            'scale slip of ~10^' || cast(round(log_ratio) as integer)
+        when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'share over 100'
+        when claim_kind = 'sum' and relation = 'of_which' then 'parts exceed the whole'
+        when claim_kind = 'growth' and sign(st) <> sign(rec) then 'direction of change flipped'
+        when claim_kind = 'rank' then 'order does not hold'
+        when claim_kind = 'bound' then 'bound does not hold'
+        else 'beyond rounding'
+    end as diagnosis,
+    case
+        when verdict = 'unverifiable' then 'Cannot recompute: ' || statement
+        when claim_kind = 'rank' then 'Order of ' || array_to_string(list_transform(ops, lambda o: o.printed), ', ')
+            || case when rank_holds then ' holds.' else ' does not hold.' end
+        else 'Printed ' || stated_text || '; recomputed ' || printf('%.4g', rec) || ' ('
+            || printf('%.4g', rec_lo) || ' to ' || printf('%.4g', rec_hi) || ') from '
+            || array_to_string(list_transform(ops, lambda o: o.printed), '; ')
+            || case when in_usd then ' in US$' else '' end || '.'
+    end as explanation,
+    r.registered_verdict,
+    r.registered_diagnosis,
+    r.registered_explanation
+from verdicts
+left join {{ ref('stg_discrepancy_register') }} as r using (claim_id)

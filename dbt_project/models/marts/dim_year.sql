@@ -1,0 +1,28 @@
+-- Every calendar year from the earliest dated fact to the latest exchange rate, with the rates of that year.
+with bounds as (
+    select
+        least(
+            (select min(coalesce(start_year, year)) from {{ ref('stg_figures') }}),
+            (select min(year) from {{ ref('stg_events') }}),
+            (select min(year) from {{ ref('int_fx_rates_annual') }})
+        ) as first_year,
+        greatest(
+            (select max(coalesce(end_year, year)) from {{ ref('stg_figures') }}),
+            (select max(year) from {{ ref('stg_events') }}),
+            (select max(year) from {{ ref('int_fx_rates_annual') }})
+        ) as last_year
+),
+
+years as (
+    select unnest(range(first_year, last_year + 1)) as year from bounds
+)
+
+select
+    years.year,
+    (years.year // 10) * 10 as decade,
+    rates.cny_per_usd,
+    rates.jpy_per_usd,
+    rates.cny_per_usd_fred,
+    rates.jpy_per_usd_fred
+from years
+left join {{ ref('int_fx_rates_annual') }} as rates on rates.year = years.year

@@ -1,0 +1,34 @@
+{{ config(materialized='view') }}
+-- The analyst view: one row per distinct stated figure, in base units, with where it was printed.
+-- Its name and columns are a public contract for SQL users.
+select
+    o.figure_id,
+    e.entity_name,
+    e.entity_kind,
+    o.entity_id,
+    o.indicator_code,
+    i.indicator_name,
+    o.period_kind,
+    o.year,
+    o.start_year,
+    o.end_year,
+    o.as_of_date,
+    o.comparator,
+    o.value,
+    o.value_high,
+    o.unit,
+    o.currency,
+    o.value_cny,
+    o.value_usd,
+    o.fx_cny_per_usd,
+    o.document_id,
+    d.title as document_title,
+    o.locator,
+    o.stated_text,
+    o.decimals,
+    o.scale,
+    o.obs_status
+from {{ ref('fct_observation') }} as o
+left join {{ ref('int_entities') }} as e on e.entity_type = o.entity_type and e.entity_id = o.entity_id
+left join {{ ref('dim_indicator') }} as i on i.indicator_code = o.indicator_code
+left join {{ ref('dim_document') }} as d on d.document_id = o.document_id

@@ -1,0 +1,144 @@
+"""Great Expectations suites kept as hand-written JSON in `expectations/`, run in an ephemeral context.
+
+Each suite file names the asset it validates, whether a failure blocks downstream publication, and the fixed
+SQL query whose result is validated. GX is imported lazily: it costs seconds, and only checks need it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..settings import EXPECTATIONS_DIR
+
+
+class SuiteDefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SuiteDefinition:
+    name: str
+    asset: tuple[str, ...]
+    blocking: bool
+    description: str
+    query: str
+    id_columns: tuple[str, ...]
+    expectations: tuple[dict, ...]
+    path: Path
+
+    @classmethod
+    def load(cls, path: Path) -> "SuiteDefinition":
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                name=raw["name"],
+                asset=tuple(raw["asset"]),
+                blocking=bool(raw["blocking"]),
+                description=raw["description"],
+                query=raw["query"],
+                id_columns=tuple(raw.get("id_columns", [])),
+                expectations=tuple(raw["expectations"]),
+                path=path,
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SuiteDefinitionError(f"{path}: not a valid suite definition ({exc!r})") from exc
+
+
+def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteDefinition]:
+    suites = [SuiteDefinition.load(p) for p in sorted(directory.glob("*.json"))]
+    names = [s.name for s in suites]
+    if len(names) != len(set(names)):
+        raise SuiteDefinitionError(f"{directory}: two suites share a name: {sorted(names)}")
+    return suites
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    success: bool
+    evaluated: int
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    rows_validated: int = 0
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "rows_validated": self.rows_validated,
+            "expectations_evaluated": self.evaluated,
+            "expectations_failed": len(self.failed),
+        }
+
+
+_RUN_NUMBERS = itertools.count(1)
+
+
+@cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def validate_frame(suite: SuiteDefinition, frame) -> SuiteOutcome:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    context = _context()
+    # Each run gets fresh objects; names carry a counter because the ephemeral context keeps what it was given.
+    tag = f"{suite.name}_{next(_RUN_NUMBERS)}"
+    gx_suite = gx.ExpectationSuite(name=tag)
+    for item in suite.expectations:
+        gx_suite.add_expectation_configuration(
+            ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
+        )
+    gx_suite = context.suites.add(gx_suite)
+    batch = context.data_sources.add_pandas(tag).add_dataframe_asset(tag).add_batch_definition_whole_dataframe(tag)
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=tag, data=batch, suite=gx_suite))
+    result_format: dict[str, Any] = {"result_format": "COMPLETE"}
+    if suite.id_columns:
+        result_format["unexpected_index_column_names"] = list(suite.id_columns)
+    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    failed = []
+    for item in result.results:
+        if item.success:
+            continue
+        details = item.result or {}
+        failed.append(_jsonable({
+            "expectation": item.expectation_config.type,
+            "kwargs": {k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
+            "why": (item.expectation_config.meta or {}).get("why"),
+            "unexpected_count": details.get("unexpected_count"),
+            "observed_value": details.get("observed_value"),
+            "failed_rows": (details.get("unexpected_index_list") or details.get("partial_unexpected_list") or [])[:50],
+            "exception": (item.exception_info or {}).get("exception_message")
+            if isinstance(item.exception_info, dict) else None,
+        }))
+    return SuiteOutcome(suite.name, bool(result.success), len(result.results), failed, len(frame))
+
+
+def run_suite(suite: SuiteDefinition, con: duckdb.DuckDBPyConnection) -> SuiteOutcome:
+    frame = con.execute(suite.query).df()
+    return validate_frame(suite, frame)

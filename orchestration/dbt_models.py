@@ -1,0 +1,60 @@
+"""Every dbt model as a Dagster asset, keyed by schema, grouped by layer, sources mapped onto the ingest assets."""
+
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from .settings import DBT_PROJECT_DIR
+from .warehouse import WarehouseFiles, start_working_copy
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt installed beside this interpreter, so runs work without an activated virtual environment.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE)
+
+
+def _newest_input(project_dir: Path) -> float:
+    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "macros", "tests"):
+        inputs.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in inputs if p.exists())
+
+
+def prepare_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing or older than any model, macro or config."""
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
+        dbt_resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return manifest
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models keyed [schema, name] (marts/figures); sources keep [raw, table], the ingest assets' keys."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+prepare_manifest()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator())
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
+    # dbt builds into this run's working file; its profile reads the path from the environment.
+    working = start_working_copy(WarehouseFiles.from_settings(), context.run_id)
+    os.environ["DBT_WAREHOUSE_PATH"] = str(working)
+    yield from dbt.cli(["build"], context=context).stream()
+

@@ -1,0 +1,19 @@
+"""The Dagster code location: sources -> ingest -> dbt models -> checks -> publish; one job, one nightly schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from .checks.asset_checks import build_gx_checks
+from .dbt_models import dbt_resource, warehouse_models
+from .ingest.assets import ingest_sources
+from .publish import published_warehouse
+from .schedules import build_warehouse_job, nightly_build
+
+defs = dg.Definitions(
+    assets=[ingest_sources, warehouse_models, published_warehouse],
+    asset_checks=build_gx_checks(),
+    jobs=[build_warehouse_job],
+    schedules=[nightly_build],
+    resources={"dbt": dbt_resource},
+)

@@ -1,0 +1,193 @@
+"""Read a figure's printed literal ("US$ 2.007 billion", "approximately 500", "45 to 50%") into a quantity.
+
+The curated columns of `sources/figures/*.csv` are checked against this reading, so a typo in either the
+literal or the numbers is caught at ingest. The parser only reads; it never rounds or corrects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+
+class LiteralParseError(ValueError):
+    """The literal cannot be read as a quantity; the message says which part failed."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: Decimal
+    value_high: Decimal | None
+    decimals: int
+    scale: int
+    currency: str | None
+    unit: str | None  # percent, times, rank, km2, or None when the indicator decides (counts)
+    comparator: str  # eq, approx, gt, lt, ge, le, range
+
+
+_COMPARATORS = [
+    (r"approximately|approx\.|about|around|nearly|some|roughly", "approx"),
+    (r"more than|over|exceeded|exceeding|exceeds|above", "gt"),
+    (r"less than|under|below|fewer than", "lt"),
+    (r"at least|no less than", "ge"),
+    (r"at most|up to|no more than", "le"),
+]
+_CURRENCY_PREFIX = [
+    (r"US\s*\$|U\.S\.\s*\$|\$", "USD"),
+    (r"RMB|CNY|¥", "CNY"),
+    (r"JPY", "JPY"),
+]
+_CURRENCY_WORDS = [
+    (r"U\.S\. dollars?|US dollars?|dollars?", "USD"),
+    (r"yuan|RMB", "CNY"),
+    (r"yen", "JPY"),
+]
+_MULTIPLIERS = [
+    (r"10\s*\^\s*(\d+)", None),  # 10^8, written out as a power
+    (r"100 million", 8),
+    (r"10,?000", 4),
+    (r"trillion", 12),
+    (r"billion", 9),
+    (r"million", 6),
+    (r"thousand", 3),
+]
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100, "single": 1, "double": 2, "twice": 2,
+}
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_WORD_NUM = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\\$", "$").replace("\\%", "%")
+    text = re.sub(r"<sup>\s*(\d+)\s*</sup>", r"^\1", text)
+    text = text.replace("–", "-").replace("—", "-").replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _decimal(token: str) -> tuple[Decimal, int]:
+    plain = token.replace(",", "")
+    try:
+        value = Decimal(plain)
+    except InvalidOperation as exc:  # pragma: no cover - the regexes only pass digits
+        raise LiteralParseError(f"not a number: {token!r}") from exc
+    decimals = len(plain.split(".", 1)[1]) if "." in plain else 0
+    return value, decimals
+
+
+def _take_prefix(text: str, table: list[tuple[str, str]]) -> tuple[str | None, str]:
+    for pattern, code in table:
+        match = re.match(rf"(?:{pattern})\s*", text, flags=re.IGNORECASE)
+        if match:
+            return code, text[match.end():]
+    return None, text
+
+
+def _read_unit(rest: str) -> tuple[int, str | None, str | None, str]:
+    """Read multiplier, currency and unit from the words after the number; return what is left."""
+    scale = 0
+    currency = None
+    unit = None
+    rest = rest.strip()
+    for pattern, power in _MULTIPLIERS:
+        match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
+        if match:
+            scale = int(match.group(1)) if power is None else power
+            rest = rest[match.end():]
+            break
+    if rest.startswith("%"):
+        return scale, currency, "percent", rest[1:].strip()
+    match = re.match(r"percent\b\s*", rest, flags=re.IGNORECASE)
+    if match:
+        return scale, currency, "percent", rest[match.end():]
+    for pattern, code in _CURRENCY_WORDS:
+        match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
+        if match:
+            return scale, code, code, rest[match.end():]
+    match = re.match(r"(?:-?fold|times)\b\s*", rest, flags=re.IGNORECASE)
+    if match:
+        return scale, currency, "times", rest[match.end():]
+    match = re.match(r"square kilomet(?:er|re)s?\b\s*|km2|km²", rest, flags=re.IGNORECASE)
+    if match:
+        return scale, currency, "km2", rest[match.end():]
+    return scale, currency, unit, rest
+
+
+def parse_unit_label(label: str) -> tuple[int, str | None, str | None]:
+    """Read a table's unit label ("US$ 100 million", "10 <sup>8</sup> yuan", "%") into scale, currency, unit."""
+    text = _normalise(label).strip("()")
+    currency, text = _take_prefix(text, _CURRENCY_PREFIX)
+    scale, word_currency, unit, rest = _read_unit(text)
+    currency = currency or word_currency
+    if rest:
+        raise LiteralParseError(f"unit label {label!r}: cannot read {rest!r}")
+    if currency:
+        unit = currency
+    return scale, currency, unit
+
+
+def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
+    """Parse a printed literal; `unit_label` supplies the unit a table cell inherits from its header."""
+    if not isinstance(stated_text, str) or not stated_text.strip():
+        raise LiteralParseError("empty literal")
+    text = _normalise(stated_text)
+    # words that say which way a change went carry no quantity ("up 29.0%", "a sixfold increase")
+    text = re.sub(r"^(?:up by|up|an increase of|increased by|a|an)\s+", "", text, flags=re.IGNORECASE)
+    comparator, text = _take_prefix(text, _COMPARATORS)
+    currency, text = _take_prefix(text, _CURRENCY_PREFIX)
+
+    value_high = None
+    unit = None
+    match = re.match(rf"({_NUM})\s*%?\s*(?:to|-|~)\s*({_NUM})", text)
+    if match:
+        value, decimals = _decimal(match.group(1))
+        value_high, high_decimals = _decimal(match.group(2))
+        decimals = max(decimals, high_decimals)
+        if value_high < value:
+            raise LiteralParseError(f"range {stated_text!r} runs downwards")
+        comparator = comparator or "range"
+        rest = text[match.end():]
+    elif match := re.match(r"(\d+)\s*\+\s*(\d+)\b", text):
+        # "64+1 countries": the document counts a sum; its value is the total
+        value, decimals = Decimal(match.group(1)) + Decimal(match.group(2)), 0
+        rest = text[match.end():]
+    elif match := re.match(rf"({_NUM})(?:st|nd|rd|th)\b", text):
+        value, decimals = _decimal(match.group(1))
+        unit = "rank"
+        rest = text[match.end():]
+    elif match := re.match(rf"({_NUM})", text):
+        value, decimals = _decimal(match.group(1))
+        rest = text[match.end():]
+    elif match := re.match(r"several\b", text, flags=re.IGNORECASE):
+        # a vague count: read as the span the word admits, flagged qualitative by the curator
+        value, value_high, decimals = Decimal(2), Decimal(9), 0
+        comparator = comparator or "range"
+        rest = text[match.end():]
+    elif match := re.match(rf"({_WORD_NUM})(?=\b|-|fold)", text, flags=re.IGNORECASE):
+        value, decimals = Decimal(_NUMBER_WORDS[match.group(1).lower()]), 0
+        rest = text[match.end():]
+    elif match := re.match(rf"({'|'.join(_ORDINAL_WORDS)})\b", text, flags=re.IGNORECASE):
+        value, decimals = Decimal(_ORDINAL_WORDS[match.group(1).lower()]), 0
+        unit = "rank"
+        rest = text[match.end():]
+    else:
+        raise LiteralParseError(f"no number at the start of {stated_text!r}")
+
+    scale, word_currency, word_unit, _ = _read_unit(rest)
+    if currency and word_currency and currency != word_currency:
+        raise LiteralParseError(f"{stated_text!r} names two currencies")
+    currency = currency or word_currency
+    unit = unit or word_unit
+    if currency:
+        unit = currency
+    if unit_label and not (currency or scale or unit):
+        scale, currency, unit = parse_unit_label(unit_label)
+    return Quantity(value, value_high, decimals, scale, currency, unit, comparator or "eq")

@@ -1,0 +1,50 @@
+"""Shared fixtures: real DuckDB files, the real dbt CLI, the real Dagster job, on temporary paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SOURCES = PROJECT_ROOT / "sources"
+SHARED_SEEDS = (PROJECT_ROOT.parent / "shared" / "seeds").resolve()
+
+# The document texts are not committed; tests read them from ../shared/seeds unless told otherwise.
+os.environ.setdefault("DOCUMENTS_DIR", str(SHARED_SEEDS))
+
+
+def copy_sources(target: Path) -> Path:
+    """A writable copy of sources/ for tests that break it on purpose."""
+    return Path(shutil.copytree(SOURCES, target / "sources"))
+
+
+def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES):
+    """Run the full build_warehouse job in-process against a warehouse under `workdir`."""
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("SOURCES_DIR", str(sources_dir))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(workdir / "warehouse.duckdb"))
+    monkeypatch.setenv("DATA_DIR", str(workdir / "data"))
+    return defs.resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
+
+
+def check_results(result) -> dict[str, bool]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """The real sources built once into a temporary warehouse, shared by read-only tests."""
+    workdir = tmp_path_factory.mktemp("built")
+    with pytest.MonkeyPatch.context() as mp:
+        result = build(mp, workdir)
+        assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+        os.environ["BUILT_CHECKS"] = repr(check_results(result))
+    return workdir / "warehouse.duckdb"
