@@ -54,7 +54,7 @@ prepare_manifest()
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
     # dbt builds into this run's working file; its profile reads the path from the environment.
-    working = start_working_copy(WarehouseFiles.from_settings(), context.run_id)
+    working = start_working_copy(WarehouseFiles.from_settings(), context.run.run_id)
     os.environ["DBT_WAREHOUSE_PATH"] = str(working)
     yield from dbt.cli(["build"], context=context).stream()
 

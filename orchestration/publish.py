@@ -20,7 +20,7 @@ MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     files = WarehouseFiles.from_settings()
     with retry_transient(context):
-        outcome = publish(files, context.run_id)
+        outcome = publish(files, context.run.run_id)
     context.log.info(f"published {files.published} (snapshot {outcome['snapshot']})")
     return dg.MaterializeResult(
         metadata={

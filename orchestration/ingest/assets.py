@@ -29,9 +29,9 @@ def ingest_sources(context: dg.AssetExecutionContext):
     if settings.documents_dir is None:
         context.log.warning("DOCUMENTS_DIR is not set: literals were not checked against the document texts")
     files = WarehouseFiles.from_settings(settings)
-    for stale in clean_abandoned_runs(files, context.run_id):
+    for stale in clean_abandoned_runs(files, context.run.run_id):
         context.log.info(f"removed the working files of abandoned run {stale}")
-    with retry_transient(context), connect(start_working_copy(files, context.run_id)) as con:
+    with retry_transient(context), connect(start_working_copy(files, context.run.run_id)) as con:
         counts = load_all(con, settings.sources_dir)
         for source in SOURCES:
             preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
@@ -41,6 +41,6 @@ def ingest_sources(context: dg.AssetExecutionContext):
                     "dagster/row_count": counts[source.name],
                     "source_files": dg.MetadataValue.json(file_checksums(source, settings.sources_dir)),
                     "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
-                    "working_warehouse": dg.MetadataValue.path(str(files.working(context.run_id))),
+                    "working_warehouse": dg.MetadataValue.path(str(files.working(context.run.run_id))),
                 },
             )

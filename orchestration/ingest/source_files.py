@@ -143,9 +143,9 @@ SOURCES: tuple[Source, ...] = (
         (
             _c("claim_id", required=True), _c("document_id", required=True), *LOCATOR,
             _c("claim_kind", required=True, allowed=(
-                "growth", "share", "sum", "multiple", "fx_share", "same_total", "bound", "rank")),
+                "growth", "share", "sum", "multiple", "fx_share", "same_total", "bound", "rank", "magnitude")),
             _c("stated_figure_id", required=True), _c("input_figure_ids", required=True),
-            _c("relation", allowed=("eq", "of_which", "gt", "lt", "part_only", "denominator_only")),
+            _c("relation", allowed=("eq", "of_which", "gt", "lt", "part_only", "denominator_only", "no_base")),
             _c("statement", required=True),
         ),
         ("claim_id",), "Statements that relate figures (growth, share, sum, N times, ...), recomputable.",

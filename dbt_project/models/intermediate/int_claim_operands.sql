@@ -29,6 +29,8 @@ select
     sum(i.usd_value) as usd_value,
     sum(i.usd_low) as usd_low,
     sum(i.usd_high) as usd_high,
+    min(i.reference_year) as first_year,
+    max(i.reference_year) as last_year,
     count(distinct i.currency) as currency_count,
     min(i.currency) as currency
 from members as m

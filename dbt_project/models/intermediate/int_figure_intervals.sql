@@ -2,7 +2,8 @@
 -- decimals stands for +-1/2 * 10^-d of its printed unit; qualifiers widen it ("approximately": +-10%,
 -- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the
 -- two published rate series, so claims that mix currencies compare like with like. Counts and ranks printed
--- plainly are exact: "three enterprises" is 3, not 2.5 to 3.5.
+-- plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. A second, wider interval reads trailing zeros
+-- as padding ("9.10%" as 9.1), which the checks report as a rounding diagnosis, never as agreement.
 with figures as (
     select f.*, i.unit_kind
     from {{ ref('int_figures_in_base_units') }} as f
@@ -17,7 +18,9 @@ halves as (
     select
         figures.*,
         case when unit_kind in ('count', 'rank') and decimals = 0 and scale = 0 then 0
-             else 0.5 * pow(10, -decimals) * pow(10, scale) end as half_unit
+             else 0.5 * pow(10, -decimals) * pow(10, scale) end as half_unit,
+        -- decimals without trailing zeros ("9.10" has 1): if the zeros are padding, the printing admits more
+        decimals - length(regexp_extract(stated_text, '\.[0-9]*?(0+)([^0-9]|$)', 1)) as significant_decimals
     from figures
 ),
 
@@ -56,6 +59,14 @@ select
     b.value,
     b.value_low,
     b.value_high_bound as value_high,
+    b.significant_decimals,
+    -- the interval if the printed trailing zeros are padding (plain figures only; else the printed interval)
+    case when b.comparator = 'eq' and b.significant_decimals < b.decimals
+         then b.value - 0.5 * pow(10, -b.significant_decimals) * pow(10, b.scale) else b.value_low end
+        as padded_low,
+    case when b.comparator = 'eq' and b.significant_decimals < b.decimals
+         then b.value + 0.5 * pow(10, -b.significant_decimals) * pow(10, b.scale) else b.value_high_bound end
+        as padded_high,
     -- US$ bounds: the lowest value at the highest rate, the highest at the lowest rate
     case b.currency
         when 'USD' then b.value

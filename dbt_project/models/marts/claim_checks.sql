@@ -20,6 +20,8 @@ collected as (
         list(struct_pack(position, value, value_low, value_high, usd_value, usd_low, usd_high, printed)
              order by position) as ops,
         count(distinct currency) filter (where currency is not null) as operand_currencies,
+        min(first_year) as operand_first_year,
+        max(last_year) as operand_last_year,
         min(currency) as operand_currency
     from operands
     group by claim_id
@@ -48,6 +50,11 @@ framed as (
         s.value as s_value,
         s.value_low as s_low,
         s.value_high as s_high,
+        s.padded_low as s_padded_low,
+        s.padded_high as s_padded_high,
+        s.reference_year as stated_year,
+        k.operand_first_year,
+        k.operand_last_year,
         s.usd_value as s_usd_value,
         s.usd_low as s_usd_low,
         s.usd_high as s_usd_high,
@@ -75,7 +82,11 @@ operand_values as (
             as st,
         case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_low else s_low end as st_lo,
         case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_high else s_high end
-            as st_hi
+            as st_hi,
+        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_low else s_padded_low end
+            as st_pad_lo,
+        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_high else s_padded_high end
+            as st_pad_hi
     from framed
 ),
 
@@ -89,6 +100,7 @@ recomputed as (
             when 'sum' then total
             when 'multiple' then a / b
             when 'same_total' then a
+            when 'magnitude' then a
             when 'bound' then a
         end as rec,
         case claim_kind
@@ -98,6 +110,7 @@ recomputed as (
             when 'sum' then total_lo
             when 'multiple' then a_lo / b_hi
             when 'same_total' then a_lo
+            when 'magnitude' then a_lo
             when 'bound' then a_lo
         end as rec_lo,
         case claim_kind
@@ -107,6 +120,7 @@ recomputed as (
             when 'sum' then total_hi
             when 'multiple' then a_hi / b_lo
             when 'same_total' then a_hi
+            when 'magnitude' then a_hi
             when 'bound' then a_hi
         end as rec_hi,
         -- a rank holds when each operand can be at least the next (documents list the largest first)
@@ -123,8 +137,11 @@ judged as (
         *,
         rec_lo <= st_hi and rec_hi >= st_lo as intervals_meet,
         claim_kind = 'multiple' and rec_lo - 1 <= st_hi and rec_hi - 1 >= st_lo as meets_as_increase,
+        rec_lo <= st_pad_hi and rec_hi >= st_pad_lo as meets_if_padded,
+        claim_kind = 'same_total' and stated_year is distinct from operand_first_year as period_differs,
         case
             when not inputs_found then false
+            when relation in ('part_only', 'denominator_only', 'no_base') then false
             when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and operand_count < 2 then false
             when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and (a_lo <= 0 or b_lo <= 0) then false
             when claim_kind = 'rank' and operand_count < 2 then false
@@ -147,6 +164,12 @@ verdicts as (
                 case when st_hi > rec_lo then 'consistent' else 'inconsistent' end
             when claim_kind = 'sum' and relation = 'of_which' then
                 case when rec_lo <= st_hi then 'consistent' else 'gross_inconsistency' end
+            -- against another year's figure, growth blurs the factor: a power of ten within a factor of ~1.8
+            when claim_kind = 'magnitude' then
+                case when abs(log_ratio) < 0.5 then 'consistent'
+                     when abs(log_ratio - round(log_ratio)) < 0.25 then 'gross_inconsistency'
+                     else 'inconsistent' end
+            when claim_kind = 'same_total' and intervals_meet and period_differs then 'inconsistent'
             when intervals_meet or meets_as_increase then 'consistent'
             when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'gross_inconsistency'
             when claim_kind = 'growth' and sign(st) <> sign(rec) and st <> 0 and rec <> 0 then 'gross_inconsistency'
@@ -185,8 +208,13 @@ select
         when verdict = 'consistent' and claim_kind = 'bound' then 'bound holds'
         when verdict = 'consistent' and claim_kind = 'rank' then 'order holds'
         when verdict = 'consistent' and relation = 'of_which' then 'parts within the whole'
+        when verdict = 'consistent' and claim_kind = 'magnitude' then 'same order of magnitude'
         when verdict = 'consistent' then 'within rounding'
-        when abs(round(log_ratio)) >= 1 and abs(log_ratio - round(log_ratio)) < 0.1 then
+        when claim_kind = 'same_total' and intervals_meet and period_differs then
+            'same value dated to different years (' || stated_year || ' vs ' || operand_first_year || ')'
+        when meets_if_padded then 'rounding: agrees only if the printed trailing zeros are padding'
+        when abs(round(log_ratio)) >= 1
+            and abs(log_ratio - round(log_ratio)) < case when claim_kind = 'magnitude' then 0.25 else 0.1 end then
             'scale slip of ~10^' || cast(round(log_ratio) as integer)
         when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'share over 100'
         when claim_kind = 'sum' and relation = 'of_which' then 'parts exceed the whole'
