@@ -63,7 +63,7 @@ def test_wrong_column_count_names_file_and_line(sources):
     path = sources / FIGURES
     with path.open("a", encoding="utf-8") as handle:
         handle.write("dalian_f999,dalian_paper_2013,too,few\n")
-    lines = sum(1 for _ in path.open(encoding="utf-8"))
+    lines = len(path.read_text(encoding="utf-8").splitlines())
     problems = _problems(sources)
     assert any(p.startswith(f"sources/{FIGURES}:{lines}: expected 26 columns, found 4") for p in problems), problems
 

@@ -54,10 +54,12 @@ def _env(workdir: Path, sources: Path | None = None, documents: str | None = Non
 
 
 def _start_run(env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"],
-        cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    # the child writes through its own copy of the descriptor; ours closes at once
+    with log.open("w") as handle:
+        return subprocess.Popen(
+            [str(BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"],
+            cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )
 
 
 def _run(env: dict, log: Path) -> None:

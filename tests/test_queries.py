@@ -67,3 +67,25 @@ def test_dalian_timeline(built_warehouse):
     years = [r["year"] for r in rows]
     assert years == sorted(years)
     assert any(r["entity_name"] == "hiSoft" and r["event_kind"] == "listed" and r["year"] == 2010 for r in rows)
+
+
+def test_dalian_and_ningbo_in_usd(built_warehouse):
+    rows = run(built_warehouse, "dalian_and_ningbo_in_usd")
+    by_key = {(r["concept"], r["city"], r["year"], r["stated_text"]): r for r in rows}
+    # Dalian's 2010 sales, 53.5 billion yuan at WDI 2010 (6.7703 yuan per US$)
+    assert by_key[("industry_total", "Dalian", 2010, "53.5 billion yuan")]["usd_million"] == pytest.approx(
+        round(53.5e9 / 6.7703 / 1e6, 1))
+    # Ningbo's offshore realization in 2017 is printed twice: in the prose and in Table 1
+    assert by_key[("sold_abroad", "Ningbo", 2017, "20.07")]["usd_million"] == 2007.0
+    assert by_key[("sold_abroad", "Ningbo", 2017, "US\\$ 2.007 billion")]["usd_million"] == 2007.0
+    assert {r["city"] for r in rows} == {"Dalian", "Ningbo"}
+
+
+def test_ningbo_offshore_structure(built_warehouse):
+    rows = run(built_warehouse, "ningbo_offshore_structure")
+    by_key = {(r["year"], r["service_line"]): r for r in rows}
+    assert by_key[(2016, "ITO")]["offshore_usd"] == 978_000_000
+    # the 2011 offshore cells are printed as "/": only the totals exist
+    assert by_key[(2011, "KPO")]["offshore_usd"] is None and by_key[(2011, "KPO")]["all_usd"] > 0
+    # 2016: offshore ITO 9.78 (US$ 100 million) of ITO 121.45 (10^8 yuan) at 6.6445 yuan per US$
+    assert by_key[(2016, "ITO")]["offshore_pct_of_line"] == round(100 * 9.78 / (121.45 / 6.6445), 1)
