@@ -136,6 +136,8 @@ def _suite(name):
          "counts are whole numbers"),
         ("insert into marts.fct_observation select * from marts.fct_observation where figure_id = 'ningbo_f009'",
          "one row per distinct figure"),
+        ("update marts.fct_observation set geo_id = 'atlantis' where figure_id = 'ningbo_f009'",
+         "every fact joins to its place or firm"),
     ],
 )
 def test_fidelity_suite_fails_on_a_tampered_fact(tampered, change, why):
@@ -147,6 +149,19 @@ def test_fidelity_suite_fails_on_a_tampered_fact(tampered, change, why):
     assert [f["why"] for f in outcome.failed] == [why]
 
 
-def test_the_fidelity_suite_passes_on_the_untouched_copy(tampered):
+@pytest.mark.parametrize("name", [s.name for s in load_suites()])
+def test_every_suite_passes_on_the_untouched_copy(tampered, name):
     with duckdb.connect(str(tampered), read_only=True) as con:
-        assert run_suite(_suite("figures_fidelity"), con).success
+        outcome = run_suite(_suite(name), con)
+    assert outcome.success, outcome.failed
+
+
+def test_figures_contract_fails_when_a_contract_column_goes_missing(tampered):
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("alter view marts.figures rename to figures_before")
+        con.execute("create view marts.figures as select * rename (indicator_name as measure_name) "
+                    "from marts.figures_before")
+    with duckdb.connect(str(tampered), read_only=True) as con:
+        outcome = run_suite(_suite("figures_contract"), con)
+    assert not outcome.success
+    assert "the columns promised to SQL users are all there (more may be added)" in [f["why"] for f in outcome.failed]
