@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +15,19 @@ SHARED_SEEDS = (PROJECT_ROOT.parent / "shared" / "seeds").resolve()
 
 # The document texts are not committed; tests read them from ../shared/seeds unless told otherwise.
 os.environ.setdefault("DOCUMENTS_DIR", str(SHARED_SEEDS))
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_rows(path: Path, fields: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def copy_sources(target: Path) -> Path:

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_SEEDS, SOURCES, build, copy_sources
+from conftest import SHARED_SEEDS, SOURCES, build, copy_sources, read_rows, write_rows
 from orchestration.ingest.validate import SourceValidationError, validate_sources
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames), list(reader)
-
-
-def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _edit(path: Path, index: int, **changes) -> dict:
     """Change row `index` (0-based, header excluded); return the edited row. Its file line is index + 2."""
-    fields, rows = _rows(path)
+    fields, rows = read_rows(path)
     rows[index].update(changes)
-    _write(path, fields, rows)
+    write_rows(path, fields, rows)
     return rows[index]
 
 
 def _first(path: Path, **match) -> int:
-    _, rows = _rows(path)
+    _, rows = read_rows(path)
     for i, row in enumerate(rows):
         if all(row[k] == v for k, v in match.items()):
             return i
@@ -78,9 +64,9 @@ def test_malformed_quoting_is_reported(sources):
 
 def test_duplicate_id(sources):
     path = sources / FIGURES
-    fields, rows = _rows(path)
+    fields, rows = read_rows(path)
     rows.append(dict(rows[0]))
-    _write(path, fields, rows)
+    write_rows(path, fields, rows)
     problems = _problems(sources)
     assert any(f":{len(rows) + 1}: duplicate figure_id {rows[0]['figure_id']} (first at" in p for p in problems), problems
 

@@ -3,7 +3,6 @@ deterministic, and a snapshot can be restored with one command. Real processes, 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import PROJECT_ROOT, copy_sources
+from conftest import PROJECT_ROOT, copy_sources, read_rows, write_rows
 
 BIN = Path(sys.executable).parent
 
@@ -95,13 +94,9 @@ def _table_checksums(path: Path) -> dict[str, str]:
 def _change_blog_figure(sources: Path) -> None:
     """Change one figure consistently (literal and value), so a new build differs from the old one."""
     path = sources / "figures" / "dalian_blog_2009.csv"
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    fields, rows = read_rows(path)
     rows[1].update(stated_text="US $41 billion", value="41")
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, fields, rows)
 
 
 def test_readers_see_old_then_new_and_never_fail(tmp_path, built_warehouse):

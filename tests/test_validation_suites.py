@@ -3,49 +3,37 @@ warehouse. Each must fail for the break it is about, not only pass on the real d
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 
 import duckdb
 import pytest
 
-from conftest import build, check_results, copy_sources
+from conftest import build, check_results, copy_sources, read_rows, write_rows
 from orchestration.checks.gx_suites import load_suites, run_suite
 from orchestration.warehouse import WarehouseFiles
 
 
 def _rewrite(path, key, match, **changes):
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-        fields = list(rows[0])
+    fields, rows = read_rows(path)
     hits = [row for row in rows if row[key] == match]
     assert hits, (path, match)
     for row in hits:
         row.update(changes)
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, fields, rows)
 
 
 def _drop(path, key, match):
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-        fields = list(rows[0])
+    fields, rows = read_rows(path)
     kept = [row for row in rows if row[key] != match]
     assert len(kept) == len(rows) - 1
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(kept)
+    write_rows(path, fields, kept)
 
 
 def _figure_id(path, table_row, table_column):
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["table_row"].startswith(table_row) and row["table_column"] == table_column:
-                return row["figure_id"]
+    for row in read_rows(path)[1]:
+        if row["table_row"].startswith(table_row) and row["table_column"] == table_column:
+            return row["figure_id"]
     raise LookupError((table_row, table_column))
 
 

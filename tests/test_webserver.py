@@ -1,9 +1,11 @@
-"""The real Dagster webserver serves the asset graph, its checks and the nightly schedule over GraphQL."""
+"""`make dev`'s command: the real Dagster webserver and daemon serve the asset graph, its checks and the nightly
+schedule over GraphQL, and the daemon that runs the schedule reports healthy."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ QUERY = """
     assetChecksOrError { ... on AssetChecks { checks { name } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { name
     schedules { name cronSchedule executionTimezone scheduleState { status } } } } }
+  instance { daemonHealth { allDaemonStatuses { daemonType healthy } } }
 }
 """
 
@@ -39,40 +42,48 @@ def _graphql(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
-def test_webserver_answers_graphql_with_assets_checks_and_schedule(tmp_path):
+def _scheduler_healthy(data: dict) -> bool:
+    statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
+    return any(s["daemonType"] == "SCHEDULER" and s["healthy"] for s in statuses)
+
+
+def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path):
     port = _free_port()
     (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
-    log = (tmp_path / "webserver.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-         "-m", "orchestration.definitions"],
-        cwd=PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path / "dev.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port),
+             "-m", "orchestration.definitions"],
+            cwd=PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         data = None
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise AssertionError(f"webserver exited: {(tmp_path / 'webserver.log').read_text()[-2000:]}")
+                raise AssertionError(f"dagster dev exited: {log_path.read_text()[-2000:]}")
             try:
                 data = _graphql(port, QUERY)["data"]
-                if data["assetNodes"]:
+                if data["assetNodes"] and _scheduler_healthy(data):
                     break
             except (OSError, KeyError, TypeError):
                 pass
             time.sleep(1)
-        assert data and data["assetNodes"], "webserver did not serve the asset graph in time"
+        assert data and data["assetNodes"], "the webserver did not serve the asset graph in time"
+        assert _scheduler_healthy(data), data["instance"]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
 
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert nodes["raw/figures"]["groupName"] == "ingest"
+    assert nodes["staging/stg_figures"]["groupName"] == "staging"
     assert nodes["marts/figures"]["groupName"] == "marts"
     checks = {c["name"] for c in nodes["marts/fct_observation"]["assetChecksOrError"]["checks"]}
     assert "figures_fidelity" in checks
+    assert any(name.startswith("unique") for name in checks), "dbt tests show as asset checks"
     schedules = [s for repo in data["repositoriesOrError"]["nodes"] for s in repo["schedules"]]
     nightly = {s["name"]: s for s in schedules}["nightly_build"]
     assert nightly["cronSchedule"] == "0 2 * * *"
