@@ -27,7 +27,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster job execute -m orchestration.definitions -j build_warehouse
 
-test: $(STAMP)
+test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pytest
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
