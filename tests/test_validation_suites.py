@@ -153,3 +153,30 @@ def test_figures_contract_fails_when_a_contract_column_goes_missing(tampered):
         outcome = run_suite(_suite("figures_contract"), con)
     assert not outcome.success
     assert "the columns promised to SQL users are all there (more may be added)" in [f["why"] for f in outcome.failed]
+
+
+def test_batched_validation_finds_what_one_batch_would(tmp_path):
+    """A key duplicated across batches and a bad value in a later batch are found with their full counts."""
+    from orchestration.checks.gx_suites import SuiteDefinition
+
+    suite = SuiteDefinition(
+        name="batched", asset=("t",), blocking=True, description="batch test", id_columns=("id",),
+        query="select id, share, count(*) over (partition by id) as copies from t",
+        expectations=(
+            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "copies", "value_set": [1]},
+             "meta": {"why": "unique"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "min_value": 0,
+                                                                      "max_value": 100}, "meta": {"why": "share"}},
+        ),
+        path=tmp_path / "batched.json",
+    )
+    with duckdb.connect() as con:
+        # 10,000 rows in order; id 7 again at the end, three shares over 100 far from the start
+        con.execute("create table t as select i as id, 50.0::double as share from range(10000) as r(i) "
+                    "union all select 7, 50.0::double")
+        con.execute("update t set share = 150 where id in (6000, 8000, 9999)")
+        outcome = run_suite(suite, con, batch_rows=2048)
+    assert outcome.rows_validated == 10001
+    assert not outcome.success
+    counts = {f["why"]: f["unexpected_count"] for f in outcome.failed}
+    assert counts == {"unique": 2, "share": 3}

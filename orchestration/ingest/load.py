@@ -56,8 +56,14 @@ def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> dict[str, int
     return counts
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def file_checksums(source: Source, sources_dir: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(sources_dir.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in source.files(sources_dir)
-    }
+    """sha256 of every file of a source, read in blocks: source files may be gigabytes."""
+    return {str(p.relative_to(sources_dir.parent)): _sha256(p) for p in source.files(sources_dir)}

@@ -1,17 +1,50 @@
-"""Validate every source file before anything is written: all problems at once, each with file, line and reason."""
+"""Validate every source file before anything is written: all problems at once, each with file, line and reason.
+
+The rows are read by DuckDB's own CSV reader into a private in-memory database and checked there in SQL, so the
+cost stays close to what DuckDB itself needs at any size, and memory stays bounded (DuckDB spills). Only what
+SQL cannot do passes through Python: each distinct printed literal is parsed once, the few rows that fail are
+formatted into messages, and the document texts are hashed and searched.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+import duckdb
 
 from .literals import LiteralParseError, parse_literal, parse_unit_label
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
+
+# Checks on the figures, each a SQL condition on a row of `figures` joined to its document, indicator and the
+# parsed literal, with the reason it gives. Columns are the typed values; `*_text` the cells as printed.
+_FIGURE_CHECKS: list[tuple[str, str]] = [
+    ("period_kind in ('year', 'as_of') and year is null", "'period_kind ' || period_kind || ' needs year'"),
+    ("period_kind = 'as_of' and as_of_date is null", "'period_kind as_of needs as_of_date'"),
+    ("period_kind = 'span' and start_year is null", "'period_kind span needs start_year'"),
+    ("period_kind = 'span' and end_year is null", "'period_kind span needs end_year'"),
+    ("period_kind = 'span' and start_year > end_year",
+     "'span ' || start_year || '-' || end_year || ' runs backwards'"),
+    ("ref_year < 1900", "'year ' || ref_year || ' is before 1900'"),
+    ("ref_year > document_year",
+     "'year ' || ref_year || ' is after the document''s publication (' || document_year || ')'"),
+    ("unit_kind in ('count', 'currency', 'area', 'rank') and value < 0",
+     "'negative ' || unit_kind || ' ' || value_text"),
+    ("unit_kind = 'currency' and currency is null",
+     "'indicator ' || q(indicator_code) || ' measures money but the figure has no currency'"),
+    ("unit_kind is not null and unit_kind <> 'currency' and indicator_unit <> unit",
+     "'unit ' || q(unit) || ' is not the unit of indicator ' || q(indicator_code) || ' (' "
+     "|| q(indicator_unit) || ')'"),
+    ("currency is not null and ref_year is null", "'monetary figure without a year cannot be converted'"),
+    ("currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null",
+     "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
+     "|| ' in fx_rates.csv (series wdi)'"),
+    ("currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null",
+     "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
+     "|| ' in fx_rates.csv (series wdi)'"),
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -31,281 +64,316 @@ class SourceValidationError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in the source files:\n{listing}")
 
 
-@dataclass
-class Row:
-    file: str
-    line: int
-    values: dict[str, object]
-
-    def __getitem__(self, column: str):
-        return self.values.get(column)
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _convert(kind: str, text: str):
-    if kind == "int":
-        return int(text)
-    if kind == "decimal":
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
-        return value
-    if kind == "date":
-        return date.fromisoformat(text)
-    if kind == "bool":
-        if text not in ("true", "false"):
-            raise ValueError
-        return text == "true"
-    return text
+def _typed(source: Source) -> str:
+    """The select list that turns the VARCHAR cells into the declared types (NULL where a cell does not cast)."""
+    casts = {"str": "{c}", "int": "case when regexp_full_match({c}, '-?[0-9]+') then try_cast({c} as integer) end", "decimal": "try_cast({c} as decimal(38, 10))",
+             "date": "try_cast({c} as date)", "bool": "case {c} when 'true' then true when 'false' then false end"}
+    return ", ".join(f"{casts[c.kind].format(c=_q(c.name))} as {_q(c.name)}" for c in source.columns)
 
 
-class SourceSet:
-    """The parsed rows of every source file, and the problems met while reading them."""
-
+class _Checker:
     def __init__(self, sources_dir: Path):
         self.sources_dir = sources_dir
-        self.rows: dict[str, list[Row]] = {}
+        self.con = duckdb.connect()
+        # a value as Python's repr shows it in messages: 'text'
+        self.con.execute("create macro q(x) as '''' || x || ''''")
         self.problems: list[Problem] = []
-        for source in SOURCES:
-            self.rows[source.name] = self._read(source)
 
-    def _rel(self, path: Path) -> str:
+    def rel(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.sources_dir.parent))
         except ValueError:
             return str(path)
 
-    def _read(self, source: Source) -> list[Row]:
+    def report(self, sql: str, params: list | None = None) -> None:
+        """Add one problem per row of a query returning (file, line, reason)."""
+        for file, line, reason in self.con.execute(sql, params or []).fetchall():
+            self.problems.append(Problem(file, int(line), reason))
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def _header_ok(self, source: Source, path: Path, rel: str) -> bool:
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle, strict=True), [])
+        except (UnicodeDecodeError, csv.Error) as exc:
+            self.problems.append(Problem(rel, 0, f"unreadable CSV: {exc}"))
+            return False
+        if header == source.column_names:
+            return True
+        missing = [c for c in source.column_names if c not in header]
+        extra = [c for c in header if c not in source.column_names]
+        detail = f"missing {missing}" if missing else ""
+        detail += f"{'; ' if detail else ''}unexpected {extra}" if extra else ""
+        self.problems.append(Problem(rel, 1, f"header does not match the {source.name} format "
+                                     f"({detail or 'columns out of order'})"))
+        return False
+
+    def read(self, source: Source) -> None:
+        """Load every file of a source as text cells with their file and line, reporting malformed rows."""
+        names = source.column_names
+        cells = ", ".join(f"{_q(n)} varchar" for n in names)
+        self.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
         files = source.files(self.sources_dir)
         if not files:
             self.problems.append(Problem(f"{self.sources_dir.name}/{source.pattern}", 0, "no such file"))
-        rows: list[Row] = []
+        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        trimmed = ", ".join(f"nullif(trim({_q(n)}), '') as {_q(n)}" for n in names)
         for path in files:
-            rel = self._rel(path)
-            try:
-                with path.open(newline="", encoding="utf-8") as handle:
-                    records = list(csv.reader(handle, strict=True))
-            except (UnicodeDecodeError, csv.Error) as exc:
-                self.problems.append(Problem(rel, 0, f"unreadable CSV: {exc}"))
+            rel = self.rel(path)
+            if not self._header_ok(source, path, rel):
                 continue
-            if not records or records[0] != source.column_names:
-                got = records[0] if records else []
-                missing = [c for c in source.column_names if c not in got]
-                extra = [c for c in got if c not in source.column_names]
-                detail = f"missing {missing}" if missing else ""
-                detail += f"{'; ' if detail else ''}unexpected {extra}" if extra else ""
-                self.problems.append(Problem(rel, 1, f"header does not match the {source.name} format "
-                                             f"({detail or 'columns out of order'})"))
-                continue
-            for line, record in enumerate(records[1:], start=2):
-                if not any(cell.strip() for cell in record):
-                    continue
-                if len(record) != len(source.columns):
-                    self.problems.append(Problem(rel, line, f"expected {len(source.columns)} columns, "
-                                                 f"found {len(record)}"))
-                    continue
-                values: dict[str, object] = {}
-                for column, cell in zip(source.columns, record):
-                    cell = cell.strip()
-                    if not cell:
-                        if column.required:
-                            self.problems.append(Problem(rel, line, f"{column.name} is required"))
-                        values[column.name] = None
-                        continue
-                    try:
-                        values[column.name] = _convert(column.kind, cell)
-                    except (ValueError, InvalidOperation):
-                        self.problems.append(Problem(rel, line, f"{column.name}={cell!r} is not a valid {column.kind}"))
-                        values[column.name] = None
-                        continue
-                    if column.allowed and cell not in column.allowed:
-                        self.problems.append(Problem(rel, line, f"{column.name}={cell!r} is not one of "
-                                                     f"{', '.join(column.allowed)}"))
-                if source.per_document and values.get("document_id") not in (None, path.stem):
-                    self.problems.append(Problem(rel, line, f"document_id={values['document_id']!r} "
-                                                 f"in the file of document {path.stem!r}"))
-                rows.append(Row(rel, line, values))
-        return rows
+            self.con.execute("create or replace temp table scan as select * from read_csv($path, header = true, "
+                             f"auto_detect = false, columns = {columns}, quote = '\"', escape = '\"', delim = ',', "
+                             "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
+                             "rejects_scan = 'reject_scans')", {"path": str(path)})
+            rejects = self.con.execute(
+                "select line, min(error_type), min(error_message), min(csv_line) from rejects "
+                "group by line order by line").fetchall()
+            self.con.execute("delete from rejects")
+            for line, error_type, message, raw in rejects:
+                if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+                    found = len(next(csv.reader([raw]), []))
+                    reason = f"expected {len(names)} columns, found {found}"
+                else:
+                    reason = f"unreadable CSV: {message}"
+                self.problems.append(Problem(rel, int(line), reason))
+            # A rejected line shifts every later row by one: row i (0-based, in file order) sits on line
+            # i + 2 plus the rejected lines that come before it.
+            positions = [line - 2 - j for j, (line, *_rest) in enumerate(rejects)]
+            self.con.execute("create or replace temp table shifts as select unnest($p::bigint[]) as position",
+                             {"p": positions})
+            self.con.execute(
+                f"insert into {source.name}_text select {trimmed}, $file, rowid + 2 + "
+                "(select count(*) from shifts where position <= scan.rowid) from scan", {"file": rel})
+        blank = " and ".join(f"{_q(n)} is null" for n in names)
+        self.con.execute(f"delete from {source.name}_text where {blank}")
+        self.con.execute(f"create table {source.name} as select {_typed(source)}, _file, _line "
+                         f"from {source.name}_text")
 
-    def keys(self, source_name: str, column: str) -> set:
-        return {row[column] for row in self.rows[source_name] if row[column] is not None}
+    def check_cells(self, source: Source) -> None:
+        table = f"{source.name}_text"
+        for column in source.columns:
+            c = _q(column.name)
+            if column.required:
+                self.report(f"select _file, _line, '{column.name} is required' from {table} where {c} is null")
+            if column.kind != "str":
+                self.report(f"select t._file, t._line, '{column.name}=' || q(t.{c}) || ' is not a valid "
+                            f"{column.kind}' from {table} as t join {source.name} as v using (_file, _line) "
+                            f"where t.{c} is not null and v.{c} is null")
+            if column.allowed:
+                self.report(f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
+                            f"{', '.join(column.allowed)}' from {table} "
+                            f"where {c} is not null and {c} not in (select unnest(?::varchar[]))",
+                            [list(column.allowed)])
+        if source.per_document:
+            self.report(f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document '"
+                        f" || q(parse_filename(_file, true)) from {table} "
+                        "where document_id is not null and document_id <> parse_filename(_file, true)")
 
-    def by_key(self, source_name: str, column: str) -> dict:
-        return {row[column]: row for row in self.rows[source_name]}
+    # -- relations between rows ----------------------------------------------------------------------------
 
+    def check_keys(self, source: Source) -> None:
+        key = ", ".join(_q(k) for k in source.key)
+        shown = " || '/' || ".join(f"cast({_q(k)} as varchar)" for k in source.key)
+        present = " and ".join(f"{_q(k)} is not null" for k in source.key)
+        self.report(f"""
+            select _file, _line, 'duplicate {'/'.join(source.key)} ' || {shown} || ' (first at '
+                || first_value(_file) over w || ':' || first_value(_line) over w || ')'
+            from {source.name}
+            where {present}
+            window w as (partition by {key} order by _file, _line)
+            qualify row_number() over w > 1""")
 
-def _check_keys(sources: SourceSet) -> None:
-    for source in SOURCES:
-        seen: dict[tuple, Row] = {}
-        for row in sources.rows[source.name]:
-            key = tuple(row[c] for c in source.key)
-            if None in key:
-                continue
-            if key in seen:
-                first = seen[key]
-                sources.problems.append(Problem(row.file, row.line, f"duplicate {'/'.join(source.key)} "
-                                                f"{'/'.join(map(str, key))} (first at {first.file}:{first.line})"))
-            else:
-                seen[key] = row
-
-
-def _check_references(sources: SourceSet) -> None:
-    for source in SOURCES:
+    def check_references(self, source: Source) -> None:
         for column, target in source.references.items():
             target_source, target_column = target.split(".")
-            known = sources.keys(target_source, target_column)
-            for row in sources.rows[source.name]:
-                if row[column] is not None and row[column] not in known:
-                    sources.problems.append(Problem(row.file, row.line, f"unknown {column} {row[column]!r} "
-                                                    f"(not in {SOURCES_BY_NAME[target_source].pattern})"))
-    entities = {"geography": sources.keys("geography", "geo_id"), "firm": sources.keys("firms", "firm_id")}
-    for name in ("figures", "events"):
-        for row in sources.rows[name]:
-            kind, entity = row["entity_type"], row["entity_id"]
-            if kind in entities and entity is not None and entity not in entities[kind]:
-                catalogue = "geography.csv" if kind == "geography" else "firms.csv"
-                sources.problems.append(Problem(row.file, row.line, f"unknown {kind} entity {entity!r} "
-                                                f"(not in {catalogue})"))
+            self.report(f"""
+                select _file, _line, 'unknown {column} ' || q({_q(column)}) || ' (not in
+                    {SOURCES_BY_NAME[target_source].pattern})'
+                from {source.name}
+                where {_q(column)} is not null
+                  and {_q(column)} not in (select {_q(target_column)} from {target_source}
+                                               where {_q(target_column)} is not null)""".replace("\n", " "))
+        if "entity_type" in source.column_names:
+            self.report(f"""
+                select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
+                    || case entity_type when 'geography' then 'geography.csv' else 'firms.csv' end || ')'
+                from {source.name}
+                where entity_id is not null and (
+                    (entity_type = 'geography' and entity_id not in (select geo_id from geography
+                                                                     where geo_id is not null))
+                    or (entity_type = 'firm' and entity_id not in (select firm_id from firms
+                                                                   where firm_id is not null)))""")
+
+    def check_literals(self) -> None:
+        """Parse each distinct literal once; compare every figure's curated columns with its reading."""
+        self.con.execute("create table readings (stated_text varchar, unit_as_printed varchar, "
+                         "unit_interpreted varchar, error varchar, value decimal(38, 10), "
+                         "value_high decimal(38, 10), decimals integer, scale integer, currency varchar, "
+                         "unit varchar, comparator varchar)")
+        distinct = self.con.execute("select distinct stated_text, unit_as_printed, unit_interpreted from figures "
+                                    "where stated_text is not null and value is not null").fetchall()
+        if distinct:
+            self.con.executemany("insert into readings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [_reading(*row) for row in distinct])
+        self.report("""
+            select f._file, f._line, f.figure_id || ': unparseable literal: ' || r.error
+            from figures as f join readings as r
+                on r.stated_text = f.stated_text
+                and r.unit_as_printed is not distinct from f.unit_as_printed
+                and r.unit_interpreted is not distinct from f.unit_interpreted
+            where r.error is not null""")
+        disagree = " union all ".join(
+            f"select _file, _line, figure_id || ': {column}=' || coalesce({column}_text, 'None') "
+            f"|| ' disagrees with the literal ' || q(stated_text) || ' (reads ' "
+            f"|| coalesce({reading}, 'None') || ')' from read where {column} is distinct from r_{column}"
+            for column, reading in (("value", "rtrim(rtrim(cast(r_value as varchar), '0'), '.')"),
+                                    ("value_high", "rtrim(rtrim(cast(r_value_high as varchar), '0'), '.')"),
+                                    ("decimals", "cast(r_decimals as varchar)"),
+                                    ("scale", "cast(r_scale as varchar)"), ("currency", "r_currency")))
+        self.report(f"""
+            with read as (
+                select f.*, t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
+                       t.scale as scale_text, t.currency as currency_text,
+                       r.value as r_value, r.value_high as r_value_high, r.decimals as r_decimals,
+                       r.scale as r_scale, r.currency as r_currency, r.unit as r_unit, r.comparator as r_comparator
+                from figures as f
+                join figures_text as t using (_file, _line)
+                join readings as r
+                    on r.stated_text = f.stated_text
+                    and r.unit_as_printed is not distinct from f.unit_as_printed
+                    and r.unit_interpreted is not distinct from f.unit_interpreted
+                where r.error is null
+            )
+            {disagree}
+            union all
+            select _file, _line, figure_id || ': unit_interpreted needs an interpretation_note saying why'
+            from read where unit_interpreted is not null and interpretation_note is null
+            union all
+            select _file, _line, figure_id || ': unit=' || q(unit) || ' disagrees with the literal '
+                || q(stated_text) || ' (reads ' || r_unit || ')'
+            from read where r_unit is not null and unit is distinct from r_unit
+            union all
+            select _file, _line, figure_id || ': comparator=' || q(comparator) || ' disagrees with the literal '
+                || q(stated_text) || ' (reads ' || r_comparator || '); a qualifier outside the literal needs '
+                || 'an interpretation_note'
+            from read
+            where comparator is distinct from r_comparator
+              and not (r_comparator = 'eq' and interpretation_note is not null)""")
+
+    def check_figures(self) -> None:
+        checks = " union all ".join(
+            f"select _file, _line, figure_id || ': ' || ({reason}) from dated where {condition}"
+            for condition, reason in _FIGURE_CHECKS)
+        self.report(f"""
+            with dated as (
+                select f.*, t.value_text,
+                       case when f.period_kind = 'span' then f.end_year else f.year end as ref_year,
+                       d.year as document_year, i.unit_kind, i.unit as indicator_unit,
+                       own.units_per_usd as own_rate, cny.units_per_usd as cny_rate
+                from figures as f
+                join (select _file, _line, value as value_text from figures_text) as t using (_file, _line)
+                left join (select distinct on (document_id) * from documents) as d using (document_id)
+                left join (select distinct on (indicator_code) * from indicators) as i using (indicator_code)
+                left join fx_rates as own
+                    on own.series = 'wdi' and own.currency = f.currency
+                    and own.year = case when f.period_kind = 'span' then f.end_year else f.year end
+                left join fx_rates as cny
+                    on cny.series = 'wdi' and cny.currency = 'CNY'
+                    and cny.year = case when f.period_kind = 'span' then f.end_year else f.year end
+            )
+            {checks}""")
+
+    def check_claims_and_mentions(self) -> None:
+        self.report("""
+            select c._file, c._line, c.claim_id || ': stated figure ' || q(c.stated_figure_id)
+                || ' belongs to another document'
+            from claims as c join figures as f on f.figure_id = c.stated_figure_id
+            where f.document_id <> c.document_id""")
+        self.report("""
+            with named as (
+                select _file, _line, claim_id,
+                       trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))) as figure_id
+                from claims
+            )
+            select _file, _line, claim_id || ': claim names figure ' || q(figure_id) || ', which does not exist'
+            from named
+            where figure_id <> '' and figure_id not in (select figure_id from figures where figure_id is not null)""")
+        self.report("""
+            select m._file, m._line, 'mention of ' || q(m.figure_id)
+                || ' in a document the figure does not belong to'
+            from mentions as m join figures as f on f.figure_id = m.figure_id
+            where f.document_id <> m.document_id""")
+        self.report("""
+            select _file, _line, figure_id || ': figure has no mention'
+            from figures
+            where figure_id is not null
+              and figure_id not in (select figure_id from mentions where figure_id is not null)""")
+
+    def check_documents(self, documents_dir: Path) -> None:
+        texts: dict[str, str] = {}
+        rows = self.con.execute("select _file, _line, document_id, file_name, sha256 from documents "
+                                "where file_name is not null").fetchall()
+        for file, line, document_id, file_name, expected in rows:
+            path = documents_dir / file_name
+            if not path.is_file():
+                self.problems.append(Problem(file, line, f"document text {path} not found in DOCUMENTS_DIR"))
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != expected:
+                self.problems.append(Problem(file, line, f"sha256 of {path.name} is {digest}, not {expected}: "
+                                             "the text changed"))
+            texts[document_id] = data.decode("utf-8")
+        for table in ("figures", "events"):
+            literals = self.con.execute(f"select distinct document_id, stated_text from {table} "
+                                        "where stated_text is not null").fetchall()
+            missing = [(doc, text) for doc, text in literals if doc in texts and text not in texts[doc]]
+            self.report(f"""
+                select t._file, t._line, 'stated_text ' || q(t.stated_text) || ' does not occur in document '
+                    || q(t.document_id)
+                from {table} as t join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
+                    using (document_id, stated_text)""",
+                        {"doc": [d for d, _ in missing], "text": [t for _, t in missing]})
 
 
-def _check_literal(sources: SourceSet, row: Row) -> None:
-    def problem(reason: str) -> None:
-        sources.problems.append(Problem(row.file, row.line, f"{row['figure_id']}: {reason}"))
-
+def _reading(stated_text: str, unit_as_printed: str | None, unit_interpreted: str | None) -> tuple:
+    """One literal as the parser reads it: (…, error, value, value_high, decimals, scale, currency, unit,
+    comparator); the unit as interpreted, when given, replaces the printed one's scale, currency and unit."""
     try:
-        quantity = parse_literal(row["stated_text"], row["unit_as_printed"] or "")
-        if row["unit_interpreted"]:
-            scale, currency, unit = parse_unit_label(row["unit_interpreted"])
-            quantity = type(quantity)(quantity.value, quantity.value_high, quantity.decimals, scale, currency,
-                                      unit, quantity.comparator)
+        q = parse_literal(stated_text, unit_as_printed or "")
+        scale, currency, unit = parse_unit_label(unit_interpreted) if unit_interpreted else (
+            q.scale, q.currency, q.unit)
     except LiteralParseError as exc:
-        problem(f"unparseable literal: {exc}")
-        return
-    if row["unit_interpreted"] and not row["interpretation_note"]:
-        problem("unit_interpreted needs an interpretation_note saying why")
-    expected = {
-        "value": quantity.value, "value_high": quantity.value_high, "decimals": quantity.decimals,
-        "scale": quantity.scale, "currency": quantity.currency,
-    }
-    for column, parsed in expected.items():
-        curated = row[column]
-        if curated is None and parsed is None:
-            continue
-        if curated is None or parsed is None or curated != parsed:
-            problem(f"{column}={curated} disagrees with the literal {row['stated_text']!r} (reads {parsed})")
-    if quantity.unit is not None and row["unit"] != quantity.unit:
-        problem(f"unit={row['unit']!r} disagrees with the literal {row['stated_text']!r} (reads {quantity.unit})")
-    if row["comparator"] != quantity.comparator and not (quantity.comparator == "eq" and row["interpretation_note"]):
-        problem(f"comparator={row['comparator']!r} disagrees with the literal {row['stated_text']!r} "
-                f"(reads {quantity.comparator}); a qualifier outside the literal needs an interpretation_note")
+        return (stated_text, unit_as_printed, unit_interpreted, str(exc), None, None, None, None, None, None, None)
+    return (stated_text, unit_as_printed, unit_interpreted, None, q.value, q.value_high, q.decimals, scale,
+            currency, unit, q.comparator)
 
 
-def _figure_year(row: Row) -> int | None:
-    return row["end_year"] if row["period_kind"] == "span" else row["year"]
-
-
-def _check_figures(sources: SourceSet) -> None:
-    documents = sources.by_key("documents", "document_id")
-    indicators = sources.by_key("indicators", "indicator_code")
-    rates = {(r["year"], r["currency"]) for r in sources.rows["fx_rates"] if r["series"] == "wdi"}
-    for row in sources.rows["figures"]:
-        def problem(reason: str, row=row) -> None:
-            sources.problems.append(Problem(row.file, row.line, f"{row['figure_id']}: {reason}"))
-
-        if row["stated_text"] is not None and row["value"] is not None:
-            _check_literal(sources, row)
-        kind = row["period_kind"]
-        needs = {"year": ("year",), "as_of": ("year", "as_of_date"), "span": ("start_year", "end_year"),
-                 "unspecified": ()}.get(kind, ())
-        for column in needs:
-            if row[column] is None:
-                problem(f"period_kind {kind} needs {column}")
-        if kind == "span" and row["start_year"] and row["end_year"] and row["start_year"] > row["end_year"]:
-            problem(f"span {row['start_year']}-{row['end_year']} runs backwards")
-        year = _figure_year(row)
-        document = documents.get(row["document_id"])
-        if year is not None:
-            if year < 1900:
-                problem(f"year {year} is before 1900")
-            if document is not None and document["year"] is not None and year > document["year"]:
-                problem(f"year {year} is after the document's publication ({document['year']})")
-        indicator = indicators.get(row["indicator_code"])
-        if indicator is not None and row["value"] is not None:
-            if indicator["unit_kind"] in ("count", "currency", "area", "rank") and row["value"] < 0:
-                problem(f"negative {indicator['unit_kind']} {row['value']}")
-            if indicator["unit_kind"] == "currency":
-                if row["currency"] is None:
-                    problem(f"indicator {row['indicator_code']!r} measures money but the figure has no currency")
-            elif indicator["unit"] != row["unit"]:
-                problem(f"unit {row['unit']!r} is not the unit of indicator {row['indicator_code']!r} "
-                        f"({indicator['unit']!r})")
-        if row["currency"] is not None:
-            if year is None:
-                problem("monetary figure without a year cannot be converted")
-            else:
-                for currency in {row["currency"], "CNY"} - {"USD"}:
-                    if (year, currency) not in rates:
-                        problem(f"monetary figure in {row['currency']}: no {currency} per US$ rate for {year} "
-                                "in fx_rates.csv (series wdi)")
-
-
-def _split_ids(text: str | None) -> list[str]:
-    if not text:
-        return []
-    return [part.strip() for group in text.split(";") for part in group.split("+") if part.strip()]
-
-
-def _check_claims_and_mentions(sources: SourceSet) -> None:
-    figures = sources.by_key("figures", "figure_id")
-    for row in sources.rows["claims"]:
-        stated = figures.get(row["stated_figure_id"])
-        if stated is not None and stated["document_id"] != row["document_id"]:
-            sources.problems.append(Problem(row.file, row.line, f"{row['claim_id']}: stated figure "
-                                            f"{row['stated_figure_id']!r} belongs to another document"))
-        for figure_id in _split_ids(row["input_figure_ids"]):
-            if figure_id not in figures:
-                sources.problems.append(Problem(row.file, row.line, f"{row['claim_id']}: claim names figure "
-                                                f"{figure_id!r}, which does not exist"))
-    for row in sources.rows["mentions"]:
-        figure = figures.get(row["figure_id"])
-        if figure is not None and figure["document_id"] != row["document_id"]:
-            sources.problems.append(Problem(row.file, row.line, f"mention of {row['figure_id']!r} "
-                                            "in a document the figure does not belong to"))
-    mentioned = {row["figure_id"] for row in sources.rows["mentions"]}
-    for figure_id, row in figures.items():
-        if figure_id not in mentioned:
-            sources.problems.append(Problem(row.file, row.line, f"{figure_id}: figure has no mention"))
-
-
-def _check_documents(sources: SourceSet, documents_dir: Path) -> None:
-    texts: dict[str, str] = {}
-    for row in sources.rows["documents"]:
-        path = documents_dir / row["file_name"]
-        if not path.is_file():
-            sources.problems.append(Problem(row.file, row.line, f"document text {path} not found in DOCUMENTS_DIR"))
-            continue
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != row["sha256"]:
-            sources.problems.append(Problem(row.file, row.line, f"sha256 of {path.name} is {digest}, "
-                                            f"not {row['sha256']}: the text changed"))
-        texts[row["document_id"]] = data.decode("utf-8")
-    for name, column in (("figures", "stated_text"), ("events", "stated_text")):
-        for row in sources.rows[name]:
-            text = texts.get(row["document_id"])
-            if text is not None and row[column] and row[column] not in text:
-                sources.problems.append(Problem(row.file, row.line, f"{column} {row[column]!r} does not occur "
-                                                f"in document {row['document_id']!r}"))
-
-
-def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> SourceSet:
-    """Read and check every source; raise SourceValidationError listing every problem found."""
-    sources = SourceSet(sources_dir)
-    _check_keys(sources)
-    _check_references(sources)
-    _check_figures(sources)
-    _check_claims_and_mentions(sources)
-    if documents_dir is not None:
-        _check_documents(sources, documents_dir)
-    if sources.problems:
-        raise SourceValidationError(sources.problems)
-    return sources
+def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:
+    """Read and check every source; return the row count of each, or raise SourceValidationError listing every
+    problem found."""
+    checker = _Checker(sources_dir)
+    try:
+        for source in SOURCES:
+            checker.read(source)
+        for source in SOURCES:
+            checker.check_cells(source)
+            checker.check_keys(source)
+            checker.check_references(source)
+        checker.check_literals()
+        checker.check_figures()
+        checker.check_claims_and_mentions()
+        if documents_dir is not None:
+            checker.check_documents(documents_dir)
+        counts = {s.name: checker.con.execute(f"select count(*) from {s.name}").fetchone()[0] for s in SOURCES}
+    finally:
+        checker.con.close()
+    if checker.problems:
+        raise SourceValidationError(checker.problems)
+    return counts
