@@ -144,6 +144,9 @@ def test_a_killed_run_leaves_the_published_file_byte_identical(tmp_path, built_w
 
 def test_two_runs_at_once_both_publish_a_complete_warehouse(tmp_path):
     env = _env(tmp_path)
+    # create the run storage first, as the daemon or webserver does: two processes creating a new instance's
+    # SQLite tables at the same moment collide inside Dagster ("table run_tags already exists")
+    subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=env, check=True, capture_output=True)
     first = _start_run(env, tmp_path / "first.log")
     second = _start_run(env, tmp_path / "second.log")
     assert first.wait(timeout=600) == 0, (tmp_path / "first.log").read_text()[-3000:]
