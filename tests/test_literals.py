@@ -85,3 +85,25 @@ def test_round_trips_generated_literals(number, scale, unit, qualifier, thousand
     assert q.decimals == max(0, -number.as_tuple().exponent)
     assert q.scale == (0 if unit == "%" else scale)
     assert q.comparator == {"": "eq", "approximately ": "approx", "over ": "gt"}[qualifier]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "%"]),
+    st.sampled_from(["", "US$ 100 million", "10 <sup>8</sup> yuan", "%", "furlongs"]),
+    st.sampled_from([None, "US$ 100 million"]),
+)
+def test_the_validators_table_cell_shortcut_reads_as_the_parser_does(number, suffix, label, interpreted):
+    from orchestration.ingest.validate import _reading
+
+    text = f"{number}{suffix}"
+    try:
+        q = parse_literal(text, label)
+        expected = (None, Decimal(str(q.value)), q.decimals,
+                    *(parse_unit_label(interpreted) if interpreted else (q.scale, q.currency, q.unit)), q.comparator)
+    except LiteralParseError:
+        expected = "error"
+    error, value, _high, decimals, scale, currency, unit, comparator = _reading(text, label or None, interpreted)
+    got = "error" if error else (None, Decimal(value), decimals, scale, currency, unit, comparator)
+    assert got == expected

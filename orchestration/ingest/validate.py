@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -212,15 +214,18 @@ class _Checker:
 
     def check_literals(self) -> None:
         """Parse each distinct literal once; compare every figure's curated columns with its reading."""
-        self.con.execute("create table readings (stated_text varchar, unit_as_printed varchar, "
-                         "unit_interpreted varchar, error varchar, value decimal(38, 10), "
-                         "value_high decimal(38, 10), decimals integer, scale integer, currency varchar, "
-                         "unit varchar, comparator varchar)")
         distinct = self.con.execute("select distinct stated_text, unit_as_printed, unit_interpreted from figures "
                                     "where stated_text is not null and value is not null").fetchall()
-        if distinct:
-            self.con.executemany("insert into readings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [_reading(*row) for row in distinct])
+        names = ("stated_text", "unit_as_printed", "unit_interpreted", "error", "value", "value_high", "decimals",
+                 "scale", "currency", "unit", "comparator")
+        read = list(zip(*[(*row, *_reading(*row)) for row in distinct])) or [()] * len(names)
+        # handed over column by column: one insert, not one per literal
+        self.con.execute(
+            "create table readings as select * from (select " + ", ".join(
+                f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names)
+            + ")", dict(zip(names, map(list, read))))
+        self.con.execute("alter table readings alter value type decimal(38, 10)")
+        self.con.execute("alter table readings alter value_high type decimal(38, 10)")
         self.report("""
             select f._file, f._line, f.figure_id || ': unparseable literal: ' || r.error
             from figures as f join readings as r
@@ -342,17 +347,33 @@ class _Checker:
                         {"doc": [d for d, _ in missing], "text": [t for _, t in missing]})
 
 
+_PLAIN_CELL = re.compile(r"(\d+(?:\.\d+)?)(%?)")
+
+
+@cache
+def _template(suffix: str, unit_as_printed: str | None, unit_interpreted: str | None) -> tuple:
+    return _reading("1" + suffix, unit_as_printed, unit_interpreted)
+
+
 def _reading(stated_text: str, unit_as_printed: str | None, unit_interpreted: str | None) -> tuple:
-    """One literal as the parser reads it: (…, error, value, value_high, decimals, scale, currency, unit,
+    """One literal as the parser reads it: (error, value, value_high, decimals, scale, currency, unit,
     comparator); the unit as interpreted, when given, replaces the printed one's scale, currency and unit."""
+    plain = _PLAIN_CELL.fullmatch(stated_text)
+    if plain and stated_text != "1" + plain.group(2):
+        # a table cell ("20.07", "26.90%"): everything but the number depends only on the suffix and the
+        # labels, so it is read once per label; the parser would read the number just the same
+        number = plain.group(1)
+        decimals = len(number.split(".", 1)[1]) if "." in number else 0
+        error, _value, _high, _decimals, *rest = _template(plain.group(2), unit_as_printed, unit_interpreted)
+        return (error, None if error else number, None, None if error else decimals, *rest)
     try:
         q = parse_literal(stated_text, unit_as_printed or "")
         scale, currency, unit = parse_unit_label(unit_interpreted) if unit_interpreted else (
             q.scale, q.currency, q.unit)
     except LiteralParseError as exc:
-        return (stated_text, unit_as_printed, unit_interpreted, str(exc), None, None, None, None, None, None, None)
-    return (stated_text, unit_as_printed, unit_interpreted, None, q.value, q.value_high, q.decimals, scale,
-            currency, unit, q.comparator)
+        return (str(exc), None, None, None, None, None, None, None)
+    return (None, str(q.value), None if q.value_high is None else str(q.value_high), q.decimals, scale, currency,
+            unit, q.comparator)
 
 
 def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:
