@@ -10,7 +10,7 @@ DOCUMENTS_DIR ?= $(abspath ../shared/seeds)
 export DAGSTER_HOME
 export DOCUMENTS_DIR
 
-.PHONY: setup run test dev docs lock clean
+.PHONY: setup run test dev docs bench lock clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,11 @@ docs: $(STAMP)
 	cd dbt_project && WAREHOUSE_PATH=$${WAREHOUSE_PATH:-$(DATA_DIR)/warehouse.duckdb} \
 		../$(BIN)/dbt docs generate --target-path $(DATA_DIR)/dbt_docs && \
 		../$(BIN)/dbt docs serve --target-path $(DATA_DIR)/dbt_docs --host 127.0.0.1 --port 8080
+
+# How the pipeline's cost grows against plain DuckDB (benchmarks/README.md); not part of `make test`.
+BENCH_SIZES ?= 1e3,1e5,1e6,1e7
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES)
 
 # Re-resolve the pinned dependency set from pyproject.toml's ranges (needs uv: pip install uv).
 lock:

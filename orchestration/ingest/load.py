@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -14,11 +16,21 @@ from .source_files import SOURCES, Source
 STORAGE_COMPATIBILITY = "v1.2.0"
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# DuckDB takes 80% of the machine by default; the pipeline's own connections stay within this and spill to disk
+# beyond it, so the Dagster process stays bounded whatever the size of the sources.
+MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "1GB")
+
+
+def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to a warehouse file, or (no path) a private in-memory database that spills to a temporary
+    folder; every one keeps to MEMORY_LIMIT."""
+    config = {"memory_limit": MEMORY_LIMIT}
+    if path is None:
+        return duckdb.connect(config={**config, "temp_directory": tempfile.gettempdir()})
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+    return duckdb.connect(str(path), config={**config, "storage_compatibility_version": STORAGE_COMPATIBILITY})
 
 
 def _columns_struct(source: Source) -> str:

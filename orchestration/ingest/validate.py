@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import duckdb
-
+from .load import connect
 from .literals import LiteralParseError, parse_literal, parse_unit_label
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
 
@@ -80,7 +79,7 @@ def _typed(source: Source) -> str:
 class _Checker:
     def __init__(self, sources_dir: Path):
         self.sources_dir = sources_dir
-        self.con = duckdb.connect()
+        self.con = connect()
         # a value as Python's repr shows it in messages: 'text'
         self.con.execute("create macro q(x) as '''' || x || ''''")
         self.problems: list[Problem] = []

@@ -1,0 +1,1 @@
+"""Scale benchmarks: synthetic sources of any size, the full pipeline against a plain-DuckDB floor."""
