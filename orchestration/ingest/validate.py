@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from .load import connect
@@ -213,18 +211,9 @@ class _Checker:
 
     def check_literals(self) -> None:
         """Parse each distinct literal once; compare every figure's curated columns with its reading."""
-        distinct = self.con.execute("select distinct stated_text, unit_as_printed, unit_interpreted from figures "
-                                    "where stated_text is not null and value is not null").fetchall()
-        names = ("stated_text", "unit_as_printed", "unit_interpreted", "error", "value", "value_high", "decimals",
-                 "scale", "currency", "unit", "comparator")
-        read = list(zip(*[(*row, *_reading(*row)) for row in distinct])) or [()] * len(names)
-        # handed over column by column: one insert, not one per literal
-        self.con.execute(
-            "create table readings as select * from (select " + ", ".join(
-                f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names)
-            + ")", dict(zip(names, map(list, read))))
-        self.con.execute("alter table readings alter value type decimal(38, 10)")
-        self.con.execute("alter table readings alter value_high type decimal(38, 10)")
+        self.con.execute("create table literals as select distinct stated_text, unit_as_printed, unit_interpreted "
+                         "from figures where stated_text is not null and value is not null")
+        read_literals(self.con, "literals")
         self.report("""
             select f._file, f._line, f.figure_id || ': unparseable literal: ' || r.error
             from figures as f join readings as r
@@ -346,25 +335,15 @@ class _Checker:
                         {"doc": [d for d, _ in missing], "text": [t for _, t in missing]})
 
 
-_PLAIN_CELL = re.compile(r"(\d+(?:\.\d+)?)(%?)")
-
-
-@cache
-def _template(suffix: str, unit_as_printed: str | None, unit_interpreted: str | None) -> tuple:
-    return _reading("1" + suffix, unit_as_printed, unit_interpreted)
+# A table cell ("20.07", "26.90%"): the parser reads its number as printed and everything else from the suffix and
+# the unit labels, so SQL takes the number and Python reads "1" + suffix once per label.
+_PLAIN_CELL = "[0-9]+([.][0-9]+)?%?"
+_READING = ("error", "value", "value_high", "decimals", "scale", "currency", "unit", "comparator")
 
 
 def _reading(stated_text: str, unit_as_printed: str | None, unit_interpreted: str | None) -> tuple:
     """One literal as the parser reads it: (error, value, value_high, decimals, scale, currency, unit,
     comparator); the unit as interpreted, when given, replaces the printed one's scale, currency and unit."""
-    plain = _PLAIN_CELL.fullmatch(stated_text)
-    if plain and stated_text != "1" + plain.group(2):
-        # a table cell ("20.07", "26.90%"): everything but the number depends only on the suffix and the
-        # labels, so it is read once per label; the parser would read the number just the same
-        number = plain.group(1)
-        decimals = len(number.split(".", 1)[1]) if "." in number else 0
-        error, _value, _high, _decimals, *rest = _template(plain.group(2), unit_as_printed, unit_interpreted)
-        return (error, None if error else number, None, None if error else decimals, *rest)
     try:
         q = parse_literal(stated_text, unit_as_printed or "")
         scale, currency, unit = parse_unit_label(unit_interpreted) if unit_interpreted else (
@@ -373,6 +352,46 @@ def _reading(stated_text: str, unit_as_printed: str | None, unit_interpreted: st
         return (str(exc), None, None, None, None, None, None, None)
     return (None, str(q.value), None if q.value_high is None else str(q.value_high), q.decimals, scale, currency,
             unit, q.comparator)
+
+
+def _parsed_table(con, name: str, rows: list[tuple]) -> None:
+    """rows of (stated_text, unit_as_printed, unit_interpreted) with their readings, as a DuckDB table; handed
+    over column by column, one statement rather than one insert per literal."""
+    names = ("stated_text", "unit_as_printed", "unit_interpreted", *_READING)
+    read = list(zip(*[(*row, *_reading(*row)) for row in rows])) or [()] * len(names)
+    con.execute(f"create or replace temp table {name} as select " + ", ".join(
+        f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names),
+        dict(zip(names, map(list, read))))
+
+
+def read_literals(con, literals: str) -> None:
+    """Create table `readings`: every row of table `literals` (stated_text, unit_as_printed, unit_interpreted)
+    with the parser's reading of it."""
+    plain = f"regexp_full_match(stated_text, '{_PLAIN_CELL}') and stated_text not in ('1', '1%')"
+    templates = con.execute(f"select distinct case when ends_with(stated_text, '%') then '1%' else '1' end, "
+                            f"unit_as_printed, unit_interpreted from {literals} where {plain}").fetchall()
+    _parsed_table(con, "templates", templates)
+    others = con.execute(f"select stated_text, unit_as_printed, unit_interpreted from {literals} "
+                         f"where not ({plain})").fetchall()
+    _parsed_table(con, "others", others)
+    con.execute(f"""
+        create or replace table readings as
+        select l.stated_text, l.unit_as_printed, l.unit_interpreted, t.error,
+               case when t.error is null then regexp_extract(l.stated_text, '^[0-9.]+') end as value,
+               null::varchar as value_high,
+               case when t.error is null then length(regexp_extract(l.stated_text, '[.]([0-9]+)', 1)) end
+                   as decimals,
+               t.scale, t.currency, t.unit, t.comparator
+        from {literals} as l
+        join templates as t
+            on t.stated_text = case when ends_with(l.stated_text, '%') then '1%' else '1' end
+            and t.unit_as_printed is not distinct from l.unit_as_printed
+            and t.unit_interpreted is not distinct from l.unit_interpreted
+        where {plain.replace('stated_text', 'l.stated_text')}
+        union all
+        select * from others""")
+    con.execute("alter table readings alter value type decimal(38, 10)")
+    con.execute("alter table readings alter value_high type decimal(38, 10)")
 
 
 def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:
