@@ -167,3 +167,16 @@ def test_a_rejected_run_leaves_the_warehouse_untouched(sources, tmp_path, monkey
     failure = next(e for e in second.all_events if e.is_step_failure)
     assert "unknown indicator_code 'nope'" in str(failure.event_specific_data.error)
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def test_lines_after_a_malformed_row_keep_their_numbers(sources):
+    path = sources / FIGURES
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = read_rows(path)[1][3]["figure_id"]  # on line 5 now, line 6 once a malformed line goes in at line 4
+    lines.insert(3, "dalian_f999,dalian_paper_2013,too,few\n")
+    path.write_text("".join(lines).replace(f"{target},", f"{target}x,", 1), encoding="utf-8")
+    assert path.read_text(encoding="utf-8").splitlines()[5].startswith(f"{target}x,")
+    problems = _problems(sources)
+    assert any(p.startswith(f"sources/{FIGURES}:4: expected 26 columns, found 4") for p in problems), problems
+    # the renamed figure now lacks a mention: reported on its own line, 6
+    assert any(p.startswith(f"sources/{FIGURES}:6: {target}x: figure has no mention") for p in problems), problems

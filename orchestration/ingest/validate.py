@@ -144,11 +144,11 @@ class _Checker:
             # A rejected line shifts every later row by one: row i (0-based, in file order) sits on line
             # i + 2 plus the rejected lines that come before it.
             positions = [line - 2 - j for j, (line, *_rest) in enumerate(rejects)]
+            shift = "(select count(*) from shifts where position <= scan.rowid)" if positions else "0"
             self.con.execute("create or replace temp table shifts as select unnest($p::bigint[]) as position",
                              {"p": positions})
-            self.con.execute(
-                f"insert into {source.name}_text select {trimmed}, $file, rowid + 2 + "
-                "(select count(*) from shifts where position <= scan.rowid) from scan", {"file": rel})
+            self.con.execute(f"insert into {source.name}_text select {trimmed}, $file, rowid + 2 + {shift} "
+                             "from scan", {"file": rel})
         blank = " and ".join(f"{_q(n)} is null" for n in names)
         self.con.execute(f"delete from {source.name}_text where {blank}")
         self.con.execute(f"create table {source.name} as select {_typed(source)}, _file, _line "
