@@ -408,10 +408,9 @@ from pathlib import Path
 started = time.perf_counter()
 from orchestration.ingest.validate import validate_sources
 imported = time.perf_counter()
-sources = validate_sources(Path(sys.argv[1]))
-rows = getattr(sources, "rows", None)
+counts = validate_sources(Path(sys.argv[1]))
 print(json.dumps({"import_s": round(imported - started, 3), "validate_s": round(time.perf_counter() - imported, 3),
-                  "rows": sum(len(r) for r in rows.values()) if isinstance(rows, dict) else None,
+                  "rows": sum(counts.values()),
                   "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 """
 
