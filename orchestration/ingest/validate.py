@@ -63,7 +63,7 @@ class SourceValidationError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in the source files:\n{listing}")
 
 
-def _q(name: str) -> str:
+def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -71,7 +71,7 @@ def _typed(source: Source) -> str:
     """The select list that turns the VARCHAR cells into the declared types (NULL where a cell does not cast)."""
     casts = {"str": "{c}", "int": "case when regexp_full_match({c}, '-?[0-9]+') then try_cast({c} as integer) end", "decimal": "try_cast({c} as decimal(38, 10))",
              "date": "try_cast({c} as date)", "bool": "case {c} when 'true' then true when 'false' then false end"}
-    return ", ".join(f"{casts[c.kind].format(c=_q(c.name))} as {_q(c.name)}" for c in source.columns)
+    return ", ".join(f"{casts[c.kind].format(c=_identifier(c.name))} as {_identifier(c.name)}" for c in source.columns)
 
 
 class _Checker:
@@ -115,13 +115,13 @@ class _Checker:
     def read(self, source: Source) -> None:
         """Load every file of a source as text cells with their file and line, reporting malformed rows."""
         names = source.column_names
-        cells = ", ".join(f"{_q(n)} varchar" for n in names)
+        cells = ", ".join(f"{_identifier(n)} varchar" for n in names)
         self.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
         files = source.files(self.sources_dir)
         if not files:
             self.problems.append(Problem(f"{self.sources_dir.name}/{source.pattern}", 0, "no such file"))
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        trimmed = ", ".join(f"nullif(trim({_q(n)}), '') as {_q(n)}" for n in names)
+        trimmed = ", ".join(f"nullif(trim({_identifier(n)}), '') as {_identifier(n)}" for n in names)
         for path in files:
             rel = self.rel(path)
             if not self._header_ok(source, path, rel):
@@ -149,7 +149,7 @@ class _Checker:
                              {"p": positions})
             self.con.execute(f"insert into {source.name}_text select {trimmed}, $file, rowid + 2 + {shift} "
                              "from scan", {"file": rel})
-        blank = " and ".join(f"{_q(n)} is null" for n in names)
+        blank = " and ".join(f"{_identifier(n)} is null" for n in names)
         self.con.execute(f"delete from {source.name}_text where {blank}")
         self.con.execute(f"create table {source.name} as select {_typed(source)}, _file, _line "
                          f"from {source.name}_text")
@@ -157,7 +157,7 @@ class _Checker:
     def check_cells(self, source: Source) -> None:
         table = f"{source.name}_text"
         for column in source.columns:
-            c = _q(column.name)
+            c = _identifier(column.name)
             if column.required:
                 self.report(f"select _file, _line, '{column.name} is required' from {table} where {c} is null")
             if column.kind != "str":
@@ -177,9 +177,9 @@ class _Checker:
     # -- relations between rows ----------------------------------------------------------------------------
 
     def check_keys(self, source: Source) -> None:
-        key = ", ".join(_q(k) for k in source.key)
-        shown = " || '/' || ".join(f"cast({_q(k)} as varchar)" for k in source.key)
-        present = " and ".join(f"{_q(k)} is not null" for k in source.key)
+        key = ", ".join(_identifier(k) for k in source.key)
+        shown = " || '/' || ".join(f"cast({_identifier(k)} as varchar)" for k in source.key)
+        present = " and ".join(f"{_identifier(k)} is not null" for k in source.key)
         self.report(f"""
             select _file, _line, 'duplicate {'/'.join(source.key)} ' || {shown} || ' (first at '
                 || first_value(_file) over w || ':' || first_value(_line) over w || ')'
@@ -192,12 +192,12 @@ class _Checker:
         for column, target in source.references.items():
             target_source, target_column = target.split(".")
             self.report(f"""
-                select _file, _line, 'unknown {column} ' || q({_q(column)}) || ' (not in
+                select _file, _line, 'unknown {column} ' || q({_identifier(column)}) || ' (not in
                     {SOURCES_BY_NAME[target_source].pattern})'
                 from {source.name}
-                where {_q(column)} is not null
-                  and {_q(column)} not in (select {_q(target_column)} from {target_source}
-                                               where {_q(target_column)} is not null)""".replace("\n", " "))
+                where {_identifier(column)} is not null
+                  and {_identifier(column)} not in (select {_identifier(target_column)} from {target_source}
+                                               where {_identifier(target_column)} is not null)""".replace("\n", " "))
         if "entity_type" in source.column_names:
             self.report(f"""
                 select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
