@@ -1,101 +1,21 @@
 -- The DuckDB floor: the pipeline's work as one plain DuckDB script, to compare its cost against.
 --
--- The same inputs (every file under the sources folder), the same checks the ingest makes in Python
--- (orchestration/ingest/validate.py) written as set-based SQL, the same transforms as the dbt models
+-- The same inputs (every file under the sources folder), the same checks the ingest makes
+-- (orchestration/ingest/validate.py) as set-based SQL, the same transforms as the dbt models
 -- (dbt_project/models: int_fx_rates_annual, int_figures_in_base_units, fct_observation, int_figure_intervals,
 -- int_claim_operands, claim_checks, plus the small dimensions), the dbt tests on those, and the Great
 -- Expectations suites (expectations/*.json) as SQL aggregates. No Python in the loop, no Dagster, no dbt, no GX.
 --
--- Parameter: the variable `sources_dir` (absolute path of the sources folder), set before the script runs:
---     SET VARIABLE sources_dir = '/abs/path/to/sources';
+-- Input: the raw.* tables, loaded first by benchmarks/floor.py with the pipeline's own loader
+-- (orchestration.ingest.load.load_all: DuckDB's read_csv with the types declared in source_files.py), so the
+-- floor and the pipeline read the sources the same way and the column declarations live in one place.
 -- The output is whatever database the script runs in (benchmarks/floor.py opens the --out file).
--- Each `-- step:` line starts one timed step in benchmarks/floor.py; the script also runs as a whole
--- (`duckdb out.duckdb -c "SET VARIABLE sources_dir='...'" -f benchmarks/floor.sql` would do).
+-- Each `-- step:` line starts one timed step in benchmarks/floor.py.
 -- The last step leaves one row per check in `checks`, with the number of offending rows; all must be 0.
 --
 -- What is not reproduced: the literal parser's prose grammar ("over 200 million yuan", "several", "45 to 50%",
 -- number words). The literal check below reads the table-cell grammar the generator writes (a number, its
 -- decimals, and the scale and currency of the unit label); on the real sources it would flag prose literals.
-
--- step: load
-create schema if not exists raw;
-
-create or replace table raw.documents as
-select * from read_csv(getvariable('sources_dir') || '/documents.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'document_id': 'VARCHAR', 'file_name': 'VARCHAR', 'title': 'VARCHAR', 'authors': 'VARCHAR',
-               'year': 'INTEGER', 'published': 'DATE', 'venue': 'VARCHAR', 'kind': 'VARCHAR', 'sha256': 'VARCHAR',
-               'url': 'VARCHAR', 'note': 'VARCHAR'});
-
-create or replace table raw.geography as
-select * from read_csv(getvariable('sources_dir') || '/geography.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'geo_id': 'VARCHAR', 'name': 'VARCHAR', 'level': 'VARCHAR', 'parent_id': 'VARCHAR',
-               'iso_code': 'VARCHAR', 'note': 'VARCHAR'});
-
-create or replace table raw.firms as
-select * from read_csv(getvariable('sources_dir') || '/firms.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'firm_id': 'VARCHAR', 'canonical_name': 'VARCHAR', 'short_name': 'VARCHAR', 'firm_kind': 'VARCHAR',
-               'founded_year': 'INTEGER', 'home_geo_id': 'VARCHAR', 'note': 'VARCHAR'});
-
-create or replace table raw.firm_aliases as
-select * from read_csv(getvariable('sources_dir') || '/firm_aliases.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'firm_id': 'VARCHAR', 'alias': 'VARCHAR', 'alias_kind': 'VARCHAR', 'valid_from_year': 'INTEGER',
-               'valid_to_year': 'INTEGER', 'document_id': 'VARCHAR'});
-
-create or replace table raw.indicators as
-select * from read_csv(getvariable('sources_dir') || '/indicators.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'indicator_code': 'VARCHAR', 'indicator_name': 'VARCHAR', 'unit_kind': 'VARCHAR', 'unit': 'VARCHAR',
-               'additive': 'BOOLEAN', 'definition': 'VARCHAR'});
-
-create or replace table raw.fx_rates as
-select * from read_csv(getvariable('sources_dir') || '/fx_rates.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',',
-    columns = {'year': 'INTEGER', 'currency': 'VARCHAR', 'series': 'VARCHAR', 'units_per_usd': 'DECIMAL(38,10)'});
-
-create or replace table raw.figures as
-select * exclude (filename), regexp_extract(filename, '([^/]+)\.csv$', 1) as _file_document
-from read_csv(getvariable('sources_dir') || '/figures/*.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',', filename = true,
-    columns = {'figure_id': 'VARCHAR', 'document_id': 'VARCHAR', 'section': 'VARCHAR', 'paragraph': 'INTEGER',
-               'table_row': 'VARCHAR', 'table_column': 'VARCHAR', 'entity_type': 'VARCHAR', 'entity_id': 'VARCHAR',
-               'indicator_code': 'VARCHAR', 'period_kind': 'VARCHAR', 'year': 'INTEGER', 'start_year': 'INTEGER',
-               'end_year': 'INTEGER', 'as_of_date': 'DATE', 'stated_text': 'VARCHAR', 'unit_as_printed': 'VARCHAR',
-               'value': 'DECIMAL(38,10)', 'value_high': 'DECIMAL(38,10)', 'decimals': 'INTEGER', 'scale': 'INTEGER',
-               'unit': 'VARCHAR', 'currency': 'VARCHAR', 'comparator': 'VARCHAR', 'obs_status': 'VARCHAR',
-               'unit_interpreted': 'VARCHAR', 'interpretation_note': 'VARCHAR'});
-
-create or replace table raw.mentions as
-select * exclude (filename), regexp_extract(filename, '([^/]+)\.csv$', 1) as _file_document
-from read_csv(getvariable('sources_dir') || '/mentions/*.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',', filename = true,
-    columns = {'mention_id': 'VARCHAR', 'figure_id': 'VARCHAR', 'document_id': 'VARCHAR', 'section': 'VARCHAR',
-               'paragraph': 'INTEGER', 'table_row': 'VARCHAR', 'table_column': 'VARCHAR', 'occurrence': 'INTEGER'});
-
-create or replace table raw.claims as
-select * exclude (filename), regexp_extract(filename, '([^/]+)\.csv$', 1) as _file_document
-from read_csv(getvariable('sources_dir') || '/claims/*.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',', filename = true,
-    columns = {'claim_id': 'VARCHAR', 'document_id': 'VARCHAR', 'section': 'VARCHAR', 'paragraph': 'INTEGER',
-               'table_row': 'VARCHAR', 'table_column': 'VARCHAR', 'claim_kind': 'VARCHAR',
-               'stated_figure_id': 'VARCHAR', 'input_figure_ids': 'VARCHAR', 'relation': 'VARCHAR',
-               'statement': 'VARCHAR'});
-
-create or replace table raw.events as
-select * exclude (filename), regexp_extract(filename, '([^/]+)\.csv$', 1) as _file_document
-from read_csv(getvariable('sources_dir') || '/events/*.csv', header = true, auto_detect = false,
-    quote = '"', escape = '"', delim = ',', filename = true,
-    columns = {'event_id': 'VARCHAR', 'document_id': 'VARCHAR', 'section': 'VARCHAR', 'paragraph': 'INTEGER',
-               'entity_type': 'VARCHAR', 'entity_id': 'VARCHAR', 'event_kind': 'VARCHAR', 'year': 'INTEGER',
-               'month': 'INTEGER', 'stated_text': 'VARCHAR', 'description': 'VARCHAR'});
-
-create or replace table raw.discrepancy_register as
-select * from read_csv(getvariable('sources_dir') || '/discrepancy_register.csv', header = true,
-    auto_detect = false, quote = '"', escape = '"', delim = ',',
-    columns = {'claim_id': 'VARCHAR', 'verdict': 'VARCHAR', 'diagnosis': 'VARCHAR', 'explanation': 'VARCHAR'});
 
 -- step: validate_sources
 -- orchestration/ingest/validate.py, set-based: one row per rule with the number of offending rows.
@@ -191,10 +111,10 @@ select 'allowed values', (
         where verdict not in ('inconsistent', 'gross_inconsistency', 'unverifiable'))
 union all
 select 'document_id matches its file', (
-        select count(*) from raw.figures where document_id <> _file_document)
-    + (select count(*) from raw.mentions where document_id <> _file_document)
-    + (select count(*) from raw.claims where document_id <> _file_document)
-    + (select count(*) from raw.events where document_id <> _file_document)
+        select count(*) from raw.figures where document_id <> parse_filename(_source_file, true))
+    + (select count(*) from raw.mentions where document_id <> parse_filename(_source_file, true))
+    + (select count(*) from raw.claims where document_id <> parse_filename(_source_file, true))
+    + (select count(*) from raw.events where document_id <> parse_filename(_source_file, true))
 union all
 select 'duplicate keys', (select count(*) - count(distinct document_id) from raw.documents)
     + (select count(*) - count(distinct geo_id) from raw.geography)
@@ -285,7 +205,7 @@ group by year;
 create or replace table figures_in_base_units as
 with based as (
     select
-        f.* exclude (value, value_high, _file_document),
+        f.* exclude (value, value_high, _source_file),
         f.value as printed_value,
         f.value_high as printed_value_high,
         case when f.period_kind = 'span' then f.end_year else f.year end as reference_year,
@@ -354,7 +274,7 @@ select unnest(range(
              (select max(year) from fx_rates_annual)) + 1)) as year;
 
 create or replace table fct_event as
-select e.* exclude (_file_document), n.entity_name, n.entity_kind
+select e.* exclude (_source_file), n.entity_name, n.entity_kind
 from raw.events as e
 left join entities as n on n.entity_type = e.entity_type and n.entity_id = e.entity_id;
 
