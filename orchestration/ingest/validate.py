@@ -214,24 +214,17 @@ class _Checker:
         self.con.execute("create table literals as select distinct stated_text, unit_as_printed, unit_interpreted "
                          "from figures where stated_text is not null and value is not null")
         read_literals(self.con, "literals")
-        self.report("""
-            select f._file, f._line, f.figure_id || ': unparseable literal: ' || r.error
-            from figures as f join readings as r
-                on r.stated_text = f.stated_text
-                and r.unit_as_printed is not distinct from f.unit_as_printed
-                and r.unit_interpreted is not distinct from f.unit_interpreted
-            where r.error is not null""")
         disagree = " union all ".join(
             f"select _file, _line, figure_id || ': {column}=' || coalesce({column}_text, 'None') "
             f"|| ' disagrees with the literal ' || q(stated_text) || ' (reads ' "
-            f"|| coalesce({reading}, 'None') || ')' from read where {column} is distinct from r_{column}"
+            f"|| coalesce({reading}, 'None') || ')' from parsed where {column} is distinct from r_{column}"
             for column, reading in (("value", "rtrim(rtrim(cast(r_value as varchar), '0'), '.')"),
                                     ("value_high", "rtrim(rtrim(cast(r_value_high as varchar), '0'), '.')"),
                                     ("decimals", "cast(r_decimals as varchar)"),
                                     ("scale", "cast(r_scale as varchar)"), ("currency", "r_currency")))
         self.report(f"""
             with read as (
-                select f.*, t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
+                select f.*, r.error as r_error, t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
                        t.scale as scale_text, t.currency as currency_text,
                        r.value as r_value, r.value_high as r_value_high, r.decimals as r_decimals,
                        r.scale as r_scale, r.currency as r_currency, r.unit as r_unit, r.comparator as r_comparator
@@ -241,21 +234,23 @@ class _Checker:
                     on r.stated_text = f.stated_text
                     and r.unit_as_printed is not distinct from f.unit_as_printed
                     and r.unit_interpreted is not distinct from f.unit_interpreted
-                where r.error is null
-            )
+            ),
+            parsed as (select * from read where r_error is null)
+            select _file, _line, figure_id || ': unparseable literal: ' || r_error from read where r_error is not null
+            union all
             {disagree}
             union all
             select _file, _line, figure_id || ': unit_interpreted needs an interpretation_note saying why'
-            from read where unit_interpreted is not null and interpretation_note is null
+            from parsed where unit_interpreted is not null and interpretation_note is null
             union all
             select _file, _line, figure_id || ': unit=' || q(unit) || ' disagrees with the literal '
                 || q(stated_text) || ' (reads ' || r_unit || ')'
-            from read where r_unit is not null and unit is distinct from r_unit
+            from parsed where r_unit is not null and unit is distinct from r_unit
             union all
             select _file, _line, figure_id || ': comparator=' || q(comparator) || ' disagrees with the literal '
                 || q(stated_text) || ' (reads ' || r_comparator || '); a qualifier outside the literal needs '
                 || 'an interpretation_note'
-            from read
+            from parsed
             where comparator is distinct from r_comparator
               and not (r_comparator = 'eq' and interpretation_note is not null)""")
 
