@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from .ingest.load import connect
 from .settings import DBT_PROJECT_DIR
 from .warehouse import WarehouseFiles, start_working_copy
 
@@ -56,5 +57,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # dbt builds into this run's working file; its profile reads the path from the environment.
     working = start_working_copy(WarehouseFiles.from_settings(), context.run.run_id)
     os.environ["DBT_WAREHOUSE_PATH"] = str(working)
-    yield from dbt.cli(["build"], context=context).stream()
+    # the ingest decided whether this run rebuilds every document (the incremental models start over) or some
+    with connect(working, read_only=True) as con:
+        mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
+    context.log.info(f"dbt build, {mode}: {reason}")
+    yield from dbt.cli(["build", "--full-refresh"] if mode == "full" else ["build"], context=context).stream()
 

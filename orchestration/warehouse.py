@@ -70,6 +70,11 @@ def start_working_copy(files: WarehouseFiles, run_id: str) -> Path:
     return working
 
 
+def discard_working_copy(files: WarehouseFiles, run_id: str) -> None:
+    """Remove a run's working files once it cannot publish: at scale each is a full copy of the warehouse."""
+    shutil.rmtree(files.working(run_id).parent, ignore_errors=True)
+
+
 def readable_warehouse(files: WarehouseFiles, run_id: str) -> Path:
     """What a check in this run validates: the run's working file, or the published one if the run built none."""
     working = files.working(run_id)

@@ -1,46 +1,65 @@
-"""Ingest assets: every file in `sources/` validated, then loaded into DuckDB schema `raw`."""
-
+"""Ingest assets: the source files a run reads, validated, then loaded into DuckDB schema `raw`."""
 
 import dagster as dg
 
 from ..retries import retry_transient
 from ..settings import Settings
-from ..warehouse import WarehouseFiles, clean_abandoned_runs, start_working_copy
-from .load import connect, file_checksums, load_all
+from ..warehouse import WarehouseFiles, clean_abandoned_runs, discard_working_copy, start_working_copy
+from .load import connect, load_all
 from .source_files import SOURCES
-from .validate import validate_sources
+from .validate import SourceValidationError, validate_run
 
 INGEST_GROUP = "ingest"
+RUN_SCOPE_KEY = dg.AssetKey(["ingest", "run_scope"])
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
-        for s in SOURCES
+        *(dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
+          for s in SOURCES),
+        dg.AssetSpec(RUN_SCOPE_KEY, group_name=INGEST_GROUP, kinds={"duckdb"},
+                     description="The documents this run rebuilds (every one in a full run); incremental dbt "
+                                 "models and the checks work on these, and keep the rest as published."),
     ],
     name="ingest_sources",
     can_subset=False,
 )
 def ingest_sources(context: dg.AssetExecutionContext):
-    """Validate every source file (all problems reported at once), then load them all in one transaction
-    into this run's working warehouse; the published file is only replaced by the publish step."""
+    """Start this run's working warehouse as a copy of the published one; validate what changed since (every
+    problem reported at once) and load it in one transaction. The published file is only replaced by the
+    publish step."""
     settings = Settings.from_env()
-    validate_sources(settings.sources_dir, settings.documents_dir)
-    if settings.documents_dir is None:
-        context.log.warning("DOCUMENTS_DIR is not set: literals were not checked against the document texts")
     files = WarehouseFiles.from_settings(settings)
     for stale in clean_abandoned_runs(files, context.run.run_id):
         context.log.info(f"removed the working files of abandoned run {stale}")
-    with retry_transient(context), connect(start_working_copy(files, context.run.run_id)) as con:
-        counts = load_all(con, settings.sources_dir)
+    baseline = files.published.exists()
+    with retry_transient(context):
+        working = start_working_copy(files, context.run.run_id)
+    try:
+        plan, read = validate_run(settings.sources_dir, settings.documents_dir, working if baseline else None)
+    except SourceValidationError:
+        discard_working_copy(files, context.run.run_id)
+        raise
+    if settings.documents_dir is None:
+        context.log.warning("DOCUMENTS_DIR is not set: literals were not checked against the document texts")
+    context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
+    with retry_transient(context), connect(working) as con:
+        counts = load_all(con, settings.sources_dir, plan)
         for source in SOURCES:
             preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
             yield dg.MaterializeResult(
                 asset_key=["raw", source.name],
                 metadata={
                     "dagster/row_count": counts[source.name],
-                    "source_files": dg.MetadataValue.json(file_checksums(source, settings.sources_dir)),
+                    "rows_read_this_run": read[source.name],
+                    "source_files": dg.MetadataValue.json(
+                        {f.relative: f.sha256 for f in plan.files if f.source == source.name}),
                     "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
-                    "working_warehouse": dg.MetadataValue.path(str(files.working(context.run.run_id))),
+                    "working_warehouse": dg.MetadataValue.path(str(working)),
                 },
             )
+    yield dg.MaterializeResult(
+        asset_key=RUN_SCOPE_KEY,
+        metadata={"mode": plan.mode, "reason": plan.reason, "documents_rebuilt": len(plan.documents),
+                  "transform_hash": plan.transform_hash},
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import duckdb
 
+from .changes import RunPlan
 from .source_files import SOURCES, Source
 
 # Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).
@@ -38,44 +38,62 @@ def _columns_struct(source: Source) -> str:
     return "{" + ", ".join(f"'{c.name}': '{c.sql_type}'" for c in source.columns) + "}"
 
 
-def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Path) -> int:
-    files = [str(p) for p in source.files(sources_dir)]
-    prefix = str(sources_dir.parent) + "/"
-    con.execute(
-        f"""
-        create or replace table raw.{source.name} as
+def _read_csv(source: Source, files: list[Path], sources_dir: Path) -> tuple[str, dict]:
+    return (f"""
         select * exclude (filename), replace(filename, $prefix, '') as _source_file
         from read_csv($files, header = true, auto_detect = false, filename = true,
-                      quote = '"', escape = '"', delim = ',', columns = {_columns_struct(source)})
-        """,
-        {"files": files, "prefix": prefix},
-    )
+                      quote = '"', escape = '"', delim = ',', columns = {_columns_struct(source)})""",
+            {"files": [str(p) for p in files], "prefix": str(sources_dir.parent) + "/"})
+
+
+def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Path,
+                plan: RunPlan | None = None) -> int:
+    """Replace the source's raw table; in an incremental run, only the rows of the documents the run rebuilds."""
+    files = [p for p in source.files(sources_dir) if plan is None or plan.reads(source, p)]
+    if plan is not None and plan.incremental and source.per_document:
+        con.execute(f"delete from raw.{source.name} where document_id in (select unnest($docs::varchar[]))",
+                    {"docs": sorted(plan.documents)})
+        if files:
+            query, params = _read_csv(source, files, sources_dir)
+            con.execute(f"insert into raw.{source.name} {query}", params)
+    else:
+        query, params = _read_csv(source, files, sources_dir)
+        con.execute(f"create or replace table raw.{source.name} as {query}", params)
     return con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
 
 
-def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> dict[str, int]:
-    """Replace every raw table in one transaction: readers of the file never see half a load."""
+def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
+    """Schema `ingest`: what this warehouse was built from, for the next run to compare against, and which
+    documents this run rebuilt, for the dbt models and checks to work on."""
+    con.execute("create schema if not exists ingest")
+    con.execute("create or replace table ingest.source_files (source varchar, file varchar, document_id varchar, "
+                "sha256 varchar)")
+    con.executemany("insert into ingest.source_files values (?, ?, ?, ?)",
+                    [(f.source, f.relative, f.document_id, f.sha256) for f in plan.files])
+    documents = plan.documents if plan.incremental else plan.documents | _all_documents(con)
+    con.execute("create or replace table ingest.run_scope as select unnest($docs::varchar[]) as document_id",
+                {"docs": sorted(documents)})
+    con.execute("create or replace table ingest.build as select $mode as mode, $reason as reason, "
+                "$hash as transform_hash", {"mode": plan.mode, "reason": plan.reason, "hash": plan.transform_hash})
+
+
+def _all_documents(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {doc for (doc,) in con.execute("select document_id from raw.documents").fetchall()}
+
+
+def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None) -> dict[str, int]:
+    """Load the raw tables (every one, or what `plan` says this run reads) and record the build, in one
+    transaction: readers of the file never see half a load."""
     counts = {}
     con.execute("begin transaction")
     try:
         con.execute("create schema if not exists raw")
         for source in SOURCES:
-            counts[source.name] = load_source(con, source, sources_dir)
+            counts[source.name] = load_source(con, source, sources_dir, plan)
+        if plan is not None:
+            record_build(con, plan)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return counts
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_checksums(source: Source, sources_dir: Path) -> dict[str, str]:
-    """sha256 of every file of a source, read in blocks: source files may be gigabytes."""
-    return {str(p.relative_to(sources_dir.parent)): _sha256(p) for p in source.files(sources_dir)}

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .changes import RunPlan, plan_run, source_files
 from .load import connect
 from .literals import LiteralParseError, parse_literal, parse_unit_label
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
@@ -75,9 +76,15 @@ def _typed(source: Source) -> str:
 
 
 class _Checker:
-    def __init__(self, sources_dir: Path):
+    """Checks the rows of the files a run reads; in an incremental run, rows of documents it keeps are read from
+    the warehouse it starts from (`base`), so keys and references are checked across both."""
+
+    def __init__(self, sources_dir: Path, baseline: Path | None):
         self.sources_dir = sources_dir
         self.con = connect()
+        self.baseline = "base" if baseline is not None else None
+        if baseline is not None:
+            self.con.execute("attach $path as base (read_only)", {"path": str(baseline)})
         # a value as Python's repr shows it in messages: 'text'
         self.con.execute("create macro q(x) as '''' || x || ''''")
         self.problems: list[Problem] = []
@@ -112,14 +119,17 @@ class _Checker:
                                      f"({detail or 'columns out of order'})"))
         return False
 
-    def read(self, source: Source) -> None:
-        """Load every file of a source as text cells with their file and line, reporting malformed rows."""
+    def read(self, source: Source, plan: RunPlan | None = None) -> None:
+        """Load the files of a source this run reads as text cells with their file and line, reporting
+        malformed rows."""
         names = source.column_names
         cells = ", ".join(f"{_identifier(n)} varchar" for n in names)
         self.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
         files = source.files(self.sources_dir)
         if not files:
             self.problems.append(Problem(f"{self.sources_dir.name}/{source.pattern}", 0, "no such file"))
+        if plan is not None:
+            files = [p for p in files if plan.reads(source, p)]
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         trimmed = ", ".join(f"nullif(trim({_identifier(n)}), '') as {_identifier(n)}" for n in names)
         for path in files:
@@ -154,6 +164,19 @@ class _Checker:
         self.con.execute(f"create table {source.name} as select {_typed(source)}, _file, _line "
                          f"from {source.name}_text")
 
+    def keep(self, source: Source, plan: RunPlan) -> None:
+        """View `<source>_kept`: the rows this run keeps from the warehouse it starts from (none in a full run)."""
+        columns = ", ".join(_identifier(n) for n in source.column_names)
+        if plan.incremental and source.per_document:
+            self.con.execute(f"create temp table rebuilt_{source.name} as "
+                             "select unnest($docs::varchar[]) as document_id", {"docs": sorted(plan.documents)})
+            self.con.execute(f"create temp view {source.name}_kept as select {columns}, _source_file as _file "
+                             f"from {self.baseline}.raw.{source.name} "
+                             f"where document_id not in (select document_id from rebuilt_{source.name})")
+        else:
+            self.con.execute(f"create temp view {source.name}_kept as select {columns}, _file "
+                             f"from {source.name} where false")
+
     def check_cells(self, source: Source) -> None:
         table = f"{source.name}_text"
         for column in source.columns:
@@ -187,6 +210,11 @@ class _Checker:
             where {present}
             window w as (partition by {key} order by _file, _line)
             qualify row_number() over w > 1""")
+        kept_shown = " || '/' || ".join(f"cast(n.{_identifier(k)} as varchar)" for k in source.key)
+        self.report(f"""
+            select n._file, n._line, 'duplicate {'/'.join(source.key)} ' || {kept_shown}
+                || ' (also in ' || k._file || ')'
+            from {source.name} as n join {source.name}_kept as k using ({key})""")
 
     def check_references(self, source: Source) -> None:
         for column, target in source.references.items():
@@ -196,8 +224,11 @@ class _Checker:
                     {SOURCES_BY_NAME[target_source].pattern})'
                 from {source.name}
                 where {_identifier(column)} is not null
-                  and {_identifier(column)} not in (select {_identifier(target_column)} from {target_source}
-                                               where {_identifier(target_column)} is not null)""".replace("\n", " "))
+                  and {_identifier(column)} not in (
+                      select {_identifier(target_column)} from {target_source}
+                      where {_identifier(target_column)} is not null
+                      union all
+                      select {_identifier(target_column)} from {target_source}_kept)""".replace("\n", " "))
         if "entity_type" in source.column_names:
             self.report(f"""
                 select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
@@ -278,24 +309,30 @@ class _Checker:
             {checks}""")
 
     def check_claims_and_mentions(self) -> None:
+        # A claim is a statement of one document about figures that document prints, and a mention is a printing
+        # of a figure in its own document: so each document's facts can be rebuilt on their own.
+        self.con.execute("create temp view all_figures as select figure_id, document_id from figures "
+                         "union all select figure_id, document_id from figures_kept")
         self.report("""
             select c._file, c._line, c.claim_id || ': stated figure ' || q(c.stated_figure_id)
                 || ' belongs to another document'
-            from claims as c join figures as f on f.figure_id = c.stated_figure_id
+            from claims as c join all_figures as f on f.figure_id = c.stated_figure_id
             where f.document_id <> c.document_id""")
         self.report("""
             with named as (
-                select _file, _line, claim_id,
+                select _file, _line, claim_id, document_id,
                        trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))) as figure_id
                 from claims
             )
-            select _file, _line, claim_id || ': claim names figure ' || q(figure_id) || ', which does not exist'
-            from named
-            where figure_id <> '' and figure_id not in (select figure_id from figures where figure_id is not null)""")
+            select n._file, n._line, n.claim_id || ': claim names figure ' || q(n.figure_id)
+                || case when f.figure_id is null then ', which does not exist'
+                        else ' of document ' || q(f.document_id) || ', not of the claim''s document' end
+            from named as n left join all_figures as f using (figure_id)
+            where n.figure_id <> '' and (f.figure_id is null or f.document_id <> n.document_id)""")
         self.report("""
             select m._file, m._line, 'mention of ' || q(m.figure_id)
                 || ' in a document the figure does not belong to'
-            from mentions as m join figures as f on f.figure_id = m.figure_id
+            from mentions as m join all_figures as f on f.figure_id = m.figure_id
             where f.document_id <> m.document_id""")
         self.report("""
             select _file, _line, figure_id || ': figure has no mention'
@@ -389,13 +426,21 @@ def read_literals(con, literals: str) -> None:
     con.execute("alter table readings alter value_high type decimal(38, 10)")
 
 
-def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:
-    """Read and check every source; return the row count of each, or raise SourceValidationError listing every
-    problem found."""
-    checker = _Checker(sources_dir)
+def validate_run(sources_dir: Path, documents_dir: Path | None = None,
+                 baseline: Path | None = None) -> tuple[RunPlan, dict[str, int]]:
+    """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
+    read and check it; return the plan and the row count of each source read, or raise SourceValidationError
+    listing every problem found."""
+    checker = _Checker(sources_dir, baseline)
     try:
-        for source in SOURCES:
+        catalogues = [s for s in SOURCES if not s.per_document]
+        for source in catalogues:
             checker.read(source)
+        plan = plan_run(checker.con, source_files(sources_dir), checker.baseline)
+        for source in SOURCES:
+            if source.per_document:
+                checker.read(source, plan)
+            checker.keep(source, plan)
         for source in SOURCES:
             checker.check_cells(source)
             checker.check_keys(source)
@@ -410,4 +455,9 @@ def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> di
         checker.con.close()
     if checker.problems:
         raise SourceValidationError(checker.problems)
-    return counts
+    return plan, counts
+
+
+def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:
+    """Check every source file on its own, as a first build would; return the row count of each."""
+    return validate_run(sources_dir, documents_dir)[1]

@@ -1,24 +1,28 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
 -- One row per claim operand: input_figure_ids "a;b+c" gives operand 1 = a and operand 2 = b + c.
 -- Each operand carries the summed interval of its figures, natively and in US$.
 with claims as (
-    select claim_id, input_figure_ids from {{ ref('stg_claims') }}
+    select claim_id, document_id, input_figure_ids from {{ ref('stg_claims') }}
+    where {{ in_rebuilt_documents() }}
 ),
 
 operands as (
     select
         claim_id,
+        document_id,
         unnest(string_split(input_figure_ids, ';')) as operand,
         unnest(range(1, len(string_split(input_figure_ids, ';')) + 1)) as position
     from claims
 ),
 
 members as (
-    select claim_id, position, trim(unnest(string_split(operand, '+'))) as figure_id
+    select claim_id, document_id, position, trim(unnest(string_split(operand, '+'))) as figure_id
     from operands
 )
 
 select
     m.claim_id,
+    m.document_id,
     m.position,
     count(*) as member_count,
     count(i.figure_id) as members_found,
@@ -34,5 +38,8 @@ select
     count(distinct i.currency) as currency_count,
     min(i.currency) as currency
 from members as m
-left join {{ ref('int_figure_intervals') }} as i on i.figure_id = m.figure_id
-group by m.claim_id, m.position
+-- a claim's figures are its own document's (the ingest checks it), so only rebuilt documents' figures are read
+left join (
+    select * from {{ ref('int_figure_intervals') }} where {{ in_rebuilt_documents() }}
+) as i on i.figure_id = m.figure_id
+group by m.claim_id, m.document_id, m.position

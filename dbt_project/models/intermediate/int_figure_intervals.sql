@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
 -- Each figure as the interval of true values its printing admits (statcheck's rule): a value printed with d
 -- decimals stands for +-1/2 * 10^-d of its printed unit; qualifiers widen it ("approximately": +-10%,
 -- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the
@@ -8,6 +9,7 @@ with figures as (
     select f.*, i.unit_kind
     from {{ ref('int_figures_in_base_units') }} as f
     left join {{ ref('stg_indicators') }} as i on i.indicator_code = f.indicator_code
+    where {{ in_rebuilt_documents('f.document_id') }}
 ),
 
 rates as (

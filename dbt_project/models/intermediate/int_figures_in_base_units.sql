@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
 -- Every figure with its scale applied (base units: yuan, US$, yen, persons, percent, ...) and money converted
 -- to CNY and US$ with the annual average rate of the figure's year (yen through the cross rate).
 with figures as (
@@ -5,6 +6,7 @@ with figures as (
         *,
         case when period_kind = 'span' then end_year else year end as reference_year
     from {{ ref('stg_figures') }}
+    where {{ in_rebuilt_documents() }}
 ),
 
 rates as (

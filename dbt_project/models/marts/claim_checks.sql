@@ -1,15 +1,19 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
 -- One row per claim: the printed value against the value recomputed from the claim's inputs, both as
 -- intervals (printed rounding, qualifiers, exchange-rate spread), with a verdict and a diagnosis.
 with claims as (
     select * from {{ ref('stg_claims') }}
+    where {{ in_rebuilt_documents() }}
 ),
 
 operands as (
     select * from {{ ref('int_claim_operands') }}
+    where {{ in_rebuilt_documents() }}
 ),
 
 stated as (
     select * from {{ ref('int_figure_intervals') }}
+    where {{ in_rebuilt_documents() }}
 ),
 
 collected as (

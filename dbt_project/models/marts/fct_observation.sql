@@ -1,7 +1,9 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
 -- Grain: one distinct figure per document (a figure printed twice counts once, with mention_count 2).
 with mentions as (
     select figure_id, count(*) as mention_count
     from {{ ref('stg_mentions') }}
+    where {{ in_rebuilt_documents() }}
     group by figure_id
 )
 
@@ -43,3 +45,4 @@ select
     f.source_file
 from {{ ref('int_figures_in_base_units') }} as f
 left join mentions as m on m.figure_id = f.figure_id
+where {{ in_rebuilt_documents('f.document_id') }}

@@ -1,0 +1,147 @@
+"""What a run must re-read: the documents whose files changed since the published build, or everything.
+
+Every per-document file (figures, mentions, claims, events) belongs to one document, and every fact the warehouse
+derives from a document's rows depends only on those rows and the catalogues. So a run that finds the catalogues
+unchanged except for added rows re-reads, re-validates and rebuilds only the documents whose files changed
+(new, edited or removed) and keeps every other document's rows from the published warehouse. It rebuilds
+everything when there is nothing to start from, when the code that turns files into tables changed, or when a
+catalogue row that kept facts depend on changed or disappeared.
+
+The published warehouse records what it was built from (schema `ingest`): the sha256 of every source file and a
+hash of the transform code, so the next run can tell what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from .source_files import SOURCES, Source
+
+# Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
+_FACT_CATALOGUES = ("geography", "firms", "indicators", "fx_rates")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    source: str
+    path: Path
+    relative: str  # as recorded in raw tables' _source_file: relative to the sources folder's parent
+    document_id: str | None  # per-document files only
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    mode: str  # "full" or "incremental"
+    reason: str
+    files: tuple[SourceFile, ...]
+    documents: frozenset[str]  # documents this run re-reads; every document in a full run
+    transform_hash: str
+
+    @property
+    def incremental(self) -> bool:
+        return self.mode == "incremental"
+
+    def reads(self, source: Source, path: Path) -> bool:
+        """Whether this run reads `path`: every catalogue, and the files of the documents it rebuilds."""
+        return not self.incremental or not source.per_document or path.stem in self.documents
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
+    """Every source file with its checksum, read in blocks: files may be gigabytes."""
+    found = []
+    for source in SOURCES:
+        for path in source.files(sources_dir):
+            found.append(SourceFile(source.name, path, str(path.relative_to(sources_dir.parent)),
+                                    path.stem if source.per_document else None, sha256(path)))
+    return tuple(found)
+
+
+def transform_hash() -> str:
+    """A hash of the code that turns source files into tables: the ingest modules and the dbt project. A change
+    to any of them may change rows already built, so the next run rebuilds everything."""
+    paths = sorted(Path(__file__).parent.glob("*.py"))
+    paths += [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests"):
+        paths += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    return {f"{schema}.{name}" for schema, name in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]).fetchall()}
+
+
+def _full(reason: str, files: tuple[SourceFile, ...], code: str) -> RunPlan:
+    documents = frozenset(f.document_id for f in files if f.document_id)
+    return RunPlan("full", reason, files, documents, code)
+
+
+def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], baseline: str | None) -> RunPlan:
+    """Decide the run. `con` holds the catalogues as read from the files, typed, in tables named after their
+    source; `baseline`, when given, is the name of the attached warehouse this run starts from."""
+    code = transform_hash()
+    if baseline is None:
+        return _full("no published warehouse to start from", files, code)
+    if not {"ingest.source_files", "ingest.build"} <= _tables(con, baseline):
+        return _full("the published warehouse does not record what it was built from", files, code)
+    built_with = con.execute(f"select transform_hash from {baseline}.ingest.build").fetchone()
+    if built_with is None or built_with[0] != code:
+        return _full("the ingest or dbt code changed since the published build", files, code)
+    before = dict(con.execute(f"select file, sha256 from {baseline}.ingest.source_files").fetchall())
+    documents_before = dict(con.execute(
+        f"select file, document_id from {baseline}.ingest.source_files where document_id is not null").fetchall())
+    changed_catalogues = {f.source for f in files if f.document_id is None and before.get(f.relative) != f.sha256}
+    documents = {f.document_id for f in files if f.document_id and before.get(f.relative) != f.sha256}
+    present = {f.relative for f in files}
+    documents |= {doc for file, doc in documents_before.items() if file not in present}
+    for name in sorted(changed_catalogues & set(_FACT_CATALOGUES)):
+        columns = ", ".join(f'"{c}"' for c in _columns(name))
+        gone = con.execute(f"select count(*) from (select {columns} from {baseline}.raw.{name} "
+                           f"except select {columns} from {name})").fetchone()[0]
+        if gone:
+            return _full(f"{name}: {gone} row(s) changed or removed since the published build", files, code)
+    if "documents" in changed_catalogues:
+        columns = ", ".join(f'"{c}"' for c in _columns("documents"))
+        documents |= {doc for (doc,) in con.execute(
+            f"""select document_id from ((select {columns} from {baseline}.raw.documents except select {columns}
+                from documents) union all (select {columns} from documents except select {columns}
+                from {baseline}.raw.documents))""").fetchall()}
+    if "discrepancy_register" in changed_catalogues:
+        # a claim whose registered verdict changed is re-checked with its document
+        columns = ", ".join(f'"{c}"' for c in _columns("discrepancy_register"))
+        documents |= {doc for (doc,) in con.execute(
+            f"""select distinct c.document_id
+                from ((select {columns} from {baseline}.raw.discrepancy_register
+                       except select {columns} from discrepancy_register)
+                      union all (select {columns} from discrepancy_register
+                                 except select {columns} from {baseline}.raw.discrepancy_register)) as r
+                join {baseline}.raw.claims as c using (claim_id)""").fetchall()}
+    changed = len(documents)
+    if not changed and not changed_catalogues:
+        reason = "no source file changed"
+    else:
+        reason = (f"{changed} document(s) changed"
+                  + (f"; catalogues with added rows only: {', '.join(sorted(changed_catalogues))}"
+                     if changed_catalogues else ""))
+    return RunPlan("incremental", reason, files, frozenset(documents), code)
+
+
+def _columns(name: str) -> list[str]:
+    return next(s for s in SOURCES if s.name == name).column_names

@@ -1,0 +1,153 @@
+"""Incremental runs: a run re-reads only the documents whose files changed, checks them against the documents it
+keeps, and publishes exactly the warehouse a full rebuild from the same sources would."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import SOURCES, build, read_rows, write_rows
+from orchestration.ingest.validate import SourceValidationError, validate_run
+from test_operations import _table_checksums
+
+NINGBO = "ningbo_paper"
+
+
+def _without_ningbo_and_with_an_edit(sources: Path) -> None:
+    """Sources as they might have stood earlier: no Ningbo paper yet, and one Dalian event worded differently."""
+    for folder in ("figures", "mentions", "claims", "events"):
+        (sources / folder / f"{NINGBO}.csv").unlink(missing_ok=True)
+    for name, column, value in (("documents.csv", "document_id", NINGBO), ("firm_aliases.csv", "document_id", NINGBO)):
+        fields, rows = read_rows(sources / name)
+        write_rows(sources / name, fields, [r for r in rows if r[column] != value])
+    fields, rows = read_rows(sources / "discrepancy_register.csv")
+    write_rows(sources / "discrepancy_register.csv", fields, [r for r in rows if not r["claim_id"].startswith("ningbo_")])
+    fields, rows = read_rows(sources / "events" / "dalian_paper_2013.csv")
+    rows[0]["description"] += " (earlier wording)"
+    write_rows(sources / "events" / "dalian_paper_2013.csv", fields, rows)
+
+
+def _build_state(warehouse: Path) -> tuple[str, set[str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mode = con.execute("select mode from ingest.build").fetchone()[0]
+        scope = {d for (d,) in con.execute("select document_id from ingest.run_scope").fetchall()}
+    return mode, scope
+
+
+def _rows_read(result) -> dict[str, int]:
+    return {
+        m.asset_key.path[-1]: m.metadata["rows_read_this_run"].value
+        for m in result.asset_materializations_for_node("ingest_sources")
+        if "rows_read_this_run" in m.metadata
+    }
+
+
+def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkeypatch, built_warehouse):
+    earlier = Path(shutil.copytree(SOURCES, tmp_path / "earlier" / "sources"))
+    _without_ningbo_and_with_an_edit(earlier)
+    current = Path(shutil.copytree(SOURCES, tmp_path / "current" / "sources"))
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    assert build(monkeypatch, tmp_path, earlier).success
+    assert _build_state(warehouse) == ("full", {"dalian_blog_2009", "dalian_paper_2013"})
+    earlier_full = _table_checksums(warehouse)
+
+    # the Ningbo paper arrives and the Dalian event gets its printed wording back: two documents are re-read
+    added = build(monkeypatch, tmp_path, current)
+    assert added.success
+    assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
+    read = _rows_read(added)
+    assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 32
+    assert read["documents"] == 3, "catalogues are always read whole"
+    assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
+
+    # and back: the Ningbo paper's rows leave every table, the Dalian event is reworded again
+    removed = build(monkeypatch, tmp_path, earlier)
+    assert removed.success
+    assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
+    assert _table_checksums(warehouse) == earlier_full
+
+    unchanged = build(monkeypatch, tmp_path, earlier)
+    assert unchanged.success
+    assert _build_state(warehouse) == ("incremental", set())
+    assert _rows_read(unchanged)["figures"] == 0
+    assert _table_checksums(warehouse) == earlier_full
+
+
+@pytest.fixture
+def baseline(tmp_path, built_warehouse) -> Path:
+    """A published warehouse to start from, as a run's working copy would be."""
+    return Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    return Path(shutil.copytree(SOURCES, tmp_path / "sources"))
+
+
+def _add_document(sources: Path, document_id: str, figures: list[dict], claims: list[dict]) -> None:
+    fields, rows = read_rows(sources / "documents.csv")
+    write_rows(sources / "documents.csv", fields, [*rows, {**rows[0], "document_id": document_id}])
+    fields, _ = read_rows(sources / "figures" / "dalian_blog_2009.csv")
+    write_rows(sources / "figures" / f"{document_id}.csv", fields, figures)
+    fields, _ = read_rows(sources / "mentions" / "dalian_blog_2009.csv")
+    write_rows(sources / "mentions" / f"{document_id}.csv", fields, [
+        {"mention_id": f"{f['figure_id']}_m", "figure_id": f["figure_id"], "document_id": document_id,
+         "section": "1", "paragraph": "", "table_row": "", "table_column": "", "occurrence": "1"} for f in figures])
+    fields, _ = read_rows(sources / "claims" / "dalian_blog_2009.csv")
+    write_rows(sources / "claims" / f"{document_id}.csv", fields, claims)
+
+
+def test_a_new_document_is_checked_against_the_documents_kept(sources, baseline):
+    _, blog = read_rows(sources / "figures" / "dalian_blog_2009.csv")
+    _, paper_claims = read_rows(sources / "claims" / "dalian_paper_2013.csv")
+    copied = {**blog[0], "document_id": "extra_doc"}  # same figure_id as the blog's: a collision
+    own = {**blog[1], "figure_id": "extra_f1", "document_id": "extra_doc"}
+    claim = {**paper_claims[0], "claim_id": "extra_c1", "document_id": "extra_doc", "stated_figure_id": "extra_f1"}
+    _add_document(sources, "extra_doc", [copied, own], [claim])
+
+    with pytest.raises(SourceValidationError) as caught:
+        validate_run(sources, None, baseline)
+    reasons = [(p.file, p.line, p.reason) for p in caught.value.problems]
+    assert ("sources/figures/extra_doc.csv", 2,
+            f"duplicate figure_id {blog[0]['figure_id']} (also in sources/figures/dalian_blog_2009.csv)") in reasons
+    foreign = paper_claims[0]["input_figure_ids"].split(";")[0].split("+")[0].strip()
+    assert ("sources/claims/extra_doc.csv", 2,
+            f"extra_c1: claim names figure '{foreign}' of document 'dalian_paper_2013', not of the claim's "
+            "document") in reasons
+    # only the new document's rows were read: nothing is reported against the kept ones
+    assert {file for file, _, _ in reasons} <= {f"sources/{folder}/extra_doc.csv"
+                                                for folder in ("figures", "mentions", "claims")}
+
+
+def test_what_makes_a_run_rebuild_everything(sources, baseline):
+    plan, read = validate_run(sources, None, baseline)
+    assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset(), 0)
+
+    # a registered verdict changes: the claim's document is checked again
+    fields, rows = read_rows(sources / "discrepancy_register.csv")
+    changed = next(r for r in rows if r["claim_id"].startswith("ningbo_"))
+    changed["explanation"] += " (revised)"
+    write_rows(sources / "discrepancy_register.csv", fields, rows)
+    plan, read = validate_run(sources, None, baseline)
+    assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset({NINGBO}), 105)
+
+    # an added exchange rate keeps the run incremental; a changed one rebuilds everything
+    fields, rows = read_rows(sources / "fx_rates.csv")
+    write_rows(sources / "fx_rates.csv", fields, [*rows, {**rows[0], "year": "1990"}])
+    assert validate_run(sources, None, baseline)[0].mode == "incremental"
+    rows[0]["units_per_usd"] = str(float(rows[0]["units_per_usd"]) * 2)
+    write_rows(sources / "fx_rates.csv", fields, rows)
+    plan, _ = validate_run(sources, None, baseline)
+    assert (plan.mode, plan.reason) == ("full", "fx_rates: 1 row(s) changed or removed since the published build")
+
+
+def test_changed_code_rebuilds_everything(sources, baseline):
+    with duckdb.connect(str(baseline)) as con:
+        con.execute("update ingest.build set transform_hash = 'built by other code'")
+    plan, read = validate_run(sources, None, baseline)
+    assert (plan.mode, plan.reason) == ("full", "the ingest or dbt code changed since the published build")
+    assert read["figures"] == 171
