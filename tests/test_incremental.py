@@ -45,6 +45,14 @@ def _rows_read(result) -> dict[str, int]:
     }
 
 
+def _rows_validated(result) -> dict[str, int]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data.metadata["rows_validated"].value
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and "rows_validated" in e.event_specific_data.metadata
+    }
+
+
 def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkeypatch, built_warehouse):
     earlier = Path(shutil.copytree(SOURCES, tmp_path / "earlier" / "sources"))
     _without_ningbo_and_with_an_edit(earlier)
@@ -62,6 +70,7 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     read = _rows_read(added)
     assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 32
     assert read["documents"] == 3, "catalogues are always read whole"
+    assert _rows_validated(added)["figures_fidelity"] == 105 + 64, "GX validates the rebuilt documents' rows"
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
 
     # and back: the Ningbo paper's rows leave every table, the Dalian event is reworded again
