@@ -4,7 +4,9 @@
 
 For each size: synthetic sources (benchmarks/generate.py, cached under data/bench/sources/), then, each in its
 own measured subprocess tree, (a) the full Dagster job `build_warehouse` on them and (b) benchmarks/floor.sql.
-A tiny build (--fixed-size, 10 figures) measures the pipeline's fixed start-up cost first. Results go to
+Then (unless --no-incremental) the job once more on the sources of N + N//100 figures (same seed), starting from
+the warehouse (a) published: what a run adding 1% new figures costs. A tiny build (--fixed-size, 10 figures)
+measures the pipeline's fixed start-up cost first. Results go to
 data/bench/results.json and data/bench/results.csv; logs and outputs of each size to data/bench/<size>/.
 See benchmarks/README.md for how to read them.
 """
@@ -48,6 +50,9 @@ TABLE_COLUMNS = [
     ("fixed_s", "fixed s", "{:>7.1f}"),
     ("growing_s", "growing s", "{:>9.1f}"),
     ("ratio_growing_floor", "grow/floor", "{:>10.1f}"),
+    ("incremental_wall_s", "incr s", "{:>7.1f}"),
+    ("incremental_peak_mib", "incr MiB", "{:>8.0f}"),
+    ("ratio_incremental_full", "incr/full", "{:>9.2f}"),
     ("status", "status", "{:<8}"),
 ]
 
@@ -274,17 +279,58 @@ def warm_up() -> dict:
             "stderr": done.stderr[-1000:] if done.returncode else ""}
 
 
-def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, tag: str = "") -> dict:
+def link_sources(sources: Path, out: Path) -> Path:
+    """`out/sources/`: the generated folder's files under one fixed name, as hard links (symbolic links across
+    file systems), replacing what was there.
+
+    A fixed folder whose files change is what a real SOURCES_DIR is; the raw tables' `_source_file` then names
+    the same folder for rows kept from the full build and rows the incremental run re-reads."""
+    target = out / "sources"
+    partial = out / "sources.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    for path in sorted(sources.rglob("*")):
+        link = partial / path.relative_to(sources)
+        if path.is_dir():
+            link.mkdir(parents=True, exist_ok=True)
+            continue
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, link)
+        except OSError:
+            link.symlink_to(path.resolve())
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target
+
+
+_PLAN = re.compile(r"\b(full|incremental) run: (.*?); re-reading (\d+) document\(s\)")
+
+
+def _pipeline_plan(log: Path) -> dict | None:
+    """What the job said it would re-read ("incremental run: 2 document(s) changed; re-reading 2 document(s)"),
+    if it says so."""
+    match = _PLAN.search(_tail(log, 50_000_000))
+    return {"mode": match.group(1), "reason": match.group(2), "documents": int(match.group(3))} if match else None
+
+
+def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, tag: str = "",
+                 clean: bool = True) -> dict:
+    """One measured run of the job on `sources`, publishing to out/warehouse.duckdb. With `clean` (a first build)
+    the published warehouse, its history, working files and validation reports are deleted first; without, the
+    run starts from what is published there (only abandoned working files under .runs/ are removed)."""
     warmed = warm_up() if _manifest_stale() else None
-    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal", "history", ".runs", "data", ".publish.lock"):
+    stale_paths = (("warehouse.duckdb", "warehouse.duckdb.wal", "history", ".runs", "data", ".publish.lock")
+                   if clean else (".runs",))
+    for stale in stale_paths:
         path = out / stale
         if path.is_dir():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+    sources_dir = link_sources(sources, out)
     home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
     shutil.copy(CODE_DIR / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "SOURCES_DIR": str(sources), "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
+    env = {**os.environ, "SOURCES_DIR": str(sources_dir), "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
            "DATA_DIR": str(out / "data"), "DAGSTER_HOME": str(home), "DOCUMENTS_DIR": ""}
     command = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions",
                "-j", "build_warehouse"]
@@ -292,7 +338,11 @@ def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, t
     try:
         result = measure(command, out / f"pipeline{tag}.log", timeout, env, cwd=CODE_DIR)
         sampler = result.pop("_sampler")
+        result["sources"] = str(sources.relative_to(PROJECT_ROOT)) if sources.is_relative_to(PROJECT_ROOT) \
+            else str(sources)
+        result["started_from"] = "nothing (first build)" if clean else "the published warehouse"
         result["warm_up_before"] = warmed
+        result["plan"] = _pipeline_plan(out / f"pipeline{tag}.log")
         # a model edited during the run makes the job re-parse the dbt project (seconds): flag such a run
         result["dbt_manifest_reparsed"] = _manifest_mtime() != manifest_before
         result["breakdown"] = _pipeline_breakdown(result, sampler, env, out / f"pipeline{tag}.log")
@@ -535,7 +585,8 @@ def machine_info() -> dict:
     }
 
 
-def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, components: bool = True) -> dict:
+def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, components: bool = True,
+                 incremental: bool = True) -> dict:
     repeats = repeats or args.repeats
     entry: dict = {"observations": n, "status": "ok"}
     out = BENCH_DIR / str(n)
@@ -557,6 +608,12 @@ def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, c
     if args.components and components:
         print(f"[{_now()}] {n:,} observations: components (validation alone, GX suites alone)", flush=True)
         entry["components"] = run_components(sources, out, args.timeout)
+    if not args.skip_pipeline and args.incremental and incremental:
+        entry["incremental"], entry["incremental_runs"] = run_incremental(n, entry, out, args, repeats)
+        if "failure" in entry["incremental"]:
+            failures.append("incremental: " + entry["incremental"]["failure"])
+            if entry["status"] == "ok":
+                entry["status"] = "timeout" if entry["incremental"].get("timed_out") else "failed"
     if not args.skip_floor:
         entry["floor"], entry["floor_runs"] = _repeat(
             lambda tag: run_floor(sources, out, args.timeout, tag), repeats, f"{n:,}: floor")
@@ -567,6 +624,55 @@ def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, c
     if failures:
         entry["failure"] = "; ".join(failures)
     return entry
+
+
+def run_incremental(n: int, entry: dict, out: Path, args: argparse.Namespace, repeats: int) -> tuple[dict, list]:
+    """The job on the sources of n + n//100 figures (same seed), starting from the warehouse the full run of n
+    published in `out`: what a run adding 1% new figures costs. Every repeat starts from that same published
+    state (copied aside first, copied back before each repeat after the first)."""
+    added = n // 100
+    info: dict = {"from_observations": n, "observations": n + added, "figures_added": added}
+    if not added:
+        return {**info, "skipped": f"{n} // 100 = 0: no figures to add"}, []
+    full = entry.get("pipeline") or {}
+    if not full or "failure" in full:
+        return {**info, "skipped": "the full run failed: " + full.get("failure", "no full run")}, []
+    print(f"[{_now()}] {n:,} observations: sources for the incremental run ({n + added:,})", flush=True)
+    try:
+        sources, info["generate"] = ensure_sources(n + added, args.seed, args.inconsistent, args.timeout)
+    except RuntimeError as exc:
+        return {**info, "failure": f"generate: {exc}", "timed_out": False}, []
+    before = (entry.get("generate") or {}).get("summary") or {}
+    after = info["generate"]["summary"]
+    # the generator is prefix-stable (tests/test_generator_prefix.py): the last document of n and any new ones
+    # change, every other per-document file is the same bytes
+    info["documents"] = {"before": before.get("documents"), "after": after.get("documents"),
+                         "expected_to_change": (after["documents"] - before["documents"] + 1
+                                                if before.get("documents") and after.get("documents") else None)}
+    published = out / "warehouse.duckdb"
+    if not published.exists():
+        return {**info, "skipped": f"the full run published no {published.relative_to(PROJECT_ROOT)}"}, []
+    baseline = out / "warehouse.full.duckdb"  # the full build of n, to restore before each repeat
+    if repeats > 1:
+        _copy_file(published, baseline)
+
+    def one(tag: str) -> dict:
+        if tag:  # a repeat: back to the full build of n (the previous repeat published the n + 1% one)
+            published.with_name(published.name + ".wal").unlink(missing_ok=True)
+            _copy_file(baseline, published)
+        return run_pipeline(n + added, sources, out, args.timeout, args.keep, ".incremental" + tag, clean=False)
+
+    try:
+        chosen, runs = _repeat(one, repeats, f"{n:,}: incremental pipeline (+{added:,} figures)")
+    finally:
+        baseline.unlink(missing_ok=True)
+    return {**info, **chosen}, runs
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
 
 
 def _repeat(run, repeats: int, label: str) -> tuple[dict, list[dict]]:
@@ -581,7 +687,8 @@ def _repeat(run, repeats: int, label: str) -> tuple[dict, list[dict]]:
     good = [r for r in runs if "failure" not in r]
     chosen = min(good, key=lambda r: r["wall_s"]) if good else runs[-1]
     return chosen, [{"wall_s": r["wall_s"], "cpu_s": r.get("cpu_s"), "peak_mib": r.get("peak_mib"),
-                     "load_before": r.get("load_before"), "log": r.get("log"), "failure": r.get("failure", "")}
+                     "load_before": r.get("load_before"), "log": r.get("log"), "failure": r.get("failure", ""),
+                     **({"plan": r["plan"]} if r.get("plan") else {})}
                     for r in runs]
 
 
@@ -604,6 +711,14 @@ def summarise(entry: dict, fixed: dict | None) -> dict:
         row["growing_s"] = round(pipeline["wall_s"] - fixed_pipeline["wall_s"], 3)
         if floor_ok:
             row["ratio_growing_floor"] = round(row["growing_s"] / floor["wall_s"], 2)
+    incremental = entry.get("incremental") or {}
+    if pipeline_ok and "wall_s" in incremental and "failure" not in incremental:
+        row.update(incremental_wall_s=incremental["wall_s"], incremental_peak_mib=incremental["peak_mib"],
+                   incremental_cpu_s=incremental.get("cpu_s"), incremental_figures_added=incremental["figures_added"],
+                   ratio_incremental_full=round(incremental["wall_s"] / pipeline["wall_s"], 2))
+        plan = incremental.get("plan")
+        if plan:
+            row["incremental_plan"] = f"{plan['mode']}, {plan['documents']} document(s) re-read"
     return row
 
 
@@ -628,16 +743,39 @@ def _width(fmt: str, title: str) -> int:
 
 
 def format_breakdown(entry: dict) -> str:
-    """Where one size's pipeline time and memory went."""
-    pipeline = entry.get("pipeline") or {}
-    breakdown = pipeline.get("breakdown") or {}
+    """Where one size's pipeline time and memory went (the full run, then the incremental one)."""
+    lines = _run_breakdown_lines(f"{entry['observations']:,} observations: pipeline", entry.get("pipeline") or {})
+    for name, component in (entry.get("components") or {}).items():
+        lines.append(f"  alone, {name}: {component['wall_s']:.2f} s, peak {component['peak_mib']:.0f} MiB; "
+                     + json.dumps({k: v for k, v in component.items()
+                                   if k not in ("wall_s", "peak_mib", "returncode", "timed_out")}))
+    floor = entry.get("floor") or {}
+    if floor.get("steps"):
+        lines.append(f"  floor: {floor['wall_s']:.2f} s, peak {floor['peak_mib']:.0f} MiB; steps {floor['steps']}")
+    incremental = entry.get("incremental") or {}
+    if incremental.get("skipped"):
+        lines.append(f"  incremental run skipped: {incremental['skipped']}")
+    elif incremental:
+        documents = incremental.get("documents") or {}
+        lines += _run_breakdown_lines(
+            f"{incremental['from_observations']:,} -> {incremental['observations']:,} observations "
+            f"(+{incremental['figures_added']:,} figures; documents {documents.get('before')} -> "
+            f"{documents.get('after')}, {documents.get('expected_to_change')} of them changed): incremental pipeline",
+            incremental)
+    return "\n".join(lines)
+
+
+def _run_breakdown_lines(title: str, run: dict) -> list[str]:
+    breakdown = run.get("breakdown") or {}
     if not breakdown.get("steps"):
-        return ""
-    lines = [f"{entry['observations']:,} observations: pipeline {pipeline['wall_s']:.1f} s, "
-             f"peak {pipeline['peak_mib']:.0f} MiB (one process), tree {pipeline['tree_peak_mib']:.0f} MiB "
-             f"(sampled sum; by command: {pipeline.get('peak_mib_by_command')})",
-             f"  before the run starts (imports, definitions, dbt manifest): {breakdown.get('before_run_s')} s, "
-             f"peak {breakdown.get('before_run_peak_mib')} MiB"]
+        return []
+    lines = [f"{title} {run['wall_s']:.1f} s, peak {run['peak_mib']:.0f} MiB (one process), "
+             f"tree {run['tree_peak_mib']:.0f} MiB (sampled sum; by command: {run.get('peak_mib_by_command')})"]
+    plan = run.get("plan")
+    lines.append(f"  the job's plan: {plan['mode']} run, {plan['reason']}; re-reading {plan['documents']} document(s)"
+                 if plan else "  the job's plan: not reported in its log")
+    lines.append(f"  before the run starts (imports, definitions, dbt manifest): {breakdown.get('before_run_s')} s, "
+                 f"peak {breakdown.get('before_run_peak_mib')} MiB")
     for step, info in sorted(breakdown["steps"].items(), key=lambda kv: -kv[1]["s"]):
         lines.append(f"  step {step:<45} {info['s']:>9.2f} s  peak tree {info['peak_tree_mib']} MiB  {info['status']}")
     lines.append(f"  after the run (teardown): {breakdown.get('after_run_s')} s")
@@ -646,14 +784,7 @@ def format_breakdown(entry: dict) -> str:
         lines.append(f"  dbt: {dbt['nodes']} nodes in {dbt['elapsed_s']} s; execution by kind "
                      f"{dbt['execution_s_by_kind']}; slowest "
                      + ", ".join(f"{s['node']} {s['s']}s" for s in dbt["slowest"][:5]))
-    for name, component in (entry.get("components") or {}).items():
-        lines.append(f"  alone, {name}: {component['wall_s']:.2f} s, peak {component['peak_mib']:.0f} MiB; "
-                     + json.dumps({k: v for k, v in component.items()
-                                   if k not in ("wall_s", "peak_mib", "returncode", "timed_out")}))
-    floor = entry.get("floor") or {}
-    if floor.get("steps"):
-        lines.append(f"  floor: {floor['wall_s']:.2f} s, peak {floor['peak_mib']:.0f} MiB; steps {floor['steps']}")
-    return "\n".join(lines)
+    return lines
 
 
 def _now() -> str:
@@ -676,8 +807,9 @@ def write_results(document: dict, rows: list[dict]) -> None:
     revision = document["config"].get("revision")
     stems = ["results"] + ([f"results-{revision[:12]}"] if revision else [])
     machine = document["machine"]
-    columns = [key for key, _, _ in TABLE_COLUMNS] + ["pipeline_cpu_s", "floor_cpu_s", "failure", "nproc",
-                                                       "mem_total_mib", "python", "duckdb", "revision"]
+    columns = [key for key, _, _ in TABLE_COLUMNS] + ["pipeline_cpu_s", "floor_cpu_s", "incremental_cpu_s",
+                                                       "incremental_figures_added", "incremental_plan", "failure",
+                                                       "nproc", "mem_total_mib", "python", "duckdb", "revision"]
     for stem in stems:
         (BENCH_DIR / f"{stem}.json").write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         with (BENCH_DIR / f"{stem}.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -707,6 +839,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure the ingest validation alone and the GX suites alone, in fresh processes")
     parser.add_argument("--revision", help="measure this commit (exported with git archive to data/bench/trees/) "
                         "instead of the working tree, e.g. HEAD")
+    parser.add_argument("--no-incremental", dest="incremental", action="store_false",
+                        help="skip the incremental run (the job again on N + N//100 figures, from the full build)")
     parser.add_argument("--keep", action="store_true", help="keep each build's history/ snapshot (a full copy)")
     args = parser.parse_args(argv)
     if not (VENV_BIN / "dagster").exists():
@@ -728,13 +862,15 @@ def main(argv: list[str] | None = None) -> int:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,
         "config": {"sizes": args.sizes, "seed": args.seed, "inconsistent": args.inconsistent, "revision": revision,
-                   "timeout_s": args.timeout, "fixed_size": args.fixed_size},
+                   "timeout_s": args.timeout, "fixed_size": args.fixed_size, "repeats": args.repeats,
+                   "incremental": args.incremental},
         "warm_up": warmed,
     }
     fixed = None
     if not args.skip_pipeline:
         print(f"[{_now()}] fixed cost: the pipeline at {args.fixed_size} observations", flush=True)
-        fixed = measure_size(args.fixed_size, args, repeats=max(args.fixed_repeats, args.repeats), components=False)
+        fixed = measure_size(args.fixed_size, args, repeats=max(args.fixed_repeats, args.repeats), components=False,
+                             incremental=False)
         document["fixed"] = fixed
         row = summarise(fixed, fixed)
         print(f"  fixed: pipeline {row.get('pipeline_wall_s')} s "

@@ -2,7 +2,9 @@
 
 
 import os
+import shutil
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,16 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
+    """dagster-dbt gives every run its own folder under target/ (compiled SQL, logs, run results) and never
+    removes them; a nightly schedule would grow it without end. Folders a day old belong to finished runs."""
+    cutoff = time.time() - older_than_hours * 3600
+    stale = [p for p in target.glob("warehouse_models-*") if p.is_dir() and p.stat().st_mtime < cutoff]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for p in stale]
+
+
 prepare_manifest()
 
 
@@ -61,5 +73,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with connect(working, read_only=True) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
     context.log.info(f"dbt build, {mode}: {reason}")
+    for stale in _prune_run_targets(dbt_project.project_dir / "target"):
+        context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
     yield from dbt.cli(["build", "--full-refresh"] if mode == "full" else ["build"], context=context).stream()
 

@@ -194,3 +194,16 @@ def test_history_keeps_the_configured_number_of_snapshots(tmp_path):
     assert [p.stem.split("_", 1)[1] for p in snapshots(files)] == ["run2", "run3"]
     with duckdb.connect(str(files.published), read_only=True) as con:
         assert con.execute("select n from t").fetchone()[0] == 3
+
+
+def test_dbt_output_folders_of_runs_a_day_old_are_removed(tmp_path):
+    from orchestration.dbt_models import _prune_run_targets
+
+    old, recent, other = (tmp_path / "warehouse_models-old", tmp_path / "warehouse_models-new", tmp_path / "compiled")
+    for folder in (old, recent, other):
+        folder.mkdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    assert _prune_run_targets(tmp_path) == ["warehouse_models-old"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compiled", "warehouse_models-new"]

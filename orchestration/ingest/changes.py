@@ -30,7 +30,7 @@ _FACT_CATALOGUES = ("geography", "firms", "indicators", "fx_rates")
 class SourceFile:
     source: str
     path: Path
-    relative: str  # as recorded in raw tables' _source_file: relative to the sources folder's parent
+    relative: str  # relative to the sources folder, so a moved or renamed folder is not a change
     document_id: str | None  # per-document files only
     sha256: str
 
@@ -65,7 +65,7 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
     found = []
     for source in SOURCES:
         for path in source.files(sources_dir):
-            found.append(SourceFile(source.name, path, str(path.relative_to(sources_dir.parent)),
+            found.append(SourceFile(source.name, path, str(path.relative_to(sources_dir)),
                                     path.stem if source.per_document else None, sha256(path)))
     return tuple(found)
 
