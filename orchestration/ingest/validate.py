@@ -222,13 +222,12 @@ class _Checker:
             self.report(f"""
                 select _file, _line, 'unknown {column} ' || q({_identifier(column)}) || ' (not in
                     {SOURCES_BY_NAME[target_source].pattern})'
-                from {source.name}
+                from {source.name} as s
                 where {_identifier(column)} is not null
-                  and {_identifier(column)} not in (
-                      select {_identifier(target_column)} from {target_source}
-                      where {_identifier(target_column)} is not null
-                      union all
-                      select {_identifier(target_column)} from {target_source}_kept)""".replace("\n", " "))
+                  and not exists (select 1 from {target_source} as t
+                                  where t.{_identifier(target_column)} = s.{_identifier(column)})
+                  and not exists (select 1 from {target_source}_kept as k
+                                  where k.{_identifier(target_column)} = s.{_identifier(column)})""".replace("\n", " "))
         if "entity_type" in source.column_names:
             self.report(f"""
                 select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
