@@ -349,7 +349,7 @@ def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, t
     finally:
         shutil.rmtree(home, ignore_errors=True)
     if not keep:
-        shutil.rmtree(out / "history", ignore_errors=True)  # a byte-for-byte copy of warehouse.duckdb
+        shutil.rmtree(out / "history", ignore_errors=True)  # warehouse.duckdb again (a link, or a copy)
     if result["timed_out"]:
         result["failure"] = f"timeout after {timeout:.0f} s"
     elif result["returncode"] != 0:
@@ -841,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                         "instead of the working tree, e.g. HEAD")
     parser.add_argument("--no-incremental", dest="incremental", action="store_false",
                         help="skip the incremental run (the job again on N + N//100 figures, from the full build)")
-    parser.add_argument("--keep", action="store_true", help="keep each build's history/ snapshot (a full copy)")
+    parser.add_argument("--keep", action="store_true", help="keep each build's history/ snapshot")
     args = parser.parse_args(argv)
     if not (VENV_BIN / "dagster").exists():
         parser.error(f"{VENV_BIN / 'dagster'} not found: run `make setup` first")

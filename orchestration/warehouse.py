@@ -117,7 +117,7 @@ def publish(files: WarehouseFiles, run_id: str, keep: int | None = None) -> dict
         files.history_dir.mkdir(parents=True, exist_ok=True)
         snapshot = files.history_dir / f"{published_at:%Y%m%dT%H%M%S%fZ}_{run_id}.duckdb"
         # the history keeps the new warehouse too, so `restore` can return to any published state
-        shutil.copyfile(working, snapshot)
+        _link_or_copy(working, snapshot)
         (snapshot.with_suffix(".json")).write_text(json.dumps(
             {"run_id": run_id, "published_at": published_at.isoformat(), "file": snapshot.name}, indent=2))
         os.replace(working, files.published)
@@ -125,6 +125,15 @@ def publish(files: WarehouseFiles, run_id: str, keep: int | None = None) -> dict
         pruned = _prune_history(files, keep)
     shutil.rmtree(working.parent, ignore_errors=True)
     return {"snapshot": str(snapshot), "published_at": published_at.isoformat(), "pruned": pruned}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A second name for the file, not a copy (the warehouse may be gigabytes): nothing writes into a published
+    file, every run starts from a copy of it, so its snapshot can share it. A copy where links are refused."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def snapshots(files: WarehouseFiles) -> list[Path]:

@@ -192,6 +192,8 @@ def test_history_keeps_the_configured_number_of_snapshots(tmp_path):
             con.execute("create or replace table t as select ? as n", [number])
         publish(files, f"run{number}", keep=2)
     assert [p.stem.split("_", 1)[1] for p in snapshots(files)] == ["run2", "run3"]
+    # the newest snapshot is the published file under a second name, not a second copy of it
+    assert snapshots(files)[-1].stat().st_ino == files.published.stat().st_ino
     with duckdb.connect(str(files.published), read_only=True) as con:
         assert con.execute("select n from t").fetchone()[0] == 3
 
