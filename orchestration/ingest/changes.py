@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ..settings import DBT_PROJECT_DIR, PROJECT_ROOT
-from .source_files import SOURCES, Source
+from .source_files import SOURCES, SOURCES_BY_NAME, Source
 
 # Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
 _FACT_CATALOGUES = ("geography", "firms", "indicators", "fx_rates")
@@ -112,26 +112,16 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
     present = {f.relative for f in files}
     documents |= {doc for file, doc in documents_before.items() if file not in present}
     for name in sorted(changed_catalogues & set(_FACT_CATALOGUES)):
-        columns = ", ".join(f'"{c}"' for c in _columns(name))
-        gone = con.execute(f"select count(*) from (select {columns} from {baseline}.raw.{name} "
-                           f"except select {columns} from {name})").fetchone()[0]
+        gone = con.execute(f"select count(*) from ({_rows_gone(baseline, name)})").fetchone()[0]
         if gone:
             return _full(f"{name}: {gone} row(s) changed or removed since the published build", files, code)
     if "documents" in changed_catalogues:
-        columns = ", ".join(f'"{c}"' for c in _columns("documents"))
         documents |= {doc for (doc,) in con.execute(
-            f"""select document_id from ((select {columns} from {baseline}.raw.documents except select {columns}
-                from documents) union all (select {columns} from documents except select {columns}
-                from {baseline}.raw.documents))""").fetchall()}
+            f"select document_id from ({_rows_differing(baseline, 'documents')})").fetchall()}
     if "discrepancy_register" in changed_catalogues:
         # a claim whose registered verdict changed is re-checked with its document
-        columns = ", ".join(f'"{c}"' for c in _columns("discrepancy_register"))
         documents |= {doc for (doc,) in con.execute(
-            f"""select distinct c.document_id
-                from ((select {columns} from {baseline}.raw.discrepancy_register
-                       except select {columns} from discrepancy_register)
-                      union all (select {columns} from discrepancy_register
-                                 except select {columns} from {baseline}.raw.discrepancy_register)) as r
+            f"""select distinct c.document_id from ({_rows_differing(baseline, 'discrepancy_register')}) as r
                 join {baseline}.raw.claims as c using (claim_id)""").fetchall()}
     changed = len(documents)
     if not changed and not changed_catalogues:
@@ -143,5 +133,15 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
     return RunPlan("incremental", reason, files, frozenset(documents), code)
 
 
-def _columns(name: str) -> list[str]:
-    return next(s for s in SOURCES if s.name == name).column_names
+def _rows_gone(baseline: str, name: str, reverse: bool = False) -> str:
+    """SQL for the rows of catalogue `name` the published build had and the file no longer has (reverse: the
+    file's rows the published build did not have); an edited row is in both."""
+    columns = ", ".join(f'"{c}"' for c in SOURCES_BY_NAME[name].column_names)
+    old, new = f"{baseline}.raw.{name}", name
+    if reverse:
+        old, new = new, old
+    return f"select {columns} from {old} except select {columns} from {new}"
+
+
+def _rows_differing(baseline: str, name: str) -> str:
+    return f"({_rows_gone(baseline, name)}) union all ({_rows_gone(baseline, name, reverse=True)})"

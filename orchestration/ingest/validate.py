@@ -168,11 +168,11 @@ class _Checker:
         """View `<source>_kept`: the rows this run keeps from the warehouse it starts from (none in a full run)."""
         columns = ", ".join(_identifier(n) for n in source.column_names)
         if plan.incremental and source.per_document:
-            self.con.execute(f"create temp table rebuilt_{source.name} as "
+            self.con.execute("create temp table if not exists rebuilt_documents as "
                              "select unnest($docs::varchar[]) as document_id", {"docs": sorted(plan.documents)})
             self.con.execute(f"create temp view {source.name}_kept as select {columns}, _source_file as _file "
                              f"from {self.baseline}.raw.{source.name} "
-                             f"where document_id not in (select document_id from rebuilt_{source.name})")
+                             "where document_id not in (select document_id from rebuilt_documents)")
         else:
             self.con.execute(f"create temp view {source.name}_kept as select {columns}, _file "
                              f"from {source.name} where false")
