@@ -152,7 +152,38 @@ judged as (
             when claim_kind not in ('rank') and rec is null then false
             else true
         end as verifiable,
-        case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio
+        case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio,
+        -- An infinite end (a figure printed "over" or "less than") can make a check pass whatever value the
+        -- stated figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above
+        -- any other. A check that cannot fail confirms nothing. The floor is the least value each ratio
+        -- formula gives from the positive operands `verifiable` requires; a sum or a figure has none.
+        case
+            when claim_kind = 'magnitude' then false
+            when claim_kind = 'rank' then
+                list_bool_and(list_transform(range(1, len(ops)), lambda i:
+                    case when in_usd then ops[i].usd_high = 'infinity'::double
+                                          or ops[i + 1].usd_low = '-infinity'::double
+                         else ops[i].value_high = 'infinity'::double
+                              or ops[i + 1].value_low = '-infinity'::double end))
+            when claim_kind = 'bound' and relation = 'lt' then
+                st_lo = '-infinity'::double or rec_hi = 'infinity'::double
+            when claim_kind = 'bound' or (claim_kind = 'sum' and relation = 'of_which') then
+                st_hi = 'infinity'::double or rec_lo = '-infinity'::double
+            else (st_hi = 'infinity'::double
+                  or rec_lo <= case claim_kind when 'growth' then -100
+                                               when 'share' then 0 when 'fx_share' then 0 when 'multiple' then 0
+                                               else '-infinity'::double end)
+                and (st_lo = '-infinity'::double or rec_hi = 'infinity'::double)
+        end as cannot_fail,
+        -- an inequality that cannot fail is still confirmed when it holds at every value the printing admits
+        case
+            when claim_kind = 'rank' then
+                list_bool_and(list_transform(range(1, len(ops)), lambda i:
+                    case when in_usd then ops[i].usd_low >= ops[i + 1].usd_high
+                         else ops[i].value_low >= ops[i + 1].value_high end))
+            when claim_kind = 'bound' and relation = 'lt' then st_hi <= rec_lo
+            when claim_kind = 'bound' or (claim_kind = 'sum' and relation = 'of_which') then st_lo >= rec_hi
+        end as holds_throughout
     from recomputed
 ),
 
@@ -161,6 +192,7 @@ verdicts as (
         *,
         case
             when not verifiable then 'unverifiable'
+            when cannot_fail then case when holds_throughout then 'consistent' else 'unverifiable' end
             when claim_kind = 'rank' then case when rank_holds then 'consistent' else 'inconsistent' end
             when claim_kind = 'bound' and relation = 'lt' then
                 case when st_lo < rec_hi then 'consistent' else 'inconsistent' end
@@ -205,8 +237,13 @@ select
     case when in_usd then 'USD' end as compared_in,
     verdict,
     case
-        when verdict = 'unverifiable' then
+        when not verifiable then
             case when not inputs_found then 'missing input' else 'inputs do not determine the claim' end
+        when cannot_fail and verdict = 'unverifiable' then 'open bounds: the check cannot fail'
+            || case when claim_kind <> 'rank' then
+                ' (printed ' || printf('%.4g', st_lo) || ' to ' || printf('%.4g', st_hi)
+                || ', recomputed ' || printf('%.4g', rec_lo) || ' to ' || printf('%.4g', rec_hi) || ')' else '' end
+        when cannot_fail then 'holds at every value the printing admits'
         when claim_kind = 'multiple' and intervals_meet then 'times read as a ratio'
         when claim_kind = 'multiple' and meets_as_increase then 'times read as an increase (ratio - 1)'
         when verdict = 'consistent' and claim_kind = 'bound' then 'bound holds'
@@ -228,9 +265,10 @@ select
         else 'beyond rounding'
     end as diagnosis,
     case
-        when verdict = 'unverifiable' then 'Cannot recompute: ' || statement
+        when not verifiable then 'Cannot recompute: ' || statement
         when claim_kind = 'rank' then 'Order of ' || array_to_string(list_transform(ops, lambda o: o.printed), ', ')
-            || case when rank_holds then ' holds.' else ' does not hold.' end
+            || case when verdict = 'unverifiable' then ' cannot fail: open bounds.'
+                    when rank_holds then ' holds.' else ' does not hold.' end
         else 'Printed ' || stated_text || '; recomputed ' || printf('%.4g', rec) || ' ('
             || printf('%.4g', rec_lo) || ' to ' || printf('%.4g', rec_hi) || ') from '
             || array_to_string(list_transform(ops, lambda o: o.printed), '; ')
