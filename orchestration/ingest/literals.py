@@ -43,6 +43,11 @@ _CURRENCY_WORDS = [
     (r"yuan|RMB", "CNY"),
     (r"yen", "JPY"),
 ]
+# The largest power of ten a printed multiplier may have (scale 0 to MAX_SCALE: none, thousand, 10,000, million,
+# 100 million, billion, trillion, or 10^N), for the parser and for the validator's check of the `scale` column.
+# dbt's to_base_units multiplies a DECIMAL(38,10) value by 10^scale from a DOUBLE pow(), exact up to 10^22; the
+# validator also checks that each value times 10^scale keeps within DECIMAL(38,10)'s 28 integer digits.
+MAX_SCALE = 18
 _MULTIPLIERS = [
     (r"10\s*\^\s*(\d+)", None),  # 10^8, written out as a power
     (r"100 million", 8),
@@ -83,6 +88,13 @@ def _decimal(token: str) -> tuple[Decimal, int]:
     return value, decimals
 
 
+def _power(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(MAX_SCALE)) or int(significant) > MAX_SCALE:
+        raise LiteralParseError(f"10^{digits} is above 10^{MAX_SCALE}, the largest multiplier")
+    return int(significant)
+
+
 def _take_prefix(text: str, table: list[tuple[str, str]]) -> tuple[str | None, str]:
     for pattern, code in table:
         match = re.match(rf"(?:{pattern})\s*", text, flags=re.IGNORECASE)
@@ -100,7 +112,7 @@ def _read_unit(rest: str) -> tuple[int, str | None, str | None, str]:
     for pattern, power in _MULTIPLIERS:
         match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
         if match:
-            scale = int(match.group(1)) if power is None else power
+            scale = _power(match.group(1)) if power is None else power
             rest = rest[match.end():]
             break
     if rest.startswith("%"):

@@ -1,4 +1,5 @@
-"""Load validated source files into DuckDB schema `raw` with DuckDB's own CSV reader."""
+"""Load validated source files into DuckDB schema `raw` with DuckDB's own CSV reader, each cell read as the
+validation read it (reading.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from .changes import RunPlan
+from .reading import blank, read_csv, text_cells, typed_cells
 from .source_files import SOURCES, Source
 
 # Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).
@@ -33,16 +35,11 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
     return duckdb.connect(str(path), config={**config, "storage_compatibility_version": STORAGE_COMPATIBILITY})
 
 
-def _columns_struct(source: Source) -> str:
-    # Built from the declarations in source_files.py only, never from file contents.
-    return "{" + ", ".join(f"'{c.name}': '{c.sql_type}'" for c in source.columns) + "}"
-
-
 def _read_csv(source: Source, files: list[Path], sources_dir: Path) -> tuple[str, dict]:
     return (f"""
-        select * exclude (filename), replace(filename, $prefix, '') as _source_file
-        from read_csv($files, header = true, auto_detect = false, filename = true,
-                      quote = '"', escape = '"', delim = ',', columns = {_columns_struct(source)})""",
+        select {typed_cells(source)}, replace(filename, $prefix, '') as _source_file
+        from (select {text_cells(source)}, filename from {read_csv(source, '$files', 'filename = true')})
+        where not ({blank(source)})""",
             {"files": [str(p) for p in files], "prefix": str(sources_dir.parent) + "/"})
 
 

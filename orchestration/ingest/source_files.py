@@ -1,28 +1,41 @@
-"""The shape of every file in `sources/`: columns, types, keys and what each key refers to.
+"""The shape of every file in `sources/`: columns, types, the rules their values follow, keys and what each key
+refers to.
 
-One declaration per source drives both the validation (Python, with line numbers) and the DuckDB load
-(`read_csv` with explicit column types), so the two cannot drift apart.
+One declaration per source drives both the validation and the DuckDB load (reading.py reads every cell the same
+way for both), so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-# DuckDB column types by the short names used below
-SQL_TYPES = {"str": "VARCHAR", "int": "INTEGER", "decimal": "DECIMAL(38,10)", "date": "DATE", "bool": "BOOLEAN"}
+from .literals import MAX_SCALE
+
+# sources/README.md, Conventions: every id and every reference to one
+ID_PATTERN = "[a-z][a-z0-9_]*"
+FIRST_YEAR = 1900
+# firms and their names may be older than anything the documents state
+FIRST_FIRM_YEAR = 1800
+CURRENT_YEAR = date.today().year
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition every value of a column meets, in SQL on the typed value `{c}`, and the problem a value that
+    does not meet it gives, `{value}` standing for the value (both placeholders are replaced, not formatted)."""
+    holds: str
+    problem: str
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "str"  # str, int, decimal, date, bool
+    kind: str = "str"  # str, int, decimal, date, bool: cast as reading.py says
     required: bool = False
     allowed: tuple[str, ...] = ()
-
-    @property
-    def sql_type(self) -> str:
-        return SQL_TYPES[self.kind]
+    rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,11 +56,35 @@ class Source:
         return sorted(sources_dir.glob(self.pattern))
 
 
-def _c(name: str, kind: str = "str", required: bool = False, allowed: tuple[str, ...] = ()) -> Column:
-    return Column(name, kind, required, allowed)
+def _c(name: str, kind: str = "str", required: bool = False, allowed: tuple[str, ...] = (),
+       rules: tuple[Rule, ...] = ()) -> Column:
+    return Column(name, kind, required, allowed, rules)
 
 
-LOCATOR = (_c("section", required=True), _c("paragraph", "int"), _c("table_row"), _c("table_column"))
+def _id(name: str, required: bool = False) -> Column:
+    return _c(name, required=required, rules=(Rule(
+        f"regexp_full_match({{c}}, '{ID_PATTERN}')",
+        f"{name}='{{value}}' is not an id (lowercase ASCII letters, digits and _, starting with a letter)"),))
+
+
+def _year(name: str, required: bool = False, earliest: int = FIRST_YEAR, by_document: bool = False) -> Column:
+    """A year within the window every source keeps to; a figure's or event's is bounded above by its document's
+    publication instead (validate.py)."""
+    return _c(name, "int", required, rules=_window(name, "{c}", earliest, by_document))
+
+
+def _window(name: str, year: str, earliest: int, by_document: bool) -> tuple[Rule, ...]:
+    rules = (Rule(f"{year} >= {earliest}", f"{name} {{value}} is before {earliest}"),)
+    if not by_document:
+        rules += (Rule(f"{year} <= {CURRENT_YEAR}", f"{name} {{value}} is after {CURRENT_YEAR}, the current year"),)
+    return rules
+
+
+def _position(name: str, required: bool = False) -> Column:
+    return _c(name, "int", required, rules=(Rule("{c} >= 1", f"{name} {{value}} is not a position (1, 2, ...)"),))
+
+
+LOCATOR = (_c("section", required=True), _position("paragraph"), _c("table_row"), _c("table_column"))
 ENTITY_TYPES = ("geography", "firm")
 COMPARATORS = ("eq", "approx", "gt", "lt", "ge", "le", "range")
 CURRENCIES = ("CNY", "USD", "JPY")
@@ -56,19 +93,23 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "documents", "documents.csv",
         (
-            _c("document_id", required=True), _c("file_name", required=True), _c("title", required=True),
-            _c("authors", required=True), _c("year", "int"), _c("published", "date"), _c("venue"),
+            _id("document_id", required=True), _c("file_name", required=True), _c("title", required=True),
+            _c("authors", required=True), _year("year"),
+            _c("published", "date", rules=_window("published", "year({c})", FIRST_YEAR, by_document=False)),
+            _c("venue"),
             _c("kind", required=True, allowed=("blog_post", "discussion_paper", "journal_article", "conference_paper")),
-            _c("sha256", required=True), _c("url"), _c("note"),
+            _c("sha256", required=True, rules=(Rule("regexp_full_match({c}, '[0-9a-f]{64}')",
+                                                   "sha256='{value}' is not 64 lowercase hexadecimal digits"),)),
+            _c("url"), _c("note"),
         ),
         ("document_id",), "The research documents the figures come from, with the sha256 of the text used.",
     ),
     Source(
         "geography", "geography.csv",
         (
-            _c("geo_id", required=True), _c("name", required=True),
+            _id("geo_id", required=True), _c("name", required=True),
             _c("level", required=True, allowed=("zone", "park", "city", "province", "country", "region", "world")),
-            _c("parent_id"), _c("iso_code"), _c("note"),
+            _id("parent_id"), _c("iso_code"), _c("note"),
         ),
         ("geo_id",), "Places: zone/park -> city -> province -> country, and the foreign countries and regions named.",
         references={"parent_id": "geography.geo_id"},
@@ -76,8 +117,9 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "firms", "firms.csv",
         (
-            _c("firm_id", required=True), _c("canonical_name", required=True), _c("short_name"),
-            _c("firm_kind", required=True), _c("founded_year", "int"), _c("home_geo_id"), _c("note"),
+            _id("firm_id", required=True), _c("canonical_name", required=True), _c("short_name"),
+            _c("firm_kind", required=True), _year("founded_year", earliest=FIRST_FIRM_YEAR), _id("home_geo_id"),
+            _c("note"),
         ),
         ("firm_id",), "Firms and park operators named in the documents.",
         references={"home_geo_id": "geography.geo_id"},
@@ -85,9 +127,10 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "firm_aliases", "firm_aliases.csv",
         (
-            _c("firm_id", required=True), _c("alias", required=True),
+            _id("firm_id", required=True), _c("alias", required=True),
             _c("alias_kind", required=True, allowed=("abbreviation", "full_name", "former_name", "romanization")),
-            _c("valid_from_year", "int"), _c("valid_to_year", "int"), _c("document_id"),
+            _year("valid_from_year", earliest=FIRST_FIRM_YEAR), _year("valid_to_year", earliest=FIRST_FIRM_YEAR),
+            _id("document_id"),
         ),
         ("firm_id", "alias"), "Every name a firm was known by, with the years it applied.",
         references={"firm_id": "firms.firm_id", "document_id": "documents.document_id"},
@@ -95,7 +138,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "indicators", "indicators.csv",
         (
-            _c("indicator_code", required=True), _c("indicator_name", required=True),
+            _id("indicator_code", required=True), _c("indicator_name", required=True),
             _c("unit_kind", required=True, allowed=("currency", "count", "percent", "growth", "ratio", "rank", "area")),
             _c("unit", required=True), _c("additive", "bool", required=True), _c("definition", required=True),
         ),
@@ -104,21 +147,26 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "fx_rates", "fx_rates.csv",
         (
-            _c("year", "int", required=True), _c("currency", required=True, allowed=CURRENCIES),
-            _c("series", required=True, allowed=("wdi", "fred")), _c("units_per_usd", "decimal", required=True),
+            _year("year", required=True), _c("currency", required=True, allowed=CURRENCIES),
+            _c("series", required=True, allowed=("wdi", "fred")),
+            _c("units_per_usd", "decimal", required=True,
+               rules=(Rule("{c} > 0", "units_per_usd {value} is not a rate: it must be above 0"),)),
         ),
         ("year", "currency", "series"), "Annual average exchange rates, currency units per US dollar.",
     ),
     Source(
         "figures", "figures/*.csv",
         (
-            _c("figure_id", required=True), _c("document_id", required=True), *LOCATOR,
-            _c("entity_type", required=True, allowed=ENTITY_TYPES), _c("entity_id", required=True),
-            _c("indicator_code", required=True),
+            _id("figure_id", required=True), _id("document_id", required=True), *LOCATOR,
+            _c("entity_type", required=True, allowed=ENTITY_TYPES), _id("entity_id", required=True),
+            _id("indicator_code", required=True),
             _c("period_kind", required=True, allowed=("year", "span", "as_of", "unspecified")),
-            _c("year", "int"), _c("start_year", "int"), _c("end_year", "int"), _c("as_of_date", "date"),
+            _year("year", by_document=True), _year("start_year", by_document=True), _year("end_year", by_document=True),
+            _c("as_of_date", "date", rules=_window("as_of_date", "year({c})", FIRST_YEAR, by_document=True)),
             _c("stated_text", required=True), _c("unit_as_printed"), _c("value", "decimal", required=True),
-            _c("value_high", "decimal"), _c("decimals", "int", required=True), _c("scale", "int", required=True),
+            _c("value_high", "decimal"), _c("decimals", "int", required=True),
+            _c("scale", "int", required=True, rules=(Rule(
+                f"{{c}} between 0 and {MAX_SCALE}", f"scale {{value}} is not a power of ten from 0 to {MAX_SCALE}"),)),
             _c("unit", required=True), _c("currency", allowed=CURRENCIES),
             _c("comparator", required=True, allowed=COMPARATORS),
             _c("obs_status", required=True, allowed=("A", "E", "F", "Q")),
@@ -131,8 +179,8 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "mentions", "mentions/*.csv",
         (
-            _c("mention_id", required=True), _c("figure_id", required=True), _c("document_id", required=True),
-            *LOCATOR, _c("occurrence", "int", required=True),
+            _id("mention_id", required=True), _id("figure_id", required=True), _id("document_id", required=True),
+            *LOCATOR, _position("occurrence", required=True),
         ),
         ("mention_id",), "Every place a figure is printed; a repeated paragraph gives a figure a second mention.",
         per_document=True,
@@ -141,10 +189,13 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "claims", "claims/*.csv",
         (
-            _c("claim_id", required=True), _c("document_id", required=True), *LOCATOR,
+            _id("claim_id", required=True), _id("document_id", required=True), *LOCATOR,
             _c("claim_kind", required=True, allowed=(
                 "growth", "share", "sum", "multiple", "fx_share", "same_total", "bound", "rank", "magnitude")),
-            _c("stated_figure_id", required=True), _c("input_figure_ids", required=True),
+            _id("stated_figure_id", required=True),
+            _c("input_figure_ids", required=True, rules=(Rule(
+                f"regexp_full_match({{c}}, '{ID_PATTERN}([;+]{ID_PATTERN})*')",
+                "input_figure_ids='{value}' is not a list of figure ids joined by ; and +"),)),
             _c("relation", allowed=("eq", "of_which", "gt", "lt", "part_only", "denominator_only", "no_base")),
             _c("statement", required=True),
         ),
@@ -155,7 +206,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "discrepancy_register", "discrepancy_register.csv",
         (
-            _c("claim_id", required=True),
+            _id("claim_id", required=True),
             _c("verdict", required=True, allowed=("inconsistent", "gross_inconsistency", "unverifiable")),
             _c("diagnosis", required=True), _c("explanation", required=True),
         ),
@@ -165,10 +216,12 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "events", "events/*.csv",
         (
-            _c("event_id", required=True), _c("document_id", required=True), _c("section", required=True),
-            _c("paragraph", "int"), _c("entity_type", required=True, allowed=ENTITY_TYPES),
-            _c("entity_id", required=True), _c("event_kind", required=True), _c("year", "int", required=True),
-            _c("month", "int"), _c("stated_text", required=True), _c("description", required=True),
+            _id("event_id", required=True), _id("document_id", required=True), _c("section", required=True),
+            _position("paragraph"), _c("entity_type", required=True, allowed=ENTITY_TYPES),
+            _id("entity_id", required=True), _c("event_kind", required=True),
+            _year("year", required=True, by_document=True),
+            _c("month", "int", rules=(Rule("{c} between 1 and 12", "month {value} is not a month (1 to 12)"),)),
+            _c("stated_text", required=True), _c("description", required=True),
         ),
         ("event_id",), "Dated milestones: foundings, listings, park openings, policy decisions.",
         per_document=True,

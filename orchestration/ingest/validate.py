@@ -3,20 +3,33 @@
 The rows are read by DuckDB's own CSV reader into a private in-memory database and checked there in SQL, so the
 cost stays close to what DuckDB itself needs at any size, and memory stays bounded (DuckDB spills). Only what
 SQL cannot do passes through Python: each distinct printed literal is parsed once, the few rows that fail are
-formatted into messages, and the document texts are hashed and searched.
+formatted into messages, a file that is not one row per line is read once more for its line numbers
+(records.py), and the document texts are hashed and searched. At most MAX_LISTED problems are listed per file,
+the rest counted; a file with unreadable rows does not also make the rows that refer to it fail.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
+import duckdb
+
 from .changes import RunPlan, plan_run, source_files
+from .literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_label
 from .load import connect
-from .literals import LiteralParseError, parse_literal, parse_unit_label
-from .source_files import SOURCES, SOURCES_BY_NAME, Source
+from .reading import blank, identifier as _identifier, read_csv, text_cells, typed, typed_cells
+from .records import MAX_LISTED, line_count, scan
+from .source_files import CURRENT_YEAR, ID_PATTERN, SOURCES, SOURCES_BY_NAME, Source
+
+# the warehouse keeps values as DECIMAL(38,10), in base units after dbt's to_base_units: 28 integer digits
+_DECIMAL_DIGITS = 28
+# an exchange rate the figure checks look for is missing only if fx_rates.csv was read whole
+_RATES_READ = "not exists (select 1 from incomplete where source = 'fx_rates')"
 
 # Checks on the figures, each a SQL condition on a row of `figures` joined to its document, indicator and the
 # parsed literal, with the reason it gives. Columns are the typed values; `*_text` the cells as printed.
@@ -27,9 +40,15 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
     ("period_kind = 'span' and end_year is null", "'period_kind span needs end_year'"),
     ("period_kind = 'span' and start_year > end_year",
      "'span ' || start_year || '-' || end_year || ' runs backwards'"),
-    ("ref_year < 1900", "'year ' || ref_year || ' is before 1900'"),
-    ("ref_year > document_year",
-     "'year ' || ref_year || ' is after the document''s publication (' || document_year || ')'"),
+    *((f"{year} > coalesce(document_year, {CURRENT_YEAR})",
+       f"'{column} ' || {column} || ' is after ' || coalesce('the document''s publication (' || document_year "
+       f"|| ')', '{CURRENT_YEAR}, the current year (the document prints no year)')")
+      for column, year in (("year", "year"), ("start_year", "start_year"), ("end_year", "end_year"),
+                           ("as_of_date", "year(as_of_date)"))),
+    (f"scale between 0 and {MAX_SCALE} and greatest(abs(value), coalesce(abs(value_high), 0)) * pow(10, scale) "
+     f">= 1e{_DECIMAL_DIGITS}",
+     f"'value ' || value_text || ' times 10^' || scale || ' has more than {_DECIMAL_DIGITS} digits before the "
+     "decimal point, more than the warehouse''s DECIMAL(38,10) holds'"),
     ("unit_kind in ('count', 'currency', 'area', 'rank') and value < 0",
      "'negative ' || unit_kind || ' ' || value_text"),
     ("unit_kind = 'currency' and currency is null",
@@ -38,10 +57,10 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
      "'unit ' || q(unit) || ' is not the unit of indicator ' || q(indicator_code) || ' (' "
      "|| q(indicator_unit) || ')'"),
     ("currency is not null and ref_year is null", "'monetary figure without a year cannot be converted'"),
-    ("currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null",
+    (f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ}",
      "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
      "|| ' in fx_rates.csv (series wdi)'"),
-    ("currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null",
+    (f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ}",
      "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
      "|| ' in fx_rates.csv (series wdi)'"),
 ]
@@ -64,15 +83,22 @@ class SourceValidationError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in the source files:\n{listing}")
 
 
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _typed(source: Source) -> str:
-    """The select list that turns the VARCHAR cells into the declared types (NULL where a cell does not cast)."""
-    casts = {"str": "{c}", "int": "case when regexp_full_match({c}, '-?[0-9]+') then try_cast({c} as integer) end", "decimal": "try_cast({c} as decimal(38, 10))",
-             "date": "try_cast({c} as date)", "bool": "case {c} when 'true' then true when 'false' then false end"}
-    return ", ".join(f"{casts[c.kind].format(c=_identifier(c.name))} as {_identifier(c.name)}" for c in source.columns)
+def _listed(problems: list[Problem], unlisted: Counter) -> list[Problem]:
+    """The first MAX_LISTED problems of each file, by line, and one more saying how many were left out."""
+    kept = []
+    for file, found in groupby(sorted(problems), key=lambda p: p.file):
+        found = list(found)
+        kept += found[:MAX_LISTED]
+        more = len(found) - MAX_LISTED + unlisted[file]
+        if more > 0:
+            kept.append(Problem(file, found[MAX_LISTED].line,
+                                f"{more} more problem(s) from this line on are not listed"))
+    return kept
 
 
 class _Checker:
@@ -87,7 +113,10 @@ class _Checker:
             self.con.execute("attach $path as base (read_only)", {"path": str(baseline)})
         # a value as Python's repr shows it in messages: 'text'
         self.con.execute("create macro q(x) as '''' || x || ''''")
+        # the files read with rows left unread (document_id null: a catalogue, or every file of the source)
+        self.con.execute("create table incomplete (source varchar, document_id varchar)")
         self.problems: list[Problem] = []
+        self.unlisted: Counter = Counter()  # problems found but not kept, per file
 
     def rel(self, path: Path) -> str:
         try:
@@ -95,19 +124,44 @@ class _Checker:
         except ValueError:
             return str(path)
 
-    def report(self, sql: str, params: list | None = None) -> None:
-        """Add one problem per row of a query returning (file, line, reason)."""
-        for file, line, reason in self.con.execute(sql, params or []).fetchall():
+    def report(self, sql: str, params: list | dict | None = None) -> None:
+        """Add one problem per row of a query returning (file, line, reason); of each file's, only the first
+        MAX_LISTED + 1 by line are fetched and the rest counted."""
+        for file, line, reason, n, found in self.con.execute(f"""
+                select * from (
+                    select file, line, reason,
+                           row_number() over (partition by file order by line, reason) as n,
+                           count(*) over (partition by file) as found
+                    from ({sql}) as p(file, line, reason))
+                where n <= {MAX_LISTED + 1}""", params or []).fetchall():
             self.problems.append(Problem(file, int(line), reason))
+            if n == 1:
+                self.unlisted[file] += max(0, found - (MAX_LISTED + 1))
+
+    def incomplete(self, source: Source, document: str | None) -> None:
+        self.con.execute("insert into incomplete values ($source, $document)",
+                         {"source": source.name, "document": document})
+
+    @staticmethod
+    def read_whole(target: str, document: str | None = None) -> str:
+        """SQL: every row of `target` (of the document `document`, a SQL expression, names) was read, so a row
+        that refers to one that is not there is wrong, not a knock-on of an unreadable row."""
+        of_document = f" and (i.document_id is null or i.document_id = {document})" if document else ""
+        return f"not exists (select 1 from incomplete as i where i.source = '{target}'{of_document})"
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def _header_ok(self, source: Source, path: Path, rel: str) -> bool:
+        with path.open("rb") as handle:
+            first = handle.readline()
         try:
-            with path.open(newline="", encoding="utf-8") as handle:
-                header = next(csv.reader(handle, strict=True), [])
-        except (UnicodeDecodeError, csv.Error) as exc:
-            self.problems.append(Problem(rel, 0, f"unreadable CSV: {exc}"))
+            header = next(csv.reader([first.decode("utf-8")], strict=True), [])
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(rel, 1, f"not UTF-8: byte 0x{first[exc.start]:02x} at position "
+                                         f"{exc.start + 1} of the line"))
+            return False
+        except csv.Error as exc:
+            self.problems.append(Problem(rel, 1, f"unreadable CSV header: {exc}"))
             return False
         if header == source.column_names:
             return True
@@ -119,49 +173,61 @@ class _Checker:
                                      f"({detail or 'columns out of order'})"))
         return False
 
+    def _lines(self, source: Source, path: Path, rel: str, document: str | None, rows: int | None,
+               error: str = "") -> str | None:
+        """SQL `<line of each row> from <table numbered, with what it needs>`, or None when the `rows` rows DuckDB
+        read (None: it stopped with `error`) cannot be placed on their lines; reports the records that are not
+        well-formed."""
+        if rows is not None and line_count(path) == rows + 1:
+            return "_row + 2 from numbered"
+        records = scan(path, len(source.columns))
+        self.problems += [Problem(rel, line, reason) for line, reason in records.problems]
+        self.unlisted[rel] += records.malformed - len(records.problems)
+        if records.malformed or records.well_formed != rows:
+            self.incomplete(source, document)
+        if records.well_formed != rows:
+            if not records.malformed:
+                self.problems.append(Problem(rel, 0, f"unreadable CSV: {error}" if rows is None else
+                                             f"DuckDB's CSV reader reads {rows} rows, but the file holds "
+                                             f"{records.well_formed} well-formed records"))
+            return None
+        positions, lines = records.starts
+        self.con.execute("create or replace temp table starts as "
+                         "select unnest($positions::bigint[]) as _position, unnest($lines::bigint[]) as _start",
+                         {"positions": list(positions), "lines": list(lines)})
+        return "coalesce(_start + _row - _position, _row + 2) from numbered asof left join starts on _row >= _position"
+
     def read(self, source: Source, plan: RunPlan | None = None) -> None:
-        """Load the files of a source this run reads as text cells with their file and line, reporting
-        malformed rows."""
-        names = source.column_names
-        cells = ", ".join(f"{_identifier(n)} varchar" for n in names)
+        """Load the files of a source this run reads as cells with their file and line, reporting malformed
+        rows; a file with rows left unread is recorded in table `incomplete`."""
+        cells = ", ".join(f"{_identifier(n)} varchar" for n in source.column_names)
         self.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
         files = source.files(self.sources_dir)
         if not files:
             self.problems.append(Problem(f"{self.sources_dir.name}/{source.pattern}", 0, "no such file"))
+            self.incomplete(source, None)
         if plan is not None:
             files = [p for p in files if plan.reads(source, p)]
-        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        trimmed = ", ".join(f"nullif(trim({_identifier(n)}), '') as {_identifier(n)}" for n in names)
         for path in files:
             rel = self.rel(path)
+            document = path.stem if source.per_document else None
             if not self._header_ok(source, path, rel):
+                self.incomplete(source, document)
                 continue
-            self.con.execute("create or replace temp table scan as select * from read_csv($path, header = true, "
-                             f"auto_detect = false, columns = {columns}, quote = '\"', escape = '\"', delim = ',', "
-                             "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
-                             "rejects_scan = 'reject_scans')", {"path": str(path)})
-            rejects = self.con.execute(
-                "select line, min(error_type), min(error_message), min(csv_line) from rejects "
-                "group by line order by line").fetchall()
-            self.con.execute("delete from rejects")
-            for line, error_type, message, raw in rejects:
-                if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-                    found = len(next(csv.reader([raw]), []))
-                    reason = f"expected {len(names)} columns, found {found}"
-                else:
-                    reason = f"unreadable CSV: {message}"
-                self.problems.append(Problem(rel, int(line), reason))
-            # A rejected line shifts every later row by one: row i (0-based, in file order) sits on line
-            # i + 2 plus the rejected lines that come before it.
-            positions = [line - 2 - j for j, (line, *_rest) in enumerate(rejects)]
-            shift = "(select count(*) from shifts where position <= scan.rowid)" if positions else "0"
-            self.con.execute("create or replace temp table shifts as select unnest($p::bigint[]) as position",
-                             {"p": positions})
-            self.con.execute(f"insert into {source.name}_text select {trimmed}, $file, rowid + 2 + {shift} "
-                             "from scan", {"file": rel})
-        blank = " and ".join(f"{_identifier(n)} is null" for n in names)
-        self.con.execute(f"delete from {source.name}_text where {blank}")
-        self.con.execute(f"create table {source.name} as select {_typed(source)}, _file, _line "
+            try:
+                # a table's rowid is its insertion order: the order of the rows in the file
+                self.con.execute("create or replace temp table scan as select * from "
+                                 f"{read_csv(source, '$path', 'ignore_errors = true')}", {"path": str(path)})
+                self.con.execute("create or replace temp view numbered as select *, rowid as _row from scan")
+                rows, error = self.con.execute("select count(*) from scan").fetchone()[0], ""
+            except duckdb.Error as exc:  # a file it cannot read at all, such as one with mixed line endings
+                rows, error = None, str(exc).splitlines()[0]
+            lines = self._lines(source, path, rel, document, rows, error)
+            if lines is not None:
+                self.con.execute(f"insert into {source.name}_text select {text_cells(source)}, $file, {lines}",
+                                 {"file": rel})
+        self.con.execute(f"delete from {source.name}_text where {blank(source)}")
+        self.con.execute(f"create table {source.name} as select {typed_cells(source)}, _file, _line "
                          f"from {source.name}_text")
 
     def keep(self, source: Source, plan: RunPlan) -> None:
@@ -178,24 +244,31 @@ class _Checker:
                              f"from {source.name} where false")
 
     def check_cells(self, source: Source) -> None:
-        table = f"{source.name}_text"
+        """Each cell on its own: required, of its type, one of the allowed values, meeting its column's rules."""
+        checks = []
         for column in source.columns:
             c = _identifier(column.name)
             if column.required:
-                self.report(f"select _file, _line, '{column.name} is required' from {table} where {c} is null")
+                checks.append(f"select _file, _line, '{column.name} is required' from {source.name}_text "
+                              f"where {c} is null")
             if column.kind != "str":
-                self.report(f"select t._file, t._line, '{column.name}=' || q(t.{c}) || ' is not a valid "
-                            f"{column.kind}' from {table} as t join {source.name} as v using (_file, _line) "
-                            f"where t.{c} is not null and v.{c} is null")
+                checks.append(f"select _file, _line, '{column.name}=' || q({c}) || ' is not a valid {column.kind}' "
+                              f"from {source.name}_text where {c} is not null and {typed(column, c)} is null")
             if column.allowed:
-                self.report(f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
-                            f"{', '.join(column.allowed)}' from {table} "
-                            f"where {c} is not null and {c} not in (select unnest(?::varchar[]))",
-                            [list(column.allowed)])
+                checks.append(f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
+                              f"{', '.join(column.allowed)}' from {source.name}_text where {c} is not null "
+                              f"and {c} not in ({', '.join(map(_text, column.allowed))})")
+            shown = f"rtrim(rtrim(cast({c} as varchar), '0'), '.')" if column.kind == "decimal" else \
+                f"cast({c} as varchar)"
+            for rule in column.rules:
+                before, _, after = rule.problem.partition("{value}")
+                checks.append(f"select _file, _line, {_text(before)} || {shown} || {_text(after)} "
+                              f"from {source.name} where {c} is not null and not ({rule.holds.replace('{c}', c)})")
         if source.per_document:
-            self.report(f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document '"
-                        f" || q(parse_filename(_file, true)) from {table} "
-                        "where document_id is not null and document_id <> parse_filename(_file, true)")
+            checks.append(f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document ' "
+                          f"|| q(parse_filename(_file, true)) from {source.name}_text "
+                          "where document_id is not null and document_id <> parse_filename(_file, true)")
+        self.report(" union all ".join(checks))
 
     # -- relations between rows ----------------------------------------------------------------------------
 
@@ -219,15 +292,17 @@ class _Checker:
     def check_references(self, source: Source) -> None:
         for column, target in source.references.items():
             target_source, target_column = target.split(".")
+            both_per_document = source.per_document and SOURCES_BY_NAME[target_source].per_document
             self.report(f"""
-                select _file, _line, 'unknown {column} ' || q({_identifier(column)}) || ' (not in
-                    {SOURCES_BY_NAME[target_source].pattern})'
+                select _file, _line, 'unknown {column} ' || q({_identifier(column)})
+                    || ' (not in {SOURCES_BY_NAME[target_source].pattern})'
                 from {source.name} as s
                 where {_identifier(column)} is not null
                   and not exists (select 1 from {target_source} as t
                                   where t.{_identifier(target_column)} = s.{_identifier(column)})
                   and not exists (select 1 from {target_source}_kept as k
-                                  where k.{_identifier(target_column)} = s.{_identifier(column)})""".replace("\n", " "))
+                                  where k.{_identifier(target_column)} = s.{_identifier(column)})
+                  and {self.read_whole(target_source, 's.document_id' if both_per_document else None)}""")
         if "entity_type" in source.column_names:
             self.report(f"""
                 select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
@@ -235,9 +310,11 @@ class _Checker:
                 from {source.name}
                 where entity_id is not null and (
                     (entity_type = 'geography' and entity_id not in (select geo_id from geography
-                                                                     where geo_id is not null))
+                                                                     where geo_id is not null)
+                     and {self.read_whole('geography')})
                     or (entity_type = 'firm' and entity_id not in (select firm_id from firms
-                                                                   where firm_id is not null)))""")
+                                                                   where firm_id is not null)
+                        and {self.read_whole('firms')}))""")
 
     def check_literals(self) -> None:
         """Parse each distinct literal once; compare every figure's curated columns with its reading."""
@@ -307,6 +384,18 @@ class _Checker:
             )
             {checks}""")
 
+    def check_events_and_aliases(self) -> None:
+        self.report(f"""
+            select e._file, e._line, e.event_id || ': year ' || e.year || ' is after '
+                || coalesce('the document''s publication (' || d.year || ')',
+                            '{CURRENT_YEAR}, the current year (the document prints no year)')
+            from events as e left join (select distinct on (document_id) * from documents) as d using (document_id)
+            where e.year > coalesce(d.year, {CURRENT_YEAR})""")
+        self.report("""
+            select _file, _line, q(alias) || ': valid_from_year ' || valid_from_year || ' is after valid_to_year '
+                || valid_to_year
+            from firm_aliases where valid_from_year > valid_to_year""")
+
     def check_claims_and_mentions(self) -> None:
         # A claim is a statement of one document about figures that document prints, and a mention is a printing
         # of a figure in its own document: so each document's facts can be rebuilt on their own.
@@ -317,27 +406,45 @@ class _Checker:
                 || ' belongs to another document'
             from claims as c join all_figures as f on f.figure_id = c.stated_figure_id
             where f.document_id <> c.document_id""")
-        self.report("""
-            with named as (
-                select _file, _line, claim_id, document_id,
-                       trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))) as figure_id
-                from claims
-            )
+        self.con.execute(f"""
+            create temp view named as
+            select distinct _file, _line, claim_id, document_id, claim_kind, stated_figure_id,
+                   unnest(string_split(replace(input_figure_ids, '+', ';'), ';')) as figure_id
+            from claims
+            where regexp_full_match(input_figure_ids, '{ID_PATTERN}([;+]{ID_PATTERN})*')""")
+        self.report(f"""
             select n._file, n._line, n.claim_id || ': claim names figure ' || q(n.figure_id)
                 || case when f.figure_id is null then ', which does not exist'
                         else ' of document ' || q(f.document_id) || ', not of the claim''s document' end
             from named as n left join all_figures as f using (figure_id)
-            where n.figure_id <> '' and (f.figure_id is null or f.document_id <> n.document_id)""")
+            where (f.figure_id is null and {self.read_whole('figures', 'n.document_id')})
+               or f.document_id <> n.document_id""")
+        # a rank's inputs are the figures in order, the stated one among them; any other claim relates its
+        # stated figure to others, and one naming itself holds whatever the document prints
+        self.report("""
+            select _file, _line, claim_id || ': the stated figure ' || q(stated_figure_id)
+                || ' is also one of its inputs'
+            from named where figure_id = stated_figure_id and claim_kind <> 'rank'""")
         self.report("""
             select m._file, m._line, 'mention of ' || q(m.figure_id)
                 || ' in a document the figure does not belong to'
             from mentions as m join all_figures as f on f.figure_id = m.figure_id
             where f.document_id <> m.document_id""")
         self.report("""
+            select _file, _line, mention_id || ': the same printing of ' || q(figure_id) || ' as mention '
+                || q(first_value(mention_id) over w) || ' (line ' || first_value(_line) over w
+                || '): same section, paragraph, table row and column, and occurrence'
+            from mentions
+            where figure_id is not null and mention_id is not null
+            window w as (partition by figure_id, section, paragraph, table_row, table_column, occurrence
+                         order by _file, _line)
+            qualify row_number() over w > 1""")
+        self.report(f"""
             select _file, _line, figure_id || ': figure has no mention'
             from figures
             where figure_id is not null
-              and figure_id not in (select figure_id from mentions where figure_id is not null)""")
+              and figure_id not in (select figure_id from mentions where figure_id is not null)
+              and {self.read_whole('mentions', 'document_id')}""")
 
     def check_documents(self, documents_dir: Path) -> None:
         texts: dict[str, str] = {}
@@ -350,7 +457,8 @@ class _Checker:
                 continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            if digest != expected:
+            # a sha256 not written in lowercase hex is reported as such (source_files.py), not as a changed text
+            if digest != expected and expected == expected.lower():
                 self.problems.append(Problem(file, line, f"sha256 of {path.name} is {digest}, not {expected}: "
                                              "the text changed"))
             texts[document_id] = data.decode("utf-8")
@@ -421,8 +529,10 @@ def read_literals(con, literals: str) -> None:
         where {plain.replace('stated_text', 'l.stated_text')}
         union all
         select * from others""")
-    con.execute("alter table readings alter value type decimal(38, 10)")
-    con.execute("alter table readings alter value_high type decimal(38, 10)")
+    # a number too long for the warehouse reads as none, as the figure's own value cell does
+    for column in ("value", "value_high"):
+        con.execute(f"alter table readings alter {column} type decimal(38, 10) "
+                    f"using try_cast({column} as decimal(38, 10))")
 
 
 def validate_run(sources_dir: Path, documents_dir: Path | None = None,
@@ -446,6 +556,7 @@ def validate_run(sources_dir: Path, documents_dir: Path | None = None,
             checker.check_references(source)
         checker.check_literals()
         checker.check_figures()
+        checker.check_events_and_aliases()
         checker.check_claims_and_mentions()
         if documents_dir is not None:
             checker.check_documents(documents_dir)
@@ -453,7 +564,7 @@ def validate_run(sources_dir: Path, documents_dir: Path | None = None,
     finally:
         checker.con.close()
     if checker.problems:
-        raise SourceValidationError(checker.problems)
+        raise SourceValidationError(_listed(checker.problems, checker.unlisted))
     return plan, counts
 
 
