@@ -2,21 +2,22 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
-DATA_DIR := $(CURDIR)/data
-DAGSTER_HOME := $(DATA_DIR)/dagster_home
-DOCUMENTS_DIR ?= $(abspath ../shared/seeds)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Every setting can come from the environment (README: Configuration); the texts folder is found by the code.
+DATA_DIR ?= $(CURDIR)/data
+DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 
+export DATA_DIR
 export DAGSTER_HOME
-export DOCUMENTS_DIR
 
 .PHONY: setup run test dev docs bench lock clean
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --editable .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -24,8 +25,9 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
-run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster job execute -m orchestration.definitions -j build_warehouse
+# checks every setting first, runs one build at a time, prints a summary (the full log goes to DATA_DIR/logs)
+run: $(STAMP)
+	$(BIN)/warehouse run
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pytest

@@ -319,7 +319,8 @@ def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, t
     the published warehouse, its history, working files and validation reports are deleted first; without, the
     run starts from what is published there (only abandoned working files under .runs/ are removed)."""
     warmed = warm_up() if _manifest_stale() else None
-    stale_paths = (("warehouse.duckdb", "warehouse.duckdb.wal", "history", ".runs", "data", ".publish.lock")
+    stale_paths = (("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.sha256", "history", ".runs", "data",
+                    ".publish.lock")
                    if clean else (".runs",))
     for stale in stale_paths:
         path = out / stale

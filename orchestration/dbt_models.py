@@ -14,7 +14,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from .ingest.load import connect
 from .settings import DBT_PROJECT_DIR
-from .warehouse import WarehouseFiles, start_working_copy
+from .run_worker import record_worker
+from .warehouse import WarehouseFiles, existing_working_copy
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
@@ -66,8 +67,8 @@ prepare_manifest()
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator())
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
-    # dbt builds into this run's working file; its profile reads the path from the environment.
-    working = start_working_copy(WarehouseFiles.from_settings(), context.run.run_id)
+    # dbt builds into the working file the run's ingest loaded; its profile reads the path from the environment.
+    working = existing_working_copy(WarehouseFiles.from_settings(), record_worker(context))
     os.environ["DBT_WAREHOUSE_PATH"] = str(working)
     # the ingest decided whether this run rebuilds every document (the incremental models start over) or some
     with connect(working, read_only=True) as con:

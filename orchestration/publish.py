@@ -1,10 +1,17 @@
-"""The last step of every build: swap the run's checked working file in as the published warehouse."""
+"""The last step of every build: swap the run's checked working file in as the published warehouse, then make
+the validation page describe what was published."""
+
+import shutil
 
 import dagster as dg
 
+from .checks.report import publish_results, stage_results
 from .dbt_models import warehouse_models
+from .ingest.load import connect
 from .retries import retry_transient
-from .warehouse import WarehouseFiles, publish
+from .run_worker import record_worker
+from .settings import Settings
+from .warehouse import WarehouseFiles, existing_working_copy, publish
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
@@ -14,20 +21,39 @@ MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
-    description="The published DuckDB file SQL users open. Replaced atomically, and only after every blocking "
-    "check of this run passed; the previous warehouse is kept in history/.",
+    description="The published DuckDB file SQL users open. Replaced atomically, only after every blocking check "
+    "of this run passed, and only if no other run published since this one started; every published state is "
+    "kept in history/.",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    files = WarehouseFiles.from_settings()
-    with retry_transient(context):
-        outcome = publish(files, context.run.run_id)
-    context.log.info(f"published {files.published} (snapshot {outcome['snapshot']})")
+    settings = Settings.from_env()
+    key = record_worker(context)
+    files = WarehouseFiles.from_settings(settings)
+    with connect(existing_working_copy(files, key), read_only=True) as con:
+        mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
+    staged = stage_results(files.run_dir(key) / "validation", settings.validation_dir, key)
+    try:
+        with retry_transient(context):
+            outcome = publish(files, key, settings.history)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    page = publish_results(settings.validation_dir, staged, {
+        "warehouse": str(files.published), "published_at": outcome["published_at"], "run_id": context.run.run_id,
+        "root_run_id": key, "mode": mode, "reason": reason, "texts": settings.documents_note,
+        "snapshot": outcome["snapshot"], "sha256": outcome["sha256"]})
+    for dead in outcome["removed_dead_runs"]:
+        context.log.info(f"removed the working files of run {dead}, which can no longer publish")
+    context.log.info(f"published {files.published} (snapshot {outcome['snapshot']}); validation page {page}")
     return dg.MaterializeResult(
         metadata={
             "published_file": dg.MetadataValue.path(str(files.published)),
             "snapshot": dg.MetadataValue.path(outcome["snapshot"]),
             "published_at": outcome["published_at"],
+            "build_mode": mode,
+            "sha256": outcome["sha256"],
             "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
             "size_bytes": files.published.stat().st_size,
+            "validation_page": dg.MetadataValue.path(str(page)),
         }
     )

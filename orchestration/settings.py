@@ -1,18 +1,35 @@
-"""Where things live. Every path is absolute: dbt runs with its own working directory."""
+"""Where things live and how much they may use, read from the environment and checked before any work.
+
+Every path is absolute (dbt runs with its own working directory). Every problem is reported at once, each naming
+its variable and what to fix, so a run fails in a second rather than after a build or a round of retries.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# Where a checkout finds the document texts when DOCUMENTS_DIR is not set (a new clone has none)
+DEFAULT_DOCUMENTS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+
+DEFAULTS = {"WAREHOUSE_HISTORY": "7", "DUCKDB_MEMORY_LIMIT": "1GB", "DBT_MEMORY_LIMIT": "2.5GB",
+            "GX_BATCH_ROWS": "200000"}
+# DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
-    """A configured path is unusable; the message names the variable and what to fix."""
+    """The configuration is unusable; the message names each variable and what to fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -20,30 +37,59 @@ def _path_from_env(name: str, default: Path) -> Path:
     if not raw:
         return default
     path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = (Path.cwd() / path).resolve()
-    return path
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def _writable_folder_problem(name: str, folder: Path) -> str | None:
+    """Why files cannot be created in `folder` (made on demand), or None. Checks the nearest existing
+    ancestor: a path under a file, or in a read-only folder, fails here and not half-way through a run."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{name}: {folder} lies under {probe}, which is a file, not a folder"
+    try:  # a real file, not os.access: root passes every permission bit but not a read-only mount
+        fd, name_written = tempfile.mkstemp(dir=probe, prefix=".write-probe-")
+        os.close(fd)
+        os.unlink(name_written)
+    except OSError as exc:
+        return f"{name}: cannot create files in {probe} ({exc.strerror}), needed for {folder}"
+    return None
 
 
 @dataclass(frozen=True)
 class Settings:
     sources_dir: Path
     warehouse_path: Path
-    documents_dir: Path | None
+    documents_dir: Path | None  # None: the literals are not checked against the texts
+    documents_note: str  # how the texts folder was chosen, for logs and reports
     data_dir: Path
+    history: int
+    duckdb_memory_limit: str
+    dbt_memory_limit: str
+    gx_batch_rows: int
 
     @classmethod
     def from_env(cls) -> "Settings":
+        problems: list[str] = []
         data_dir = _path_from_env("DATA_DIR", PROJECT_ROOT / "data")
         sources_dir = _path_from_env("SOURCES_DIR", PROJECT_ROOT / "sources")
         warehouse = _path_from_env("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")
-        docs_raw = os.environ.get("DOCUMENTS_DIR", "").strip()
-        documents_dir = _path_from_env("DOCUMENTS_DIR", PROJECT_ROOT) if docs_raw else None
-        settings = cls(sources_dir, warehouse, documents_dir, data_dir)
-        settings.validate()
+        documents_dir, note = _documents_dir(problems)
+        values = {name: os.environ.get(name, "").strip() or default for name, default in DEFAULTS.items()}
+        history = _whole_number("WAREHOUSE_HISTORY", values["WAREHOUSE_HISTORY"], 1, problems)
+        batch = _whole_number("GX_BATCH_ROWS", values["GX_BATCH_ROWS"], 1000, problems)
+        for name in ("DUCKDB_MEMORY_LIMIT", "DBT_MEMORY_LIMIT"):
+            if not _MEMORY.match(values[name]):
+                problems.append(f"{name}={values[name]!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)")
+        settings = cls(sources_dir, warehouse, documents_dir, note, data_dir, history or 0,
+                       values["DUCKDB_MEMORY_LIMIT"], values["DBT_MEMORY_LIMIT"], batch or 0)
+        problems += settings._path_problems()
+        if problems:
+            raise SettingsError(problems)
         return settings
 
-    def validate(self) -> None:
+    def _path_problems(self) -> list[str]:
         problems = []
         if not self.sources_dir.is_dir():
             problems.append(f"SOURCES_DIR={self.sources_dir} is not a directory")
@@ -51,7 +97,41 @@ class Settings:
             problems.append(f"WAREHOUSE_PATH={self.warehouse_path} must name a .duckdb file")
         if self.warehouse_path.exists() and not self.warehouse_path.is_file():
             problems.append(f"WAREHOUSE_PATH={self.warehouse_path} exists and is not a file")
-        if self.documents_dir is not None and not self.documents_dir.is_dir():
-            problems.append(f"DOCUMENTS_DIR={self.documents_dir} is not a directory")
-        if problems:
-            raise SettingsError("; ".join(problems))
+        folders = {self.data_dir: "DATA_DIR"}
+        folders.setdefault(self.warehouse_path.parent, "WAREHOUSE_PATH")  # under DATA_DIR unless set apart
+        for folder, name in folders.items():
+            if (problem := _writable_folder_problem(name, folder)) is not None:
+                problems.append(problem)
+        return problems
+
+    @property
+    def texts_checked(self) -> bool:
+        return self.documents_dir is not None
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.data_dir / "validation"
+
+
+def _documents_dir(problems: list[str]) -> tuple[Path | None, str]:
+    """Set: that folder, which must exist. Set empty: no texts. Unset: ../shared/seeds when the checkout has
+    it, else no texts (a new clone), said plainly wherever results are shown."""
+    if "DOCUMENTS_DIR" not in os.environ:
+        if DEFAULT_DOCUMENTS_DIR.is_dir():
+            return DEFAULT_DOCUMENTS_DIR, f"texts read from {DEFAULT_DOCUMENTS_DIR} (the default)"
+        return None, (f"literals NOT checked against the document texts: DOCUMENTS_DIR is not set and the "
+                      f"default folder {DEFAULT_DOCUMENTS_DIR} does not exist")
+    if not os.environ["DOCUMENTS_DIR"].strip():
+        return None, "literals NOT checked against the document texts: DOCUMENTS_DIR is set empty"
+    folder = _path_from_env("DOCUMENTS_DIR", DEFAULT_DOCUMENTS_DIR)
+    if not folder.is_dir():
+        problems.append(f"DOCUMENTS_DIR={folder} is not a directory (unset it to use {DEFAULT_DOCUMENTS_DIR} "
+                        "when present, or set it empty to skip the text checks)")
+    return folder, f"texts read from {folder} (DOCUMENTS_DIR)"
+
+
+def _whole_number(name: str, raw: str, minimum: int, problems: list[str]) -> int | None:
+    if not raw.isdigit() or int(raw) < minimum:
+        problems.append(f"{name}={raw!r} must be a whole number of at least {minimum}")
+        return None
+    return int(raw)

@@ -2,18 +2,24 @@
 
 Readers keep the published file open or open it at any time: a run never writes to it. The swap is a rename on
 the same file system, so a reader sees either the previous complete warehouse or the new one, never a part.
-The replaced warehouse goes into `history/` (the last N are kept) so any of them can be restored.
+
+A run's working state lives in `.runs/<key>/`, keyed by the run's root run id so that a re-execution from
+failure continues the build its first run ingested. The folder records which published file the run started
+from; publishing refuses when another run has published since (its build would overwrite newer data). A live
+run holds the folder's lock, so a later run can tell a dead run's leftovers from a running one's and remove them.
+
+Every published state is kept in `history/` (the last N) with its sha256, so damage is detected rather than
+copied on, and any verified state can be restored.
 """
 
 from __future__ import annotations
 
-import argparse
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,8 +28,14 @@ from pathlib import Path
 from .ingest.load import connect
 from .settings import Settings
 
-DEFAULT_HISTORY = 7
-_RUN_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_RUN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+_CHUNK = 1 << 22
+# Held by the live process of every run folder it works in, released when the process ends (even by kill -9)
+_HELD_LOCKS: dict[Path, int] = {}
+
+
+class WarehouseError(RuntimeError):
+    """Publishing or restoring cannot go on; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -38,47 +50,147 @@ class WarehouseFiles:
     def history_dir(self) -> Path:
         return self.published.parent / "history"
 
-    def working(self, run_id: str) -> Path:
-        if not _RUN_ID.match(run_id):
-            raise ValueError(f"run id {run_id!r} is not a safe file name")
-        return self.runs_dir / run_id / self.published.name
+    @property
+    def integrity(self) -> Path:
+        """sha256 and inode of the published file, written with every publish and restore."""
+        return self.published.with_name(self.published.name + ".sha256")
+
+    def run_dir(self, key: str) -> Path:
+        if not _RUN_KEY.match(key):
+            raise ValueError(f"run id {key!r} is not a safe file name")
+        return self.runs_dir / key
+
+    def working(self, key: str) -> Path:
+        return self.run_dir(key) / self.published.name
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "WarehouseFiles":
         return cls((settings or Settings.from_env()).warehouse_path)
 
 
-def history_size() -> int:
-    raw = os.environ.get("WAREHOUSE_HISTORY", str(DEFAULT_HISTORY)).strip()
-    if not raw.isdigit():
-        raise ValueError(f"WAREHOUSE_HISTORY={raw!r} must be a whole number of snapshots to keep")
-    return int(raw)
+def _identity(path: Path) -> dict | None:
+    """What tells one published file from the next: every publish and restore renames a new file into place."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return {"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def start_working_copy(files: WarehouseFiles, run_id: str) -> Path:
-    """The run's working file: a copy of the published warehouse (or a new file), never the published one."""
-    working = files.working(run_id)
+def _lock_run_dir(folder: Path) -> None:
+    if folder in _HELD_LOCKS:
+        return
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseError(f"another live process is working in {folder}; wait for it to finish") from None
+    _HELD_LOCKS[folder] = fd
+
+
+def _release(folder: Path) -> None:
+    fd = _HELD_LOCKS.pop(folder, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as read, target.open("wb") as write:
+        for block in iter(lambda: read.read(_CHUNK), b""):
+            digest.update(block)
+            write.write(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _recovery_advice(files: WarehouseFiles) -> str:
+    verified = [p.name for p in reversed(snapshots(files)) if verify_snapshot(p) is None]
+    if verified:
+        return (f"restore a verified snapshot with `warehouse restore {verified[0]}` (verified: "
+                f"{', '.join(verified)}), or move {files.published} away to rebuild everything from the sources")
+    return f"no verified snapshot is kept: move {files.published} away and run again to rebuild from the sources"
+
+
+def start_working_copy(files: WarehouseFiles, key: str) -> Path:
+    """The run's working file: a copy of the published warehouse (or a new file), never the published one.
+    The copy is hashed on the way and compared with the sha256 recorded at publish, so a damaged published file
+    stops the run with what to do instead of failing later on the copy."""
+    folder = files.run_dir(key)
+    folder.mkdir(parents=True, exist_ok=True)
+    _lock_run_dir(folder)
+    working = files.working(key)
     if working.exists():
         return working
-    working.parent.mkdir(parents=True, exist_ok=True)
     partial = working.with_suffix(".partial")
-    if files.published.exists():
-        shutil.copyfile(files.published, partial)
-    else:
+    base = _identity(files.published)
+    if base is None:
         connect(partial).close()
+    else:
+        digest = _copy_hashing(files.published, partial)
+        recorded = _read_json(files.integrity)
+        if recorded.get("inode") == base["inode"] and recorded.get("sha256") != digest:
+            partial.unlink()
+            raise WarehouseError(
+                f"the published warehouse {files.published} is damaged: its sha256 is {digest}, not "
+                f"{recorded.get('sha256')} as published by run {recorded.get('run_id')}; {_recovery_advice(files)}")
+        try:
+            with connect(partial, read_only=True) as con:
+                con.execute("select count(*) from duckdb_tables()").fetchone()
+        except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
+            partial.unlink()
+            raise WarehouseError(f"the published warehouse {files.published} is unreadable ({exc}); "
+                                 f"{_recovery_advice(files)}") from exc
+    (folder / "base.json").write_text(json.dumps({"published": base}))
     partial.replace(working)
     return working
 
 
-def discard_working_copy(files: WarehouseFiles, run_id: str) -> None:
+def existing_working_copy(files: WarehouseFiles, key: str) -> Path:
+    """The working file a step after the ingest builds on; never silently a copy of the published file."""
+    working = files.working(key)
+    if not working.exists():
+        raise WarehouseError(
+            f"run {key} has no working warehouse at {working}: its ingest did not run, or a later run removed "
+            "its leftovers. Start a new run instead of re-executing this one.")
+    _lock_run_dir(working.parent)
+    return working
+
+
+def discard_working_copy(files: WarehouseFiles, key: str) -> None:
     """Remove a run's working files once it cannot publish: at scale each is a full copy of the warehouse."""
-    shutil.rmtree(files.working(run_id).parent, ignore_errors=True)
+    folder = files.run_dir(key)
+    _release(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-def readable_warehouse(files: WarehouseFiles, run_id: str) -> Path:
-    """What a check in this run validates: the run's working file, or the published one if the run built none."""
-    working = files.working(run_id)
-    return working if working.exists() else files.published
+def clean_dead_runs(files: WarehouseFiles, active_key: str) -> list[str]:
+    """Remove the working folders no live process holds: runs that failed, were killed or were refused. A
+    failed run can be re-executed from failure until the next run starts; after that it has to start anew."""
+    removed = []
+    if not files.runs_dir.exists():
+        return removed
+    for folder in sorted(files.runs_dir.iterdir()):
+        if folder.name == active_key or not folder.is_dir() or folder in _HELD_LOCKS:
+            continue
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live run
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 @contextmanager
@@ -100,31 +212,78 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(files: WarehouseFiles, run_id: str, keep: int | None = None) -> dict:
-    """Atomically replace the published warehouse with the run's working file; keep the old one in history."""
-    working = files.working(run_id)
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=2))
+    partial.replace(path)
+
+
+def _latest_publisher(files: WarehouseFiles) -> str:
+    recorded = _read_json(files.integrity)
+    return f"run {recorded['run_id']}" if recorded.get("run_id") else "another process"
+
+
+def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
+    """Atomically replace the published warehouse with the run's working file; keep it in history.
+
+    Refused when the published file is no longer the one the run started from: another run published
+    meanwhile, and this run's build, made from the older state, would overwrite the newer one."""
+    working = files.working(key)
     if not working.exists():
-        raise FileNotFoundError(f"run {run_id} has no working warehouse at {working}; nothing to publish")
+        raise WarehouseError(f"run {key} has no working warehouse at {working}; nothing to publish")
     # fold any write-ahead log into the file so the renamed file is complete on its own
     with connect(working) as con:
         con.execute("checkpoint")
     if working.with_name(working.name + ".wal").exists():
-        raise RuntimeError(f"{working}.wal remains after checkpoint; refusing to publish a partial file")
+        raise WarehouseError(f"{working}.wal remains after checkpoint; refusing to publish a partial file")
     _fsync(working)
-    keep = history_size() if keep is None else keep
+    digest = file_sha256(working)
+    started_from = _read_json(files.run_dir(key) / "base.json").get("published", "unrecorded")
     published_at = datetime.now(timezone.utc)
     with _publish_lock(files):
+        if started_from != _identity(files.published):
+            discard_working_copy(files, key)
+            raise WarehouseError(
+                f"not published: {files.published} was replaced by {_latest_publisher(files)} after run {key} "
+                "started from it, and this run's build would overwrite the newer warehouse. Run again to build "
+                "on the current one.")
         files.history_dir.mkdir(parents=True, exist_ok=True)
-        snapshot = files.history_dir / f"{published_at:%Y%m%dT%H%M%S%fZ}_{run_id}.duckdb"
-        # the history keeps the new warehouse too, so `restore` can return to any published state
-        _link_or_copy(working, snapshot)
-        (snapshot.with_suffix(".json")).write_text(json.dumps(
-            {"run_id": run_id, "published_at": published_at.isoformat(), "file": snapshot.name}, indent=2))
+        for leftover in files.history_dir.glob(".pending-*"):
+            leftover.unlink()  # a publish killed before its swap: never published, so not history
+        name = f"{published_at:%Y%m%dT%H%M%S%fZ}_{key}.duckdb"
+        pending = files.history_dir / f".pending-{name}"
+        # Every earlier snapshot stops sharing the published file's inode once the new file is swapped in;
+        # only the first has no earlier one, so it is a copy: damage to the published file never reaches all.
+        if snapshots(files):
+            _link_or_copy(working, pending)
+        else:
+            shutil.copyfile(working, pending)
+        snapshot = files.history_dir / name
+        record = {"run_id": key, "published_at": published_at.isoformat(), "file": name, "sha256": digest}
+        _write_json(snapshot.with_suffix(".json"), record)
+        _write_json(files.integrity, {"sha256": digest, "inode": working.stat().st_ino, "run_id": key})
         os.replace(working, files.published)
+        pending.replace(snapshot)
         _fsync(files.published.parent)
         pruned = _prune_history(files, keep)
-    shutil.rmtree(working.parent, ignore_errors=True)
-    return {"snapshot": str(snapshot), "published_at": published_at.isoformat(), "pruned": pruned}
+    discard_working_copy(files, key)
+    removed = clean_dead_runs(files, key)
+    return {"snapshot": str(snapshot), "published_at": published_at.isoformat(), "pruned": pruned,
+            "sha256": digest, "removed_dead_runs": removed}
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except FileNotFoundError:
+        return False
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -137,67 +296,62 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def snapshots(files: WarehouseFiles) -> list[Path]:
-    return sorted(files.history_dir.glob("*.duckdb")) if files.history_dir.exists() else []
+    return sorted(files.history_dir.glob("[0-9]*.duckdb")) if files.history_dir.exists() else []
 
 
 def _prune_history(files: WarehouseFiles, keep: int) -> list[str]:
-    old = snapshots(files)[:-keep] if keep > 0 else snapshots(files)
+    kept = snapshots(files)
+    newest_independent = next((p for p in reversed(kept) if not _same_file(p, files.published)), None)
+    old = [p for p in kept[:-keep] if p != newest_independent]
     for path in old:
         path.unlink()
         path.with_suffix(".json").unlink(missing_ok=True)
     return [p.name for p in old]
 
 
+def verify_snapshot(path: Path) -> str | None:
+    """Why a kept snapshot cannot be restored (its bytes differ from what was published, or DuckDB cannot
+    read it), or None when it is intact."""
+    recorded = _read_json(path.with_suffix(".json")).get("sha256")
+    if recorded is None:
+        return "no sha256 was recorded when it was published"
+    digest = file_sha256(path)
+    if digest != recorded:
+        return f"its sha256 is {digest}, not {recorded} as published"
+    try:
+        with connect(path, read_only=True) as con:
+            con.execute("select count(*) from duckdb_tables()").fetchone()
+    except Exception as exc:  # any failure to open it means it cannot be restored
+        return f"DuckDB cannot read it ({exc})"
+    return None
+
+
 def restore(files: WarehouseFiles, name: str) -> Path:
-    """Publish a kept snapshot again (by file name or run id), atomically."""
+    """Publish a kept snapshot again (by file name or run id), atomically, after verifying it."""
     matches = [p for p in snapshots(files) if p.name == name or p.stem.endswith(f"_{name}")]
     if len(matches) != 1:
         kept = ", ".join(p.name for p in snapshots(files)) or "none"
         raise LookupError(f"no single snapshot matches {name!r}; kept: {kept}")
+    problem = verify_snapshot(matches[0])
+    if problem is not None:
+        raise WarehouseError(f"not restored: snapshot {matches[0].name} is damaged: {problem}")
+    record = _read_json(matches[0].with_suffix(".json"))
     with _publish_lock(files):
         staging = files.published.with_name(files.published.name + ".restoring")
         shutil.copyfile(matches[0], staging)
         _fsync(staging)
+        _write_json(files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino,
+                                      "run_id": record["run_id"]})
         os.replace(staging, files.published)
         _fsync(files.published.parent)
     return matches[0]
 
 
-def clean_abandoned_runs(files: WarehouseFiles, active_run_id: str, older_than_hours: float = 24) -> list[str]:
-    """Remove working files of runs that died (killed, crashed) long ago; never a run that may still be going."""
-    removed = []
-    cutoff = datetime.now(timezone.utc).timestamp() - older_than_hours * 3600
-    if files.runs_dir.exists():
-        for folder in files.runs_dir.iterdir():
-            if folder.name != active_run_id and folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder.name)
-    return removed
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.warehouse",
-                                     description="List or restore published warehouse snapshots.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("history", help="list kept snapshots, oldest first")
-    restore_cmd = sub.add_parser("restore", help="publish a kept snapshot again")
-    restore_cmd.add_argument("snapshot", help="snapshot file name or run id")
-    args = parser.parse_args(argv)
-    files = WarehouseFiles.from_settings()
-    if args.command == "history":
-        for path in snapshots(files):
-            meta = path.with_suffix(".json")
-            info = json.loads(meta.read_text()) if meta.exists() else {}
-            print(f"{path.name}\trun {info.get('run_id', '?')}\tpublished {info.get('published_at', '?')}")
-        return 0
-    try:
-        restored = restore(files, args.snapshot)
-    except LookupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"restored {restored.name} to {files.published}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def history_lines(files: WarehouseFiles) -> list[str]:
+    lines = []
+    for path in snapshots(files):
+        info = _read_json(path.with_suffix(".json"))
+        shared = " (the published file)" if _same_file(path, files.published) else ""
+        lines.append(f"{path.name}\trun {info.get('run_id', '?')}\tpublished {info.get('published_at', '?')}"
+                     f"{shared}")
+    return lines

@@ -13,8 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = PROJECT_ROOT / "sources"
 SHARED_SEEDS = (PROJECT_ROOT.parent / "shared" / "seeds").resolve()
 
-# The document texts are not committed; tests read them from ../shared/seeds unless told otherwise.
-os.environ.setdefault("DOCUMENTS_DIR", str(SHARED_SEEDS))
+# The document texts are not committed: runs find them in ../shared/seeds (the settings' default) unless a test
+# says otherwise; tests that check against the texts name this folder.
 
 
 def read_rows(path: Path) -> tuple[list[str], list[dict]]:

@@ -3,6 +3,7 @@ keeps, and publishes exactly the warehouse a full rebuild from the same sources 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -45,12 +46,24 @@ def _rows_read(result) -> dict[str, int]:
     }
 
 
-def _rows_validated(result) -> dict[str, int]:
+def _rows_validated(result) -> dict[str, tuple[int, int, int]]:
+    """Per suite: rows validated by this run, by earlier runs, and in the whole table."""
     return {
-        e.event_specific_data.check_name: e.event_specific_data.metadata["rows_validated"].value
+        e.event_specific_data.check_name: tuple(e.event_specific_data.metadata[k].value for k in (
+            "rows_validated_this_run", "rows_validated_in_earlier_runs", "rows_in_table"))
         for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and "rows_validated" in e.event_specific_data.metadata
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and "rows_validated_this_run" in e.event_specific_data.metadata
     }
+
+
+def _page(workdir: Path) -> tuple[dict, dict[str, dict]]:
+    """The validation page's record of the published run, and of each suite, read strictly as JSON."""
+    def strict(path: Path) -> dict:
+        return json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{path} holds {c}"))
+
+    folder = workdir / "data" / "validation"
+    return strict(folder / "run.json"), {p.stem: strict(p) for p in (folder / "suites").glob("*.json")}
 
 
 def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkeypatch, built_warehouse):
@@ -70,8 +83,20 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     read = _rows_read(added)
     assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 32
     assert read["documents"] == 3, "catalogues are always read whole"
-    assert _rows_validated(added)["figures_fidelity"] == 105 + 64, "GX validates the rebuilt documents' rows"
+    assert _rows_validated(added)["figures_fidelity"] == (105 + 64, 2, 171), "GX validates the rebuilt rows"
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
+    run, suites = _page(tmp_path)
+    assert (run["run_id"], run["mode"]) == (added.run_id, "incremental")
+    assert (suites["figures_fidelity"]["rows_validated"], suites["figures_fidelity"]["rows_in_table"]) == (169, 171)
+
+    # nothing changed: no row is validated again, and the page still accounts for every row of every table
+    same = build(monkeypatch, tmp_path, current)
+    assert same.success
+    assert _rows_validated(same)["figures_fidelity"] == (0, 171, 171)
+    run, suites = _page(tmp_path)
+    assert run["run_id"] == same.run_id and run["reason"] == "no source file changed"
+    assert all(s["run_id"] == same.run_id and s["rows_validated_in_earlier_runs"] + s["rows_validated"]
+               == s["rows_in_table"] for s in suites.values())
 
     # and back: the Ningbo paper's rows leave every table, the Dalian event is reworded again
     removed = build(monkeypatch, tmp_path, earlier)
@@ -152,5 +177,6 @@ def test_changed_code_rebuilds_everything(sources, baseline):
     with duckdb.connect(str(baseline)) as con:
         con.execute("update ingest.build set transform_hash = 'built by other code'")
     plan, read = validate_run(sources, None, baseline)
-    assert (plan.mode, plan.reason) == ("full", "the ingest or dbt code changed since the published build")
+    assert (plan.mode, plan.reason) == (
+        "full", "the ingest or dbt code, a GX suite or the check code changed since the published build")
     assert read["figures"] == 171

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_SEEDS, SOURCES, build, copy_sources, read_rows, write_rows
+from conftest import SHARED_SEEDS, SOURCES, copy_sources, read_rows, write_rows
 from orchestration.ingest.validate import SourceValidationError, validate_sources
 
 
@@ -154,19 +154,6 @@ def test_every_problem_is_reported_in_one_run(sources):
     assert any(f"{FIGURES}:2:" in p for p in problems)
     assert any(f"{FIGURES}:3:" in p for p in problems)
     assert any("claims/dalian_paper_2013.csv:2:" in p for p in problems)
-
-
-def test_a_rejected_run_leaves_the_warehouse_untouched(sources, tmp_path, monkeypatch):
-    first = build(monkeypatch, tmp_path)
-    assert first.success
-    warehouse = tmp_path / "warehouse.duckdb"
-    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
-    _edit(sources / FIGURES, 0, indicator_code="nope")
-    second = build(monkeypatch, tmp_path, sources)
-    assert not second.success
-    failure = next(e for e in second.all_events if e.is_step_failure)
-    assert "unknown indicator_code 'nope'" in str(failure.event_specific_data.error)
-    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
 
 
 def test_lines_after_a_malformed_row_keep_their_numbers(sources):

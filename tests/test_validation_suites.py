@@ -67,6 +67,7 @@ def test_fidelity_suite_fails_on_a_share_over_100(tmp_path, monkeypatch, mutated
     assert check_results(result)["figures_fidelity"] is False
     assert target in _failures(result, "figures_fidelity")
     assert not (tmp_path / "warehouse.duckdb").exists(), "a blocking failure publishes nothing"
+    assert not (tmp_path / "data" / "validation").exists(), "nor a validation page for a file never published"
 
 
 def test_changing_one_table_cell_flips_the_claims_that_use_it(tmp_path, monkeypatch, mutated):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from ..settings import EXPECTATIONS_DIR
+from ..settings import DEFAULTS, EXPECTATIONS_DIR
 
 
 class SuiteDefinitionError(ValueError):
@@ -98,7 +99,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN: a missing number in a failed row is null
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -161,7 +164,7 @@ def run_suite(suite: SuiteDefinition, con: duckdb.DuckDBPyConnection, batch_rows
     """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
     200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
     row-wise (a key's copies are counted in SQL), so batch by batch gives the same verdict as all at once."""
-    batch_rows = batch_rows or int(os.environ.get("GX_BATCH_ROWS", "200000"))
+    batch_rows = batch_rows or int(os.environ.get("GX_BATCH_ROWS") or DEFAULTS["GX_BATCH_ROWS"])
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.query)
     outcomes = []

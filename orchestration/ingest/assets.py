@@ -3,14 +3,17 @@
 import dagster as dg
 
 from ..retries import retry_transient
+from ..run_worker import record_worker
 from ..settings import Settings
-from ..warehouse import WarehouseFiles, clean_abandoned_runs, discard_working_copy, start_working_copy
+from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
 from .load import connect, load_all
 from .source_files import SOURCES
 from .validate import SourceValidationError, validate_run
 
 INGEST_GROUP = "ingest"
 RUN_SCOPE_KEY = dg.AssetKey(["ingest", "run_scope"])
+FIGURES_KEY = dg.AssetKey(["raw", "figures"])
+TEXTS_CHECK = "literals_in_document_texts"
 
 
 @dg.multi_asset(
@@ -21,6 +24,11 @@ RUN_SCOPE_KEY = dg.AssetKey(["ingest", "run_scope"])
                      description="The documents this run rebuilds (every one in a full run); incremental dbt "
                                  "models and the checks work on these, and keep the rest as published."),
     ],
+    check_specs=[dg.AssetCheckSpec(
+        TEXTS_CHECK, asset=FIGURES_KEY,
+        description="Every printed literal of the documents read this run occurs in its document's text, and "
+                    "each text's sha256 matches documents.csv. Fails (as a warning) when no texts folder was "
+                    "given: the literals were then not checked.")],
     name="ingest_sources",
     can_subset=False,
 )
@@ -29,19 +37,22 @@ def ingest_sources(context: dg.AssetExecutionContext):
     problem reported at once) and load it in one transaction. The published file is only replaced by the
     publish step."""
     settings = Settings.from_env()
+    key = record_worker(context)
     files = WarehouseFiles.from_settings(settings)
-    for stale in clean_abandoned_runs(files, context.run.run_id):
-        context.log.info(f"removed the working files of abandoned run {stale}")
+    for dead in clean_dead_runs(files, key):
+        context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     baseline = files.published.exists()
     with retry_transient(context):
-        working = start_working_copy(files, context.run.run_id)
+        working = start_working_copy(files, key)
     try:
         plan, read = validate_run(settings.sources_dir, settings.documents_dir, working if baseline else None)
     except SourceValidationError:
-        discard_working_copy(files, context.run.run_id)
+        discard_working_copy(files, key)
         raise
-    if settings.documents_dir is None:
-        context.log.warning("DOCUMENTS_DIR is not set: literals were not checked against the document texts")
+    if settings.texts_checked:
+        context.log.info(settings.documents_note)
+    else:
+        context.log.warning(settings.documents_note)
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
     with retry_transient(context), connect(working) as con:
         counts = load_all(con, settings.sources_dir, plan)
@@ -55,11 +66,17 @@ def ingest_sources(context: dg.AssetExecutionContext):
                     "source_files": dg.MetadataValue.json(
                         {f.relative: f.sha256 for f in plan.files if f.source == source.name}),
                     "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
-                    "working_warehouse": dg.MetadataValue.path(str(working)),
                 },
             )
     yield dg.MaterializeResult(
         asset_key=RUN_SCOPE_KEY,
         metadata={"mode": plan.mode, "reason": plan.reason, "documents_rebuilt": len(plan.documents),
-                  "transform_hash": plan.transform_hash},
+                  "transform_hash": plan.transform_hash, "texts": settings.documents_note},
+    )
+    yield dg.AssetCheckResult(
+        asset_key=FIGURES_KEY, check_name=TEXTS_CHECK, passed=settings.texts_checked,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=settings.documents_note,
+        metadata={"texts_folder": str(settings.documents_dir or ""), "documents_checked": len(plan.documents)
+                  if settings.texts_checked else 0},
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
 
 # Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
@@ -71,15 +71,18 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
 
 
 def transform_hash() -> str:
-    """A hash of the code that turns source files into tables: the ingest modules and the dbt project. A change
-    to any of them may change rows already built, so the next run rebuilds everything."""
-    paths = sorted(Path(__file__).parent.glob("*.py"))
-    paths += [DBT_PROJECT_DIR / "dbt_project.yml"]
-    for folder in ("models", "macros", "tests"):
-        paths += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    """A hash of what turns source files into tables and decides their verdicts: the ingest modules, the dbt
+    project, the GX suites and the check code. A change to any of them may change rows or verdicts already
+    built, so the next run rebuilds and re-validates everything."""
+    inputs = [(Path(__file__).parent, "*.py"), (PROJECT_ROOT / "orchestration" / "checks", "*.py"),
+              (EXPECTATIONS_DIR, "*.json"), (DBT_PROJECT_DIR, "dbt_project.yml")]
+    inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests")]
     digest = hashlib.sha256()
-    for path in paths:
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root, pattern in inputs:
+        for path in sorted(p for p in root.glob(pattern) if p.is_file()):
+            # named within its folder, so the same code elsewhere hashes the same
+            label = f"{root.name}/{path.relative_to(root)}"
+            digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -103,7 +106,8 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
         return _full("the published warehouse does not record what it was built from", files, code)
     built_with = con.execute(f"select transform_hash from {baseline}.ingest.build").fetchone()
     if built_with is None or built_with[0] != code:
-        return _full("the ingest or dbt code changed since the published build", files, code)
+        return _full("the ingest or dbt code, a GX suite or the check code changed since the published build",
+                     files, code)
     before = dict(con.execute(f"select file, sha256 from {baseline}.ingest.source_files").fetchall())
     documents_before = dict(con.execute(
         f"select file, document_id from {baseline}.ingest.source_files where document_id is not null").fetchall())

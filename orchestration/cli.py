@@ -1,0 +1,170 @@
+"""`warehouse`: the project's command line (installed into .venv/bin by `make setup`).
+
+  warehouse run                build the warehouse once (what `make run` calls), then print what happened
+  warehouse history            list the published states kept in history/
+  warehouse restore <name>     publish a kept state again, after verifying it
+
+`run` checks every setting before any work, runs one build at a time per warehouse (a second waits for the
+first), keeps Dagster's full log in DATA_DIR/logs/ and prints a short summary: published or not, the build kind,
+the claim verdicts, and for a failure its cause and what to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .settings import PROJECT_ROOT, Settings, SettingsError
+from .warehouse import WarehouseError, WarehouseFiles, history_lines, restore
+
+LAUNCH_TAG = "warehouse/launch"
+_MAX_CAUSE_LINES = 40
+
+
+def _dagster_home(settings: Settings) -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    shipped = PROJECT_ROOT / "orchestration" / "dagster.yaml"
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != shipped.read_bytes():
+        shutil.copyfile(shipped, target)
+    return home
+
+
+def _wait_for_writer_lock(settings: Settings):
+    """One `warehouse run` at a time per warehouse; the lock also covers creating a new Dagster instance's
+    storage, which two first runs would otherwise create at once."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(settings.warehouse_path.parent / ".writer.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"another build of {settings.warehouse_path} is running; waiting for it to finish", flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, list[str]]:
+    os.environ["DAGSTER_HOME"] = str(home)
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
+        if not records:
+            return False, [f"the run did not start; see {log}"]
+        run = records[0].dagster_run
+        ok = run.status == dg.DagsterRunStatus.SUCCESS
+        lines = [f"run {run.run_id}: {run.status.value}"]
+        failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        for event in failures:
+            error = event.dagster_event.step_failure_data.error
+            while error.cause is not None and error.cls_name in ("DagsterExecutionStepExecutionError",):
+                error = error.cause
+            message = error.message.strip().splitlines()
+            shown = message[:_MAX_CAUSE_LINES]
+            if len(message) > len(shown):
+                shown.append(f"... and {len(message) - len(shown)} more lines in {log}")
+            lines.append(f"step {event.step_key} failed ({error.cls_name}):")
+            lines += [f"  {line}" for line in shown]
+        checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        for event in checks:
+            data = event.dagster_event.event_specific_data
+            if not data.passed:
+                lines.append(f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
+                             f"({data.severity.value}){': ' + data.description if data.description else ''}")
+                failures = data.metadata.get("failures")
+                for failure in (failures.value if failures is not None else [])[:10]:
+                    rows = json.dumps(failure.get("failed_rows", [])[:5], default=str)
+                    lines.append(f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
+                                 f"{failure.get('unexpected_count')} row(s), e.g. {rows}")
+    return ok, lines
+
+
+def _published_summary(settings: Settings) -> list[str]:
+    from .ingest.load import connect
+
+    with connect(settings.warehouse_path, read_only=True) as con:
+        mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
+        verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
+    return [f"published {settings.warehouse_path} ({mode} build: {reason})",
+            "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
+            f"validation page: {settings.validation_dir / 'index.html'}"]
+
+
+def run(_args) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print("error: the configuration is unusable; nothing was run:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    home = _dagster_home(settings)
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    tag = uuid.uuid4().hex
+    dagster = Path(sys.executable).with_name("dagster")
+    lock = _wait_for_writer_lock(settings)
+    try:
+        print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
+        with log.open("w") as out:
+            subprocess.run([str(dagster), "job", "execute", "-m", "orchestration.definitions", "-j",
+                            "build_warehouse", "--tags", f'{{"{LAUNCH_TAG}": "{tag}"}}'],
+                           cwd=PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=out,
+                           stderr=subprocess.STDOUT, check=False)
+    finally:
+        lock.close()
+    ok, lines = _summary(tag, home, settings, log)
+    print(f"documents: {settings.documents_note}")
+    if ok:
+        lines += _published_summary(settings)
+    else:
+        lines.append(f"not published: {settings.warehouse_path} is unchanged. Fix the cause above and run again "
+                     f"(full log: {log}).")
+    print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+def history(_args) -> int:
+    print("\n".join(history_lines(WarehouseFiles.from_settings())))
+    return 0
+
+
+def restore_command(args) -> int:
+    files = WarehouseFiles.from_settings()
+    try:
+        restored = restore(files, args.snapshot)
+    except (LookupError, WarehouseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {restored.name} to {files.published} (verified against its recorded sha256)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="warehouse", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="build the warehouse once and print a summary").set_defaults(func=run)
+    sub.add_parser("history", help="list kept snapshots, oldest first").set_defaults(func=history)
+    restore_cmd = sub.add_parser("restore", help="publish a kept snapshot again, after verifying it")
+    restore_cmd.add_argument("snapshot", help="snapshot file name or run id")
+    restore_cmd.set_defaults(func=restore_command)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

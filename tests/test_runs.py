@@ -1,0 +1,152 @@
+"""Runs launched from the UI, by the schedule or twice, and the published file's safety: re-execution from failure
+continues its own build, a run never publishes over a newer warehouse, history holds only published states, and
+damage is detected, never copied on or restored."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from conftest import SOURCES, copy_sources, read_rows, write_rows
+from orchestration.ingest import changes
+from orchestration.ingest.load import connect
+from orchestration.ingest.validate import validate_run
+from orchestration.warehouse import (WarehouseError, WarehouseFiles, history_lines, publish, restore, snapshots,
+                                     start_working_copy, verify_snapshot)
+
+
+def build_job():
+    """The build_warehouse job, for Dagster's reconstructable (re-execution needs a job it can rebuild)."""
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def("build_warehouse")
+
+
+def _state(files: WarehouseFiles, key: str, n: int) -> None:
+    with connect(start_working_copy(files, key)) as con:
+        con.execute("create or replace table t as select ? as n, range as r from range(20000)", [n])
+
+
+def _published_n(files: WarehouseFiles) -> int:
+    with duckdb.connect(str(files.published), read_only=True) as con:
+        return con.execute("select any_value(n) from t").fetchone()[0]
+
+
+def test_a_run_never_publishes_over_a_newer_warehouse(tmp_path):
+    files = WarehouseFiles(tmp_path / "warehouse.duckdb")
+    _state(files, "older", 1)  # both start from the same (empty) state
+    _state(files, "newer", 2)
+    publish(files, "newer", keep=5)
+    with pytest.raises(WarehouseError, match="not published: .* was replaced by run newer after run older started"):
+        publish(files, "older", keep=5)
+    assert _published_n(files) == 2
+    assert not files.run_dir("older").exists(), "a run that can no longer publish leaves no working copy"
+    assert [p.stem.split("_", 1)[1] for p in snapshots(files)] == ["newer"]
+
+
+def test_history_lists_only_published_states(tmp_path, monkeypatch):
+    files = WarehouseFiles(tmp_path / "warehouse.duckdb")
+    _state(files, "first", 1)
+    publish(files, "first", keep=5)
+    _state(files, "killed", 2)
+    real_replace = __import__("os").replace
+
+    def killed_at_the_swap(source, target):
+        if Path(target) == files.published:
+            raise KeyboardInterrupt("killed between the history link and the swap")
+        return real_replace(source, target)
+
+    monkeypatch.setattr("orchestration.warehouse.os.replace", killed_at_the_swap)
+    with pytest.raises(KeyboardInterrupt):
+        publish(files, "killed", keep=5)
+    monkeypatch.undo()
+    assert [line.split("\t")[1] for line in history_lines(files)] == ["run first"]
+    _state(files, "next", 3)
+    publish(files, "next", keep=5)
+    assert [line.split("\t")[1] for line in history_lines(files)] == ["run first", "run next"]
+    assert not list(files.history_dir.glob(".pending-*"))
+
+
+def test_damage_is_detected_and_never_restored(tmp_path):
+    files = WarehouseFiles(tmp_path / "warehouse.duckdb")
+    for n, key in enumerate(("run0", "run1")):
+        _state(files, key, n)
+        publish(files, key, keep=5)
+    first, newest = snapshots(files)
+    assert first.stat().st_ino != files.published.stat().st_ino, "one kept state never shares the published file"
+    assert newest.stat().st_ino == files.published.stat().st_ino
+    with files.published.open("r+b") as handle:  # damage in place: the newest snapshot is the same inode
+        handle.seek(files.published.stat().st_size // 2)
+        handle.write(b"\xde\xad\xbe\xef" * 64)
+    with pytest.raises(WarehouseError) as caught:
+        start_working_copy(files, "run2")
+    message = str(caught.value)
+    assert "is damaged" in message and f"warehouse restore {first.name}" in message
+    assert verify_snapshot(newest) is not None and verify_snapshot(first) is None
+    with pytest.raises(WarehouseError, match=f"not restored: snapshot {newest.name} is damaged"):
+        restore(files, "run1")
+    restore(files, "run0")
+    assert _published_n(files) == 0
+    start_working_copy(files, "run3")  # runs go on from the restored state
+
+
+def test_an_unreadable_published_file_says_what_to_do(tmp_path):
+    files = WarehouseFiles(tmp_path / "warehouse.duckdb")
+    files.published.write_bytes(b"not a database" * 1000)
+    with pytest.raises(WarehouseError, match="is unreadable .* no verified snapshot is kept: move .* away"):
+        start_working_copy(files, "run0")
+
+
+def test_a_changed_suite_revalidates_every_row(tmp_path, monkeypatch, built_warehouse):
+    baseline = Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
+    suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "expectations"))
+    monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
+    with duckdb.connect(str(baseline)) as con:  # built by this code, whatever else is being edited meanwhile
+        con.execute("update ingest.build set transform_hash = ?", [changes.transform_hash()])
+    assert validate_run(SOURCES, None, baseline)[0].mode == "incremental", "a copy of the same suites is no change"
+    path = suites / "figures_contract.json"
+    path.write_text(path.read_text().replace('"blocking": true', '"blocking": false'))
+    plan, read = validate_run(SOURCES, None, baseline)
+    assert plan.mode == "full" and "a GX suite" in plan.reason
+    assert read["figures"] == 171
+
+
+def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):
+    sources = copy_sources(tmp_path)
+    fields, rows = read_rows(sources / "figures" / "dalian_blog_2009.csv")
+    rows[1].update(stated_text="US $41 billion", value="41")
+    write_rows(sources / "figures" / "dalian_blog_2009.csv", fields, rows)
+    files = WarehouseFiles(tmp_path / "pub" / "warehouse.duckdb")
+    files.published.parent.mkdir()
+    shutil.copy(built_warehouse, files.published)
+    for name, value in (("SOURCES_DIR", sources), ("WAREHOUSE_PATH", files.published),
+                        ("DATA_DIR", tmp_path / "data"), ("DOCUMENTS_DIR", "")):
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("DBT_MEMORY_LIMIT", "1KB")  # dbt fails after the ingest loaded the changed figure
+    job = dg.reconstructable(build_job)
+    (tmp_path / "dagster_home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+        first = dg.execute_job(job, instance, raise_on_error=False)
+        assert not first.success
+        monkeypatch.setenv("DBT_MEMORY_LIMIT", "2.5GB")
+        folder = files.run_dir(first.run_id)
+        aside = folder.rename(tmp_path / "aside")
+        gone = dg.execute_job(job, instance, raise_on_error=False,
+                              reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance))
+        assert not gone.success
+        failure = next(e for e in gone.all_events if e.is_step_failure)
+        assert f"run {first.run_id} has no working warehouse" in str(failure.event_specific_data.error)
+        aside.rename(folder)
+        again = dg.execute_job(job, instance, raise_on_error=False,
+                               reexecution_options=dg.ReexecutionOptions.from_failure(gone.run_id, instance))
+        assert again.success
+        assert "ingest_sources" not in {e.step_key for e in again.all_events if e.is_step_success}
+    with duckdb.connect(str(files.published), read_only=True) as con:
+        printed = {t for (t,) in con.execute(
+            "select stated_text from marts.figures where document_id = 'dalian_blog_2009'").fetchall()}
+    assert "US $41 billion" in printed, "the re-execution published the build its first run ingested"
+    assert not files.runs_dir.exists() or not any(files.runs_dir.iterdir())
