@@ -73,9 +73,11 @@ def test_history_lists_only_published_states(tmp_path, monkeypatch):
 
 def test_damage_is_detected_and_never_restored(tmp_path):
     files = WarehouseFiles(tmp_path / "warehouse.duckdb")
-    for n, key in enumerate(("run0", "run1")):
-        _state(files, key, n)
-        publish(files, key, keep=5)
+    _state(files, "run0", 0)
+    publish(files, "run0", keep=5)
+    assert snapshots(files)[0].stat().st_ino != files.published.stat().st_ino, "the first snapshot is a copy"
+    _state(files, "run1", 1)
+    publish(files, "run1", keep=5)
     first, newest = snapshots(files)
     assert first.stat().st_ino != files.published.stat().st_ino, "one kept state never shares the published file"
     assert newest.stat().st_ino == files.published.stat().st_ino
