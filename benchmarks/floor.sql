@@ -65,7 +65,7 @@ claim_inputs as (
 )
 select 'required columns' as rule, (
         select count(*) from raw.documents where document_id is null or file_name is null or title is null
-            or authors is null or kind is null or sha256 is null)
+            or (authors is null and publisher is null) or kind is null or sha256 is null)
     + (select count(*) from raw.geography where geo_id is null or name is null or level is null)
     + (select count(*) from raw.firms where firm_id is null or canonical_name is null or firm_kind is null)
     + (select count(*) from raw.firm_aliases where firm_id is null or alias is null or alias_kind is null)
@@ -89,7 +89,9 @@ select 'required columns' as rule, (
 union all
 select 'allowed values', (
         select count(*) from raw.documents
-        where kind not in ('blog_post', 'discussion_paper', 'journal_article', 'conference_paper'))
+        where kind not in ('blog_post', 'discussion_paper', 'journal_article', 'conference_paper', 'report',
+                           'news_article', 'government_release', 'statistical_communique', 'statistical_yearbook',
+                           'statistical_table', 'encyclopedia_entry', 'web_page'))
     + (select count(*) from raw.geography
         where level not in ('zone', 'park', 'city', 'province', 'country', 'region', 'world'))
     + (select count(*) from raw.firm_aliases

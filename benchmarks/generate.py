@@ -20,7 +20,7 @@ dbt_project/models/marts/claim_checks.sql, and discrepancy_register.csv lists ex
 consistent, with that verdict, so the full job succeeds.
 
 Determinism: one random.Random(seed) drawn in a fixed order; output bytes depend only on N, the seed, the options
-and the fx_rates.csv it copies. Everything is stream-written: memory stays flat whatever N is.
+and the fx_rates.csv and reference_origins.csv it copies. Everything is stream-written: memory stays flat whatever N is.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_FX_RATES = PROJECT_ROOT / "sources" / "fx_rates.csv"
+# the copied rates keep their series, so every series keeps its origin row
+REAL_REFERENCE_ORIGINS = PROJECT_ROOT / "sources" / "reference_origins.csv"
 
 FIRST_RATE_YEAR, LAST_RATE_YEAR = 1995, 2017
 DOCUMENT_YEAR = 2018  # every figure year must be at most the document's publication year
@@ -51,8 +53,8 @@ SECOND_MENTION_RATE = 0.03
 
 # column orders, exactly as orchestration/ingest/source_files.py declares them
 COLUMNS = {
-    "documents": ["document_id", "file_name", "title", "authors", "year", "published", "venue", "kind", "sha256",
-                  "url", "note"],
+    "documents": ["document_id", "file_name", "title", "authors", "publisher", "year", "published", "date_accessed",
+                  "venue", "kind", "sha256", "url", "licence", "note"],
     "geography": ["geo_id", "name", "level", "parent_id", "iso_code", "note"],
     "firms": ["firm_id", "canonical_name", "short_name", "firm_kind", "founded_year", "home_geo_id", "note"],
     "firm_aliases": ["firm_id", "alias", "alias_kind", "valid_from_year", "valid_to_year", "document_id"],
@@ -284,8 +286,8 @@ class Generator:
             for d in range(self.documents):
                 doc = self.doc_id(d)
                 w.writerow([doc, f"{doc}.txt", f"Synthetic outsourcing statistics, volume {d + 1}",
-                            "Benchmark Generator", DOCUMENT_YEAR, "", "benchmarks/generate.py", "discussion_paper",
-                            hashlib.sha256(doc.encode()).hexdigest(), "",
+                            "Benchmark Generator", "", DOCUMENT_YEAR, "", "", "benchmarks/generate.py",
+                            "discussion_paper", hashlib.sha256(doc.encode()).hexdigest(), "", "",
                             f"synthetic (seed {self.seed}); no text exists, so DOCUMENTS_DIR must be unset"])
         with _writer(out / "geography.csv", "geography") as w:
             w.writerow(["china", "China", "country", "", "CN", ""])
@@ -314,6 +316,7 @@ class Generator:
             for row in reader:
                 if row and FIRST_RATE_YEAR <= int(row[0]) <= LAST_RATE_YEAR:
                     w.writerow(row)
+        shutil.copyfile(REAL_REFERENCE_ORIGINS, out / "reference_origins.csv")
         return hashlib.sha256(raw).hexdigest()
 
     # per-document facts ---------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ import pytest
 from benchmarks.generate import generate
 
 PER_DOCUMENT = ("figures", "mentions", "claims", "events")
-CATALOGUES = ("documents", "geography", "firms", "firm_aliases", "indicators", "fx_rates", "discrepancy_register")
+CATALOGUES = ("documents", "geography", "firms", "firm_aliases", "indicators", "fx_rates", "reference_origins",
+              "discrepancy_register")
 
 
 def _rows(path: Path) -> set[tuple[str, ...]]:

@@ -30,6 +30,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A condition every row of a source meets, in SQL on its typed columns (a row where it is NULL, because a
+    cell it reads is empty or unreadable, passes: the cell checks report that), and the problem a row that does
+    not meet it gives, a SQL string expression."""
+    holds: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     kind: str = "str"  # str, int, decimal, date, bool: cast as reading.py says
@@ -47,6 +56,7 @@ class Source:
     description: str
     per_document: bool = False  # one file per document, named after its document_id
     references: dict[str, str] = field(default_factory=dict)  # column -> "source.column"
+    row_rules: tuple[RowRule, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -84,25 +94,50 @@ def _position(name: str, required: bool = False) -> Column:
     return _c(name, "int", required, rules=(Rule("{c} >= 1", f"{name} {{value}} is not a position (1, 2, ...)"),))
 
 
+def _url(name: str) -> Column:
+    # one address, or several separated by "; " (a series published as one page per currency)
+    return _c(name, rules=(Rule(r"regexp_full_match({c}, 'https?://[^\s;]+(; https?://[^\s;]+)*')",
+                                f"{name}='{{value}}' is not an http:// or https:// address"),))
+
+
+def _date(name: str) -> Column:
+    return _c(name, "date", rules=_window(name, "year({c})", FIRST_YEAR, by_document=False))
+
+
 LOCATOR = (_c("section", required=True), _position("paragraph"), _c("table_row"), _c("table_column"))
 ENTITY_TYPES = ("geography", "firm")
 COMPARATORS = ("eq", "approx", "gt", "lt", "ge", "le", "range")
 CURRENCIES = ("CNY", "USD", "JPY")
+# What a document may be. dbt's accepted_values test on dim_document.document_kind and benchmarks/floor.sql
+# repeat this list; tests/test_open_catalogues.py keeps them equal.
+DOCUMENT_KINDS = (
+    "blog_post", "discussion_paper", "journal_article", "conference_paper", "report", "news_article",
+    "government_release", "statistical_communique", "statistical_yearbook", "statistical_table",
+    "encyclopedia_entry", "web_page",
+)
+# The reference datasets whose series reference_origins.csv describes.
+REFERENCE_DATASETS = ("fx_rates",)
 
 SOURCES: tuple[Source, ...] = (
     Source(
         "documents", "documents.csv",
         (
             _id("document_id", required=True), _c("file_name", required=True), _c("title", required=True),
-            _c("authors", required=True), _year("year"),
-            _c("published", "date", rules=_window("published", "year({c})", FIRST_YEAR, by_document=False)),
-            _c("venue"),
-            _c("kind", required=True, allowed=("blog_post", "discussion_paper", "journal_article", "conference_paper")),
+            _c("authors"), _c("publisher"), _year("year"), _date("published"), _date("date_accessed"),
+            _c("venue"), _c("kind", required=True, allowed=DOCUMENT_KINDS),
             _c("sha256", required=True, rules=(Rule("regexp_full_match({c}, '[0-9a-f]{64}')",
                                                    "sha256='{value}' is not 64 lowercase hexadecimal digits"),)),
-            _c("url"), _c("note"),
+            _url("url"), _c("licence"), _c("note"),
         ),
-        ("document_id",), "The research documents the figures come from, with the sha256 of the text used.",
+        ("document_id",), "The research documents the figures come from, with the sha256 of the text used and "
+                          "where and when it was published and read.",
+        row_rules=(
+            # a news item or a government release names no authors: who published it is then its origin
+            RowRule("authors is not null or publisher is not null",
+                    "'neither authors nor publisher: a document without authors must name its publisher'"),
+            RowRule("date_accessed >= published",
+                    "'date_accessed ' || date_accessed || ' is before published ' || published"),
+        ),
     ),
     Source(
         "geography", "geography.csv",
@@ -153,6 +188,16 @@ SOURCES: tuple[Source, ...] = (
                rules=(Rule("{c} > 0", "units_per_usd {value} is not a rate: it must be above 0"),)),
         ),
         ("year", "currency", "series"), "Annual average exchange rates, currency units per US dollar.",
+    ),
+    Source(
+        "reference_origins", "reference_origins.csv",
+        (
+            _c("dataset", required=True, allowed=REFERENCE_DATASETS), _id("series", required=True),
+            _c("producer", required=True), _c("title", required=True), _url("url"), _date("date_accessed"),
+            _c("licence"), _c("description", required=True),
+        ),
+        ("dataset", "series"), "Where each series of the reference data comes from: producer, title, address, "
+                               "date accessed and licence.",
     ),
     Source(
         "figures", "figures/*.csv",

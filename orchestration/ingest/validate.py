@@ -244,7 +244,8 @@ class _Checker:
                              f"from {source.name} where false")
 
     def check_cells(self, source: Source) -> None:
-        """Each cell on its own: required, of its type, one of the allowed values, meeting its column's rules."""
+        """Each cell on its own: required, of its type, one of the allowed values, meeting its column's rules;
+        then each row's cells together, by its source's row rules."""
         checks = []
         for column in source.columns:
             c = _identifier(column.name)
@@ -264,6 +265,8 @@ class _Checker:
                 before, _, after = rule.problem.partition("{value}")
                 checks.append(f"select _file, _line, {_text(before)} || {shown} || {_text(after)} "
                               f"from {source.name} where {c} is not null and not ({rule.holds.replace('{c}', c)})")
+        for rule in source.row_rules:
+            checks.append(f"select _file, _line, {rule.problem} from {source.name} where not ({rule.holds})")
         if source.per_document:
             checks.append(f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document ' "
                           f"|| q(parse_filename(_file, true)) from {source.name}_text "
@@ -315,6 +318,18 @@ class _Checker:
                     or (entity_type = 'firm' and entity_id not in (select firm_id from firms
                                                                    where firm_id is not null)
                         and {self.read_whole('firms')}))""")
+
+    def check_reference_origins(self) -> None:
+        """Every exchange-rate series says where it comes from: reported once, at the series' first line."""
+        self.report(f"""
+            select _file, min(_line), 'series ' || q(series) || ' has no origin in reference_origins.csv '
+                || '(a row with dataset fx_rates and series ' || q(series) || ')'
+            from fx_rates
+            where series is not null
+              and series not in (select series from reference_origins
+                                 where dataset = 'fx_rates' and series is not null)
+              and {self.read_whole('reference_origins')}
+            group by _file, series""")
 
     def check_literals(self) -> None:
         """Parse each distinct literal once; compare every figure's curated columns with its reading."""
@@ -554,6 +569,7 @@ def validate_run(sources_dir: Path, documents_dir: Path | None = None,
             checker.check_cells(source)
             checker.check_keys(source)
             checker.check_references(source)
+        checker.check_reference_origins()
         checker.check_literals()
         checker.check_figures()
         checker.check_events_and_aliases()

@@ -3,11 +3,14 @@ select
     file_name,
     title,
     authors,
+    publisher,
     year as publication_year,
     published as published_on,
+    date_accessed as accessed_on,
     venue,
     kind as document_kind,
     sha256 as text_sha256,
     url,
+    licence,
     note
 from {{ source('raw', 'documents') }}
