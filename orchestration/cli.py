@@ -66,7 +66,7 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
         failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
         for event in failures:
             error = event.dagster_event.step_failure_data.error
-            while error.cause is not None and error.cls_name in ("DagsterExecutionStepExecutionError",):
+            while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
                 error = error.cause
             message = error.message.strip().splitlines()
             shown = message[:_MAX_CAUSE_LINES]

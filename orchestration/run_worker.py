@@ -33,12 +33,16 @@ def run_key(context) -> str:
     return context.run.root_run_id or context.run.run_id
 
 
+_RECORDED: set[tuple[str, int]] = set()
+
+
 def record_worker(context) -> str:
-    """Tag the run with this process (once per process), and return the run's working-state key."""
+    """Tag the run with this process (once per run and process), and return the run's working-state key."""
     pid = os.getpid()
-    tags = {PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""}
-    if any(context.run.tags.get(k) != v for k, v in tags.items()):
-        context.instance.add_run_tags(context.run.run_id, tags)
+    if (context.run.run_id, pid) not in _RECORDED:
+        context.instance.add_run_tags(context.run.run_id, {
+            PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""})
+        _RECORDED.add((context.run.run_id, pid))
     return run_key(context)
 
 

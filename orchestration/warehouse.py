@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .ingest.changes import sha256 as file_sha256
 from .ingest.load import connect
 from .settings import Settings
 
@@ -101,14 +102,6 @@ def _copy_hashing(source: Path, target: Path) -> str:
         for block in iter(lambda: read.read(_CHUNK), b""):
             digest.update(block)
             write.write(block)
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 
@@ -219,9 +212,10 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict) -> None:
+    """Replace `path` with `data` as strict JSON (no NaN: a missing number is null, or this raises), whole."""
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2))
+    partial.write_text(json.dumps(data, indent=2, default=str, allow_nan=False), encoding="utf-8")
     partial.replace(path)
 
 
@@ -267,8 +261,8 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
             shutil.copyfile(working, pending)
         snapshot = files.history_dir / name
         record = {"run_id": key, "published_at": published_at.isoformat(), "file": name, "sha256": digest}
-        _write_json(snapshot.with_suffix(".json"), record)
-        _write_json(files.integrity, {"sha256": digest, "inode": working.stat().st_ino, "run_id": key})
+        write_json(snapshot.with_suffix(".json"), record)
+        write_json(files.integrity, {"sha256": digest, "inode": working.stat().st_ino, "run_id": key})
         os.replace(working, files.published)
         pending.replace(snapshot)
         _fsync(files.published.parent)
@@ -340,7 +334,7 @@ def restore(files: WarehouseFiles, name: str) -> Path:
         staging = files.published.with_name(files.published.name + ".restoring")
         shutil.copyfile(matches[0], staging)
         _fsync(staging)
-        _write_json(files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino,
+        write_json(files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino,
                                       "run_id": record["run_id"]})
         os.replace(staging, files.published)
         _fsync(files.published.parent)

@@ -4,6 +4,7 @@ damage is detected, never copied on or restored."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -152,3 +153,14 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
             "select stated_text from marts.figures where document_id = 'dalian_blog_2009'").fetchall()}
     assert "US $41 billion" in printed, "the re-execution published the build its first run ingested"
     assert not files.runs_dir.exists() or not any(files.runs_dir.iterdir())
+
+
+def test_a_missing_number_in_failed_rows_is_written_as_null(tmp_path):
+    from orchestration.checks.gx_suites import _jsonable
+    from orchestration.warehouse import write_json
+
+    failed = _jsonable({"failed_rows": [{"share": float("nan"), "usd": float("inf")}]})
+    write_json(tmp_path / "suite.json", failed)
+    assert json.loads((tmp_path / "suite.json").read_text()) == {"failed_rows": [{"share": None, "usd": None}]}
+    with pytest.raises(ValueError):
+        write_json(tmp_path / "raw.json", {"share": float("nan")})

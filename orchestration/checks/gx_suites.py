@@ -160,11 +160,11 @@ def _merge(suite: SuiteDefinition, outcomes: list[SuiteOutcome]) -> SuiteOutcome
                         sum(o.rows_validated for o in outcomes))
 
 
-def run_suite(suite: SuiteDefinition, con: duckdb.DuckDBPyConnection, batch_rows: int | None = None) -> SuiteOutcome:
+def run_suite(suite: SuiteDefinition, con: duckdb.DuckDBPyConnection,
+              batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"])) -> SuiteOutcome:
     """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
     200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
     row-wise (a key's copies are counted in SQL), so batch by batch gives the same verdict as all at once."""
-    batch_rows = batch_rows or int(os.environ.get("GX_BATCH_ROWS") or DEFAULTS["GX_BATCH_ROWS"])
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.query)
     outcomes = []

@@ -9,30 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
+from ..warehouse import write_json
 from .gx_suites import SuiteDefinition, SuiteOutcome
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: a missing or unbounded number is written as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _write_json(path: Path, data: dict) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(_finite(data), indent=2, default=str, allow_nan=False), encoding="utf-8")
-    partial.replace(path)
 
 
 def write_result(directory: Path, suite: SuiteDefinition, outcome: SuiteOutcome, run_id: str, mode: str,
@@ -54,8 +36,8 @@ def write_result(directory: Path, suite: SuiteDefinition, outcome: SuiteOutcome,
         "rows_validated_in_earlier_runs": max(rows_in_table - outcome.rows_validated, 0),
         "failed": outcome.failed,
     }
-    _write_json(directory / f"{suite.name}.json", record)
-    return _finite(record)
+    write_json(directory / f"{suite.name}.json", record)
+    return record
 
 
 def stage_results(run_results: Path, validation_dir: Path, key: str) -> Path:
@@ -75,7 +57,7 @@ def publish_results(validation_dir: Path, staged: Path, run: dict) -> Path:
     for path in sorted(staged.glob("*.json")):
         path.replace(suites / path.name)
     shutil.rmtree(staged, ignore_errors=True)
-    _write_json(validation_dir / "run.json", run)
+    write_json(validation_dir / "run.json", run)
     return _write_index(validation_dir)
 
 

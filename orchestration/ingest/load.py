@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..settings import DEFAULTS
 from .changes import RunPlan
 from .reading import blank, read_csv, text_cells, typed_cells
 from .source_files import SOURCES, Source
@@ -20,7 +21,7 @@ STORAGE_COMPATIBILITY = "v1.2.0"
 
 # DuckDB takes 80% of the machine by default; the pipeline's own connections stay within this and spill to disk
 # beyond it, so the Dagster process stays bounded whatever the size of the sources.
-MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "1GB")
+MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT") or DEFAULTS["DUCKDB_MEMORY_LIMIT"]
 
 
 def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
