@@ -1,0 +1,154 @@
+"""A document's text as the warehouse reads it: its lines, the section each belongs to, its tables, and every
+number printed in it with the place it was printed.
+
+Texts come as plain or markdown-ish UTF-8: one paragraph per line, headings on their own lines (`## 2.1. …`,
+`(1) …`, `1) …`), tables as tab-separated lines after a `Table N` caption, footnotes as lines that start with a
+superscript number. The locator names the curated CSVs use (`section`, `paragraph`, `table_row`,
+`table_column`) are what this reading produces, so a draft's locator and a coverage match speak the same
+language as the sources. The reading is a heuristic for text without markup; the section names a document's
+sources already use are passed in and always win, so a heading the patterns miss can still be named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# a printed number: a dotted section number ("3.2.1"), a number with thousands separators ("29,085"), a
+# decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293)
+NUMBER = re.compile(r"(?<![A-Za-z0-9])(?:\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+_CAPTION = re.compile(r"^(Table|Figure)\s+(\d+)\b")
+# "2.1. The Scale …", "(1) The Purpose …", "1) Spin-Off …": short, no closing full stop
+_NUMBERED_HEADING = re.compile(r"^(?:\(\d+\)|\d+\)|\d+(?:\.\d+)*\.?)\s+[A-Z\"“'(].{0,150}$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where on the page: the locator columns of the sources."""
+    section: str | None = None
+    paragraph: int | None = None
+    table_row: str | None = None
+    table_column: str | None = None
+
+
+@dataclass(frozen=True)
+class TextLine:
+    number: int  # 1-based line of the text file
+    text: str
+    kind: str  # heading, caption, prose, footnote, table_header, table_row, blank
+    place: Place
+    cells: tuple[tuple[int, str], ...] = field(default=())  # table lines: (offset in the line, cell text)
+
+
+@dataclass(frozen=True)
+class PrintedNumber:
+    line: int
+    column: int  # 1-based character position in the line
+    literal: str  # as printed: "29,085", "2.80", "3.2.1"
+    kind: str  # the kind of line it is printed on
+    place: Place
+
+
+def _clean(line: str) -> str:
+    """A line without markdown emphasis or heading marks, for comparing with a section name."""
+    text = _MARKDOWN_HEADING.sub(r"\1", line.strip())
+    return text.replace("**", "").replace("__", "").strip()
+
+
+def _known(line: str, sections: list[str]) -> str | None:
+    text = _clean(line)
+    return next((s for s in sections if text.startswith(s)), None)
+
+
+def _heading(line: str, sections: list[str]) -> tuple[str, str] | None:
+    """(kind, section name) when the line opens a section."""
+    if name := _known(line, sections):
+        return ("caption" if _CAPTION.match(name) else "heading"), name
+    stripped = line.strip()
+    if match := _CAPTION.match(_clean(stripped)):
+        return "caption", f"{match.group(1)} {match.group(2)}"
+    if match := _MARKDOWN_HEADING.match(stripped):
+        return "heading", _clean(match.group(1))
+    if _NUMBERED_HEADING.match(stripped) and not stripped.endswith("."):
+        return "heading", stripped
+    return None
+
+
+def _cells(line: str) -> tuple[tuple[int, str], ...]:
+    cells, offset = [], 0
+    for cell in line.split("\t"):
+        cells.append((offset, cell))
+        offset += len(cell) + 1
+    return tuple(cells)
+
+
+def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
+    """Every line of `text` with its kind and place; `known_sections` are section names the document's sources
+    already use (longest first, so "Table 10" is not read as "Table 1")."""
+    sections = sorted(set(known_sections), key=len, reverse=True)
+    raw = text.splitlines()
+    lines: list[TextLine] = []
+    section, paragraph, header, row_label = None, 0, None, None
+    for number, line in enumerate(raw, start=1):
+        stripped = line.strip()
+        if not stripped:
+            lines.append(TextLine(number, line, "blank", Place(section)))
+            continue
+        if match := _FOOTNOTE.match(stripped):
+            digits = "".join(str(_SUPERSCRIPTS.index(c)) for c in match.group(1))
+            lines.append(TextLine(number, line, "footnote", Place(f"Footnote {digits}", 1)))
+            continue
+        if opened := _heading(line, sections):
+            kind, section = opened
+            paragraph, header, row_label = 0, None, None
+            lines.append(TextLine(number, line, kind, Place(section)))
+            continue
+        if "\t" in line and section and section.startswith("Table"):
+            cells = _cells(line)
+            if header is None:
+                header = [c.strip() for _, c in cells]
+                lines.append(TextLine(number, line, "table_header", Place(section, None, header[0] or None), cells))
+                continue
+            if not any(c.strip() for _, c in cells[1:]) and lines[-1].kind == "table_row":
+                # a row label wrapped onto a second line: the row above carries the whole label
+                label = f"{lines[-1].place.table_row} {cells[0][1].strip()}"
+                for i in range(len(lines) - 1, -1, -1):
+                    above = lines[i]
+                    if above.kind != "table_row" or above.place.table_row != lines[-1].place.table_row:
+                        break
+                    lines[i] = TextLine(above.number, above.text, above.kind, Place(section, None, label),
+                                        above.cells)
+                row_label = label
+                lines.append(TextLine(number, line, "table_row", Place(section, None, row_label), cells))
+                continue
+            row_label = cells[0][1].strip()
+            lines.append(TextLine(number, line, "table_row", Place(section, None, row_label), cells))
+            continue
+        paragraph += 1
+        lines.append(TextLine(number, line, "prose", Place(section, paragraph)))
+    return lines
+
+
+def printed_numbers(lines: list[TextLine]) -> list[PrintedNumber]:
+    """Every number printed in the text, in reading order, each with its line, column and place (a table cell's
+    row and column labels; a prose line's section and paragraph)."""
+    found: list[PrintedNumber] = []
+    header: list[str] = []
+    for line in lines:
+        if line.kind == "table_header":
+            header = [c.strip() for _, c in line.cells]
+        for match in NUMBER.finditer(line.text):
+            place = line.place
+            if line.kind in ("table_header", "table_row"):
+                column = None
+                for index, (offset, cell) in enumerate(line.cells):
+                    if offset <= match.start() < offset + len(cell) + 1:
+                        column = header[index] if 0 < index < len(header) else None
+                        break
+                place = Place(place.section, None, place.table_row, column)
+            found.append(PrintedNumber(line.number, match.start() + 1, match.group(0), line.kind, place))
+    return found
