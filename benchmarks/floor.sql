@@ -71,10 +71,13 @@ select 'required columns' as rule, (
     + (select count(*) from raw.firm_aliases where firm_id is null or alias is null or alias_kind is null)
     + (select count(*) from raw.indicators where indicator_code is null or indicator_name is null
             or unit_kind is null or unit is null or additive is null or definition is null)
+    + (select count(*) from raw.measures where measure is null or measure_name is null or definition is null
+            or (unit_kind is null) <> (unit is null))
     + (select count(*) from raw.fx_rates where year is null or currency is null or series is null
             or units_per_usd is null)
     + (select count(*) from raw.figures where figure_id is null or document_id is null or section is null
-            or entity_type is null or entity_id is null or indicator_code is null or period_kind is null
+            or entity_type is null or entity_id is null or indicator_code is null or measure is null
+            or period_kind is null
             or stated_text is null or value is null or decimals is null or scale is null or unit is null
             or comparator is null or obs_status is null)
     + (select count(*) from raw.mentions where mention_id is null or figure_id is null or document_id is null
@@ -98,6 +101,7 @@ select 'allowed values', (
         where alias_kind not in ('abbreviation', 'full_name', 'former_name', 'romanization'))
     + (select count(*) from raw.indicators
         where unit_kind not in ('currency', 'count', 'percent', 'growth', 'ratio', 'rank', 'area'))
+    + (select count(*) from raw.measures where unit_kind not in ('percent', 'growth', 'ratio', 'rank'))
     + (select count(*) from raw.fx_rates where currency not in ('CNY', 'USD', 'JPY') or series not in ('wdi', 'fred'))
     + (select count(*) from raw.figures
         where entity_type not in ('geography', 'firm') or period_kind not in ('year', 'span', 'as_of', 'unspecified')
@@ -123,6 +127,7 @@ select 'duplicate keys', (select count(*) - count(distinct document_id) from raw
     + (select count(*) - count(distinct firm_id) from raw.firms)
     + (select count(*) - count(distinct (firm_id, alias)) from raw.firm_aliases)
     + (select count(*) - count(distinct indicator_code) from raw.indicators)
+    + (select count(*) - count(distinct measure) from raw.measures)
     + (select count(*) - count(distinct (year, currency, series)) from raw.fx_rates)
     + (select count(*) - count(distinct figure_id) from raw.figures)
     + (select count(*) - count(distinct mention_id) from raw.mentions)
@@ -142,6 +147,7 @@ select 'unknown references', (
     + (select count(*) from raw.figures as f
         where not exists (select 1 from raw.documents as d where d.document_id = f.document_id)
             or not exists (select 1 from raw.indicators as i where i.indicator_code = f.indicator_code)
+            or not exists (select 1 from raw.measures as m where m.measure = f.measure)
             or not exists (select 1 from entities as e
                            where e.entity_type = f.entity_type and e.entity_id = f.entity_id))
     + (select count(*) from raw.mentions as m
@@ -167,13 +173,14 @@ select 'figure period, year, sign, unit or exchange rate', count(*)
 from parsed as f
 left join raw.documents as d on d.document_id = f.document_id
 left join raw.indicators as i on i.indicator_code = f.indicator_code
+left join raw.measures as m on m.measure = f.measure
 where (f.period_kind = 'year' and f.year is null)
     or (f.period_kind = 'as_of' and (f.year is null or f.as_of_date is null))
     or (f.period_kind = 'span' and (f.start_year is null or f.end_year is null or f.start_year > f.end_year))
     or f.ref_year < 1900 or f.ref_year > d.year
-    or (i.unit_kind in ('count', 'currency', 'area', 'rank') and f.value < 0)
-    or (i.unit_kind = 'currency' and f.currency is null)
-    or (i.unit_kind <> 'currency' and i.unit <> f.unit)
+    or (coalesce(m.unit_kind, i.unit_kind) in ('count', 'currency', 'area', 'rank') and f.value < 0)
+    or (coalesce(m.unit_kind, i.unit_kind) = 'currency' and f.currency is null)
+    or (case when m.unit is not null then m.unit when i.unit_kind <> 'currency' then i.unit end) <> f.unit
     or (f.currency is not null and (f.ref_year is null
         or (f.currency <> 'USD'
             and not exists (select 1 from rates as r where r.year = f.ref_year and r.currency = f.currency))
@@ -239,7 +246,7 @@ select
     f.figure_id, f.document_id, f.entity_type, f.entity_id,
     case when f.entity_type = 'geography' then f.entity_id end as geo_id,
     case when f.entity_type = 'firm' then f.entity_id end as firm_id,
-    f.indicator_code, f.period_kind, f.reference_year as year, f.start_year, f.end_year, f.as_of_date, f.locator,
+    f.indicator_code, f.measure, f.period_kind, f.reference_year as year, f.start_year, f.end_year, f.as_of_date, f.locator,
     f.stated_text, f.unit_as_printed, f.unit_interpreted, f.interpretation_note, f.printed_value,
     f.printed_value_high, f.decimals, f.scale, f.comparator, f.obs_status, f.unit, f.currency, f.value,
     f.value_high, f.value_cny, f.value_usd, f.fx_cny_per_usd, f.fx_jpy_per_usd,
@@ -285,12 +292,13 @@ left join entities as n on n.entity_type = e.entity_type and n.entity_id = e.ent
 create or replace table figure_intervals as
 with halves as (
     select
-        f.*, i.unit_kind,
-        case when i.unit_kind in ('count', 'rank') and f.decimals = 0 and f.scale = 0 then 0
+        f.*, coalesce(m.unit_kind, i.unit_kind) as unit_kind,
+        case when coalesce(m.unit_kind, i.unit_kind) in ('count', 'rank') and f.decimals = 0 and f.scale = 0 then 0
              else 0.5 * pow(10, -f.decimals) * pow(10, f.scale) end as half_unit,
         f.decimals - length(regexp_extract(f.stated_text, '\.[0-9]*?(0+)([^0-9]|$)', 1)) as significant_decimals
     from figures_in_base_units as f
     left join raw.indicators as i on i.indicator_code = f.indicator_code
+    left join raw.measures as m on m.measure = f.measure
 ),
 bounded as (
     select
@@ -518,16 +526,18 @@ create or replace table checks as
 with fidelity as (
     -- expectations/figures_fidelity.json: its query, then its expectations as aggregates
     select
-        o.figure_id, i.unit_kind, o.value, o.mention_count, o.decimals, o.scale, o.year,
+        o.figure_id, coalesce(m.unit_kind, i.unit_kind) as unit_kind, o.value, o.mention_count, o.decimals, o.scale, o.year,
         cast(o.printed_value * cast(pow(10, o.scale) as hugeint) as double) as value_from_literal,
         o.currency is not null and o.value_usd is null as money_without_usd,
         case when o.currency is not null then abs(o.value_usd * o.fx_cny_per_usd - o.value_cny)
             / nullif(abs(o.value_cny), 0) end as fx_residual,
-        case when i.unit_kind = 'percent' then o.value end as share_value,
-        case when i.unit_kind in ('count', 'currency', 'area', 'rank') then o.value end as nonnegative_value,
-        case when i.unit_kind = 'count' then o.value - floor(o.value) end as count_fraction
+        case when coalesce(m.unit_kind, i.unit_kind) = 'percent' then o.value end as share_value,
+        case when coalesce(m.unit_kind, i.unit_kind) in ('count', 'currency', 'area', 'rank') then o.value end
+            as nonnegative_value,
+        case when coalesce(m.unit_kind, i.unit_kind) = 'count' then o.value - floor(o.value) end as count_fraction
     from fct_observation as o
     left join raw.indicators as i using (indicator_code)
+    left join raw.measures as m using (measure)
 ),
 fidelity_checks as (
     select

@@ -20,7 +20,7 @@ dbt_project/models/marts/claim_checks.sql, and discrepancy_register.csv lists ex
 consistent, with that verdict, so the full job succeeds.
 
 Determinism: one random.Random(seed) drawn in a fixed order; output bytes depend only on N, the seed, the options
-and the fx_rates.csv and reference_origins.csv it copies. Everything is stream-written: memory stays flat whatever N is.
+and the fx_rates.csv, reference_origins.csv and measures.csv it copies. Everything is stream-written: memory stays flat whatever N is.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ COLUMNS = {
     "indicators": ["indicator_code", "indicator_name", "unit_kind", "unit", "additive", "definition"],
     "fx_rates": ["year", "currency", "series", "units_per_usd"],
     "figures": ["figure_id", "document_id", "section", "paragraph", "table_row", "table_column", "entity_type",
-                "entity_id", "indicator_code", "period_kind", "year", "start_year", "end_year", "as_of_date",
+                "entity_id", "indicator_code", "measure", "period_kind", "year", "start_year", "end_year", "as_of_date",
                 "stated_text", "unit_as_printed", "value", "value_high", "decimals", "scale", "unit", "currency",
                 "comparator", "obs_status", "unit_interpreted", "interpretation_note"],
     "mentions": ["mention_id", "figure_id", "document_id", "section", "paragraph", "table_row", "table_column",
@@ -125,6 +125,14 @@ INDICATORS = [
 ]
 INDICATOR = {row[0]: row for row in INDICATORS}
 UNIT_KIND = {row[0]: row[2] for row in INDICATORS}
+# A growth rate or share is its indicator with a measure (sources/measures.csv), as in the real sources: these
+# rows above are how such a figure is printed, written as (indicator_code, measure), not as indicators.
+MEASURED = {
+    "revenue_growth_pct": ("outsourcing_revenue", "growth_pct"),
+    "ito_share_pct": ("ito_revenue", "share_pct"),
+    "firm_sales_growth_pct": ("firm_sales", "growth_pct"),
+}
+REAL_MEASURES = PROJECT_ROOT / "sources" / "measures.csv"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -307,7 +315,9 @@ class Generator:
                     a.writerow([firm, canonical, "full_name", "", "", doc])
         with _writer(out / "indicators.csv", "indicators") as w:
             for code, name, unit_kind, unit, additive, definition, _, _ in INDICATORS:
-                w.writerow([code, name, unit_kind, unit, additive, definition])
+                if code not in MEASURED:
+                    w.writerow([code, name, unit_kind, unit, additive, definition])
+        shutil.copyfile(REAL_MEASURES, out / "measures.csv")
         raw = self.fx_rates.read_bytes()
         with self.fx_rates.open(newline="", encoding="utf-8") as handle, _writer(out / "fx_rates.csv", "fx_rates") as w:
             reader = csv.reader(handle)
@@ -378,8 +388,9 @@ class Generator:
         fid = f"{self.pfx}_f{self.figure_no:07d}"
         printing, row_label = INDICATOR[indicator][6], INDICATOR[indicator][7]
         text = value + "%" if printing is PERCENT else value
+        code, measure = MEASURED.get(indicator, (indicator, "level"))
         self.figures.writerow([
-            fid, self.doc, section, "", row_label, year, entity_type, entity_id, indicator, "year", year, "", "",
+            fid, self.doc, section, "", row_label, year, entity_type, entity_id, code, measure, "year", year, "", "",
             "", text, printing.label, value, "", printing.decimals, printing.scale, printing.unit, printing.currency,
             "eq", "A", "", ""])
         self.mentions.writerow([f"{fid}_m1", fid, self.doc, section, "", row_label, year, 1])

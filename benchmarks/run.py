@@ -230,7 +230,7 @@ def ensure_sources(n: int, seed: int, inconsistent: float, timeout: float) -> tu
 def _generator_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in (Path(__file__).with_name("generate.py"), PROJECT_ROOT / "sources" / "fx_rates.csv",
-                 PROJECT_ROOT / "sources" / "reference_origins.csv"):
+                 PROJECT_ROOT / "sources" / "reference_origins.csv", PROJECT_ROOT / "sources" / "measures.csv"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -10,4 +10,5 @@ select
 from marts.figures
 where entity_name = 'Dalian'
   and indicator_code = 'software_is_sales'
+  and measure = 'level'
 order by year;

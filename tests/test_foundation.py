@@ -60,12 +60,15 @@ def test_the_full_job_builds_table_1_in_base_units(built_warehouse):
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
         rows = con.execute(
             """
-            select indicator_code, year, value, unit, value_usd, value_cny, document_id, locator, stated_text
+            select indicator_code, year, value, unit, value_usd, value_cny, document_id, locator, stated_text,
+                   measure
             from marts.figures
             where document_id = 'ningbo_paper' and locator like 'Table 1,%'
             """
         ).fetchall()
-    by_key = {(r[0], r[1]): r for r in rows}
+    # the amount and its growth row are one indicator: the measure tells them apart
+    by_key = {(r[0], r[1]) if r[9] == "level" else (r[0], r[9], r[1]): r for r in rows}
+    assert len(by_key) == len(rows)
     assert len(rows) == 27  # 4 rows x 7 years, minus the blank 2011 growth cell
     offshore_2017 = by_key[("offshore_outsourcing_realization", 2017)]
     assert offshore_2017[2] == 2_007_000_000 and offshore_2017[3] == "USD"
@@ -74,6 +77,8 @@ def test_the_full_job_builds_table_1_in_base_units(built_warehouse):
     assert offshore_2017[8] == "20.07"
     share_2017 = by_key[("offshore_share_of_services_exports_pct", 2017)]
     assert share_2017[2] == pytest.approx(26.90) and share_2017[3] == "percent" and share_2017[4] is None
+    growth_2017 = by_key[("offshore_outsourcing_realization", "growth_pct", 2017)]
+    assert growth_2017[3] == "percent" and growth_2017[4] is None
     exports_2011 = by_key[("services_trade_exports", 2011)]
     assert exports_2011[2] == 1_613_000_000
     assert "column '2011'" in exports_2011[7]

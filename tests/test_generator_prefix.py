@@ -25,7 +25,7 @@ import pytest
 from benchmarks.generate import generate
 
 PER_DOCUMENT = ("figures", "mentions", "claims", "events")
-CATALOGUES = ("documents", "geography", "firms", "firm_aliases", "indicators", "fx_rates", "reference_origins",
+CATALOGUES = ("documents", "geography", "firms", "firm_aliases", "indicators", "measures", "fx_rates", "reference_origins",
               "discrepancy_register")
 
 

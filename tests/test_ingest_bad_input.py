@@ -51,7 +51,7 @@ def test_wrong_column_count_names_file_and_line(sources):
         handle.write("dalian_f999,dalian_paper_2013,too,few\n")
     lines = len(path.read_text(encoding="utf-8").splitlines())
     problems = _problems(sources)
-    assert any(p.startswith(f"sources/{FIGURES}:{lines}: expected 26 columns, found 4") for p in problems), problems
+    assert any(p.startswith(f"sources/{FIGURES}:{lines}: expected 27 columns, found 4") for p in problems), problems
 
 
 def test_malformed_quoting_is_reported(sources):
@@ -164,6 +164,6 @@ def test_lines_after_a_malformed_row_keep_their_numbers(sources):
     path.write_text("".join(lines).replace(f"{target},", f"{target}x,", 1), encoding="utf-8")
     assert path.read_text(encoding="utf-8").splitlines()[5].startswith(f"{target}x,")
     problems = _problems(sources)
-    assert any(p.startswith(f"sources/{FIGURES}:4: expected 26 columns, found 4") for p in problems), problems
+    assert any(p.startswith(f"sources/{FIGURES}:4: expected 27 columns, found 4") for p in problems), problems
     # the renamed figure now lacks a mention: reported on its own line, 6
     assert any(p.startswith(f"sources/{FIGURES}:6: {target}x: figure has no mention") for p in problems), problems

@@ -26,7 +26,7 @@ from .source_files import SOURCES, SOURCES_BY_NAME, Source
 # The others only describe (firm_aliases, reference_origins: where each rate series comes from) or are re-checked
 # with their documents (documents, discrepancy_register): the whole-table models reading them, such as
 # marts.dim_reference_origin, are rebuilt by every dbt build, so an edit there keeps the run incremental.
-_FACT_CATALOGUES = ("geography", "firms", "indicators", "fx_rates")
+_FACT_CATALOGUES = ("geography", "firms", "indicators", "measures", "fx_rates")
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,8 @@ DOCUMENT_KINDS = (
     "government_release", "statistical_communique", "statistical_yearbook", "statistical_table",
     "encyclopedia_entry", "web_page",
 )
+# What a measure's own unit may be (sources/measures.csv); a level keeps the indicator's.
+MEASURE_UNIT_KINDS = ("percent", "growth", "ratio", "rank")
 # The reference datasets whose series reference_origins.csv describes.
 REFERENCE_DATASETS = ("fx_rates",)
 
@@ -180,6 +182,23 @@ SOURCES: tuple[Source, ...] = (
         ("indicator_code",), "What is measured: name, unit and whether parts may be summed.",
     ),
     Source(
+        # SDMX UNIT_MEASURE / transformation style: a growth rate, share, multiple or rank of an indicator is
+        # that indicator with a measure, so two documents stating one concept land on one indicator code
+        "measures", "measures.csv",
+        (
+            _id("measure", required=True), _c("measure_name", required=True),
+            _c("unit_kind", allowed=MEASURE_UNIT_KINDS), _c("unit"), _c("definition", required=True),
+        ),
+        ("measure",), "How a figure measures its indicator: the level itself, or a growth rate, share, multiple "
+                      "or rank of it, with the unit that replaces the indicator's.",
+        row_rules=(
+            # a measure either keeps the indicator's unit (level) or replaces it whole
+            RowRule("(unit_kind is null) = (unit is null)",
+                    "'unit_kind and unit are given together (a measure with its own unit) or both left empty "
+                    "(the indicator''s own unit)'"),
+        ),
+    ),
+    Source(
         "fx_rates", "fx_rates.csv",
         (
             _year("year", required=True), _c("currency", required=True, allowed=CURRENCIES),
@@ -204,7 +223,7 @@ SOURCES: tuple[Source, ...] = (
         (
             _id("figure_id", required=True), _id("document_id", required=True), *LOCATOR,
             _c("entity_type", required=True, allowed=ENTITY_TYPES), _id("entity_id", required=True),
-            _id("indicator_code", required=True),
+            _id("indicator_code", required=True), _id("measure", required=True),
             _c("period_kind", required=True, allowed=("year", "span", "as_of", "unspecified")),
             _year("year", by_document=True), _year("start_year", by_document=True), _year("end_year", by_document=True),
             _c("as_of_date", "date", rules=_window("as_of_date", "year({c})", FIRST_YEAR, by_document=True)),
@@ -219,7 +238,8 @@ SOURCES: tuple[Source, ...] = (
         ),
         ("figure_id",), "Every distinct figure a document states, with its printed literal and parsed quantity.",
         per_document=True,
-        references={"document_id": "documents.document_id", "indicator_code": "indicators.indicator_code"},
+        references={"document_id": "documents.document_id", "indicator_code": "indicators.indicator_code",
+                    "measure": "measures.measure"},
     ),
     Source(
         "mentions", "mentions/*.csv",

@@ -53,9 +53,10 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
      "'negative ' || unit_kind || ' ' || value_text"),
     ("unit_kind = 'currency' and currency is null",
      "'indicator ' || q(indicator_code) || ' measures money but the figure has no currency'"),
-    ("unit_kind is not null and unit_kind <> 'currency' and indicator_unit <> unit",
-     "'unit ' || q(unit) || ' is not the unit of indicator ' || q(indicator_code) || ' (' "
-     "|| q(indicator_unit) || ')'"),
+    # one rule for both: a measure with a unit of its own (percent for a growth rate, times for a multiple)
+    # replaces the indicator's; a level keeps the indicator's, except money, whose currency the figure says
+    ("expected_unit is not null and expected_unit <> unit",
+     "'unit ' || q(unit) || ' is not the unit of ' || unit_owner || ' (' || q(expected_unit) || ')'"),
     ("currency is not null and ref_year is null", "'monetary figure without a year cannot be converted'"),
     (f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ}",
      "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
@@ -384,12 +385,19 @@ class _Checker:
             with dated as (
                 select f.*, t.value_text,
                        case when f.period_kind = 'span' then f.end_year else f.year end as ref_year,
-                       d.year as document_year, i.unit_kind, i.unit as indicator_unit,
+                       d.year as document_year,
+                       -- what the figure's value is: the measure's kind (growth, share, ...) or the indicator's
+                       coalesce(m.unit_kind, i.unit_kind) as unit_kind,
+                       case when m.unit is not null then m.unit
+                            when i.unit_kind <> 'currency' then i.unit end as expected_unit,
+                       case when m.unit is not null then 'measure ' || q(f.measure)
+                            else 'indicator ' || q(f.indicator_code) end as unit_owner,
                        own.units_per_usd as own_rate, cny.units_per_usd as cny_rate
                 from figures as f
                 join (select _file, _line, value as value_text from figures_text) as t using (_file, _line)
                 left join (select distinct on (document_id) * from documents) as d using (document_id)
                 left join (select distinct on (indicator_code) * from indicators) as i using (indicator_code)
+                left join (select distinct on (measure) * from measures) as m using (measure)
                 left join fx_rates as own
                     on own.series = 'wdi' and own.currency = f.currency
                     and own.year = case when f.period_kind = 'span' then f.end_year else f.year end

@@ -6,9 +6,11 @@
 -- plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. A second, wider interval reads trailing zeros
 -- as padding ("9.10%" as 9.1), which the checks report as a rounding diagnosis, never as agreement.
 with figures as (
-    select f.*, i.unit_kind
+    -- a measure with a unit of its own (a rank, a share) says what the value is; a level, the indicator
+    select f.*, coalesce(m.unit_kind, i.unit_kind) as unit_kind
     from {{ ref('int_figures_in_base_units') }} as f
     left join {{ ref('stg_indicators') }} as i on i.indicator_code = f.indicator_code
+    left join {{ ref('stg_measures') }} as m on m.measure = f.measure
     where {{ in_rebuilt_documents('f.document_id') }}
 ),
 
@@ -52,6 +54,7 @@ select
     b.figure_id,
     b.document_id,
     b.indicator_code,
+    b.measure,
     b.reference_year,
     b.comparator,
     b.decimals,

@@ -29,3 +29,4 @@ join concepts as c on c.indicator_code = o.indicator_code
 join {{ ref('dim_geography') }} as g on g.geo_id = o.geo_id
 join {{ ref('dim_indicator') }} as i on i.indicator_code = o.indicator_code
 where o.geo_id in ('dalian', 'ningbo')
+  and o.measure = 'level'

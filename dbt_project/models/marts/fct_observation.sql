@@ -15,6 +15,7 @@ select
     case when f.entity_type = 'geography' then f.entity_id end as geo_id,
     case when f.entity_type = 'firm' then f.entity_id end as firm_id,
     f.indicator_code,
+    f.measure,
     {{ period_key('f.period_kind', 'f.year', 'f.start_year', 'f.end_year', 'f.as_of_date') }} as period_key,
     f.period_kind,
     f.reference_year as year,

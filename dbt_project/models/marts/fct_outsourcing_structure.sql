@@ -31,6 +31,7 @@ printed as (
     join lines as l on l.indicator_code = o.indicator_code
     -- the table is the structure; the prose repeats two KPO totals, which marts.claim_checks compares with it
     where o.locator like 'Table 2,%'
+      and o.measure = 'level'
 ),
 
 onshore as (

@@ -8,6 +8,8 @@ select
     o.entity_id,
     o.indicator_code,
     i.indicator_name,
+    o.measure,
+    m.measure_name,
     o.period_kind,
     o.year,
     o.start_year,
@@ -39,4 +41,5 @@ left join (
 ) as flagged on flagged.stated_figure_id = o.figure_id
 left join {{ ref('int_entities') }} as e on e.entity_type = o.entity_type and e.entity_id = o.entity_id
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = o.indicator_code
+left join {{ ref('dim_measure') }} as m on m.measure = o.measure
 left join {{ ref('dim_document') }} as d on d.document_id = o.document_id

@@ -2,7 +2,7 @@
 with orders as (
     select year, indicator_code, value, value_usd, stated_text
     from {{ ref('fct_observation') }}
-    where indicator_code in ('japan_offshore_orders', 'japan_offshore_orders_to_china')
+    where indicator_code in ('japan_offshore_orders', 'japan_offshore_orders_to_china') and measure = 'level'
 )
 
 select

@@ -13,6 +13,7 @@ with table_1 as (
     from {{ ref('fct_observation') }}
     where geo_id = 'ningbo'
       and locator like 'Table 1,%'
+      and measure = 'level'
     group by year
 )
 

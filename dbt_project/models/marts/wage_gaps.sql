@@ -6,7 +6,7 @@ with pay as (
         o.stated_text, o.document_id
     from {{ ref('fct_observation') }} as o
     join {{ ref('int_entities') }} as e on e.entity_type = o.entity_type and e.entity_id = o.entity_id
-    where o.indicator_code in ('software_engineer_annual_salary', 'it_average_annual_wage')
+    where o.indicator_code in ('software_engineer_annual_salary', 'it_average_annual_wage') and o.measure = 'level'
 )
 
 select

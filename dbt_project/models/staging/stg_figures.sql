@@ -8,6 +8,7 @@ select
     entity_type,
     entity_id,
     indicator_code,
+    measure,
     period_kind,
     year,
     start_year,

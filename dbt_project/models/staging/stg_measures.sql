@@ -1,0 +1,7 @@
+select
+    measure,
+    measure_name,
+    unit_kind,
+    unit,
+    definition
+from {{ source('raw', 'measures') }}
