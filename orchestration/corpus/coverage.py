@@ -59,12 +59,15 @@ class Accounting:
 
 
 def _bounded(line: str, start: int, end: int) -> bool:
-    """The printing at [start, end) is not the middle of a longer number or word ("35" in "235" or "3.5")."""
+    """The printing at [start, end) is not part of a longer number or word ("35" in "235", "3.5" or "1,035")."""
     before = line[start - 1] if start > 0 else " "
+    earlier = line[start - 2] if start > 1 else " "
     after = line[end] if end < len(line) else " "
     further = line[end + 1] if end + 1 < len(line) else " "
+    if line[start].isalnum() and (before.isalnum() or (before in ".," and earlier in _DIGITS)):
+        return False
     # a superscript after a full stop is a footnote mark ("in 1984.⁷"), not a decimal
-    return not (before.isalnum() and line[start].isalnum()) and not (
+    return not (
         line[end - 1].isalnum() and (after.isalnum() or (after in ".," and further in _DIGITS)))
 
 
