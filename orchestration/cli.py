@@ -89,13 +89,16 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
 
 
 def _published_summary(settings: Settings) -> list[str]:
+    from .checks.coverage_check import coverage_line, coverage_outcome
     from .ingest.load import connect
 
     with connect(settings.warehouse_path, read_only=True) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
+        coverage = coverage_outcome(con)[2]
     return [f"published {settings.warehouse_path} ({mode} build: {reason})",
             "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
+            "numbers in the texts: " + coverage_line(coverage),
             f"validation page: {settings.validation_dir / 'index.html'}"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from .checks.asset_checks import build_gx_checks
+from .checks.coverage_check import document_coverage_check
 from .dbt_models import dbt_resource, warehouse_models
 from .ingest.assets import ingest_sources
 from .publish import published_warehouse
@@ -12,7 +13,7 @@ from .schedules import build_warehouse_job, nightly_build
 
 defs = dg.Definitions(
     assets=[ingest_sources, warehouse_models, published_warehouse],
-    asset_checks=build_gx_checks(),
+    asset_checks=[*build_gx_checks(), document_coverage_check],
     jobs=[build_warehouse_job],
     schedules=[nightly_build],
     resources={"dbt": dbt_resource},

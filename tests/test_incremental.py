@@ -19,7 +19,7 @@ NINGBO = "ningbo_paper"
 
 def _without_ningbo_and_with_an_edit(sources: Path) -> None:
     """Sources as they might have stood earlier: no Ningbo paper yet, and one Dalian event worded differently."""
-    for folder in ("figures", "mentions", "claims", "events"):
+    for folder in ("figures", "mentions", "claims", "events", "not_figures"):
         (sources / folder / f"{NINGBO}.csv").unlink(missing_ok=True)
     for name, column, value in (("documents.csv", "document_id", NINGBO), ("firm_aliases.csv", "document_id", NINGBO)):
         fields, rows = read_rows(sources / name)
@@ -57,6 +57,12 @@ def _rows_validated(result) -> dict[str, tuple[int, int, int]]:
     }
 
 
+def _text_numbers(warehouse: Path, document: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select * from raw.text_numbers where document_id = ? order by line, \"column\"",
+                           [document]).fetchall()
+
+
 def _page(workdir: Path) -> tuple[dict, dict[str, dict]]:
     """The validation page's record of the published run, and of each suite, read strictly as JSON."""
     def strict(path: Path) -> dict:
@@ -75,13 +81,17 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert build(monkeypatch, tmp_path, earlier).success
     assert _build_state(warehouse) == ("full", {"dalian_blog_2009", "dalian_paper_2013"})
     earlier_full = _table_checksums(warehouse)
+    blog_numbers = _text_numbers(warehouse, "dalian_blog_2009")
 
     # the Ningbo paper arrives and the Dalian event gets its printed wording back: two documents are re-read
     added = build(monkeypatch, tmp_path, current)
     assert added.success
     assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
     read = _rows_read(added)
-    assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 32
+    assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 33
+    texts = {m.asset_key.path[-1]: m.metadata for m in added.asset_materializations_for_node("ingest_sources")}
+    assert texts["document_texts"]["texts_read_this_run"].value == 2, "only the two documents' texts are read"
+    assert _text_numbers(warehouse, "dalian_blog_2009") == blog_numbers, "the kept document's numbers are kept"
     assert read["documents"] == 3, "catalogues are always read whole"
     assert _rows_validated(added)["figures_fidelity"] == (105 + 64, 2, 171), "GX validates the rebuilt rows"
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)

@@ -67,6 +67,7 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
         assert "literals NOT checked against the document texts" in output
         assert "check literals_in_document_texts on raw/figures did not pass (WARN)" in output
         assert "claims: " in output and "DEBUG" not in output
+        assert "numbers in the texts: dalian_blog_2009 not computed (no texts folder" in output
         assert len(output.splitlines()) < 16, output
     assert not (clone / "data").exists(), "DATA_DIR from the environment is where everything goes"
     assert "literals NOT checked" in (data / "validation" / "index.html").read_text()
@@ -74,6 +75,8 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
     assert not list((data / ".runs").iterdir()), "no working copy is left behind"
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.figures").fetchone()[0] > 100
+        assert con.execute("select count(*) from marts.document_coverage where coverage_pct is null "
+                           "and coverage_note like 'no texts folder%'").fetchone()[0] == 3
 
 
 def test_a_texts_folder_that_is_set_but_missing_is_an_error(clone, tmp_path):

@@ -21,7 +21,7 @@ NUMBER = re.compile(r"(?<![A-Za-z0-9])(?:\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-_CAPTION = re.compile(r"^(Table|Figure)\s+(\d+)\b")
+_CAPTION = re.compile(r"^(Table|Figure|Fig\.)\s*(\d+)\b")
 # "2.1. The Scale …", "(1) The Purpose …", "1) Spin-Off …": short, no closing full stop
 _NUMBERED_HEADING = re.compile(r"^(?:\(\d+\)|\d+\)|\d+(?:\.\d+)*\.?)\s+[A-Z\"“'(].{0,150}$")
 
@@ -70,7 +70,7 @@ def _heading(line: str, sections: list[str]) -> tuple[str, str] | None:
         return ("caption" if _CAPTION.match(name) else "heading"), name
     stripped = line.strip()
     if match := _CAPTION.match(_clean(stripped)):
-        return "caption", f"{match.group(1)} {match.group(2)}"
+        return "caption", f"{'Table' if match.group(1) == 'Table' else 'Figure'} {match.group(2)}"
     if match := _MARKDOWN_HEADING.match(stripped):
         return "heading", _clean(match.group(1))
     if _NUMBERED_HEADING.match(stripped) and not stripped.endswith("."):
@@ -103,7 +103,13 @@ def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
             lines.append(TextLine(number, line, "footnote", Place(f"Footnote {digits}", 1)))
             continue
         if opened := _heading(line, sections):
-            kind, section = opened
+            kind, name = opened
+            if name.startswith("Figure"):
+                # a figure is an image in the running text: its caption is a place of its own, and the prose
+                # after it goes on with the section (and its paragraph count) the figure interrupted
+                lines.append(TextLine(number, line, kind, Place(name)))
+                continue
+            section = name
             paragraph, header, row_label = 0, None, None
             lines.append(TextLine(number, line, kind, Place(section)))
             continue

@@ -6,20 +6,28 @@ from ..retries import retry_transient
 from ..run_worker import record_worker
 from ..settings import Settings
 from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
-from .load import connect, load_all
+from .load import TEXT_TABLES, connect, load_all
 from .source_files import SOURCES
-from .validate import SourceValidationError, validate_run
+from .validate import SourceValidationError, validate_build
 
 INGEST_GROUP = "ingest"
 RUN_SCOPE_KEY = dg.AssetKey(["ingest", "run_scope"])
 FIGURES_KEY = dg.AssetKey(["raw", "figures"])
 TEXTS_CHECK = "literals_in_document_texts"
+_TEXT_DESCRIPTIONS = {
+    "text_numbers": "Every number printed in the texts of the documents, with its line, column and place, and what "
+                    "accounts for it: a figure's mention, an event, a unit label, a recorded period, a not-figure "
+                    "entry, or nothing (unaccounted); plus each mention whose literal is not printed at its place.",
+    "document_texts": "Whether each document's text was read, and why not when it was not.",
+}
 
 
 @dg.multi_asset(
     specs=[
         *(dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
           for s in SOURCES),
+        *(dg.AssetSpec(["raw", name], group_name=INGEST_GROUP, description=_TEXT_DESCRIPTIONS[name],
+                       kinds={"duckdb"}) for name in TEXT_TABLES),
         dg.AssetSpec(RUN_SCOPE_KEY, group_name=INGEST_GROUP, kinds={"duckdb"},
                      description="The documents this run rebuilds (every one in a full run); incremental dbt "
                                  "models and the checks work on these, and keep the rest as published."),
@@ -45,7 +53,8 @@ def ingest_sources(context: dg.AssetExecutionContext):
     with retry_transient(context):
         working = start_working_copy(files, key)
     try:
-        plan, read = validate_run(settings.sources_dir, settings.documents_dir, working if baseline else None)
+        plan, read, readings = validate_build(settings.sources_dir, settings.documents_dir,
+                                              working if baseline else None)
     except SourceValidationError:
         discard_working_copy(files, key)
         raise
@@ -55,7 +64,7 @@ def ingest_sources(context: dg.AssetExecutionContext):
         context.log.warning(settings.documents_note)
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
     with retry_transient(context), connect(working) as con:
-        counts = load_all(con, settings.sources_dir, plan)
+        counts = load_all(con, settings.sources_dir, plan, readings)
         for source in SOURCES:
             preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
             yield dg.MaterializeResult(
@@ -68,6 +77,12 @@ def ingest_sources(context: dg.AssetExecutionContext):
                     "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
                 },
             )
+        for name in TEXT_TABLES:
+            yield dg.MaterializeResult(asset_key=["raw", name], metadata={
+                "dagster/row_count": counts[name],
+                "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
+                "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
+            })
     yield dg.MaterializeResult(
         asset_key=RUN_SCOPE_KEY,
         metadata={"mode": plan.mode, "reason": plan.reason, "documents_rebuilt": len(plan.documents),

@@ -11,8 +11,16 @@ import duckdb
 
 from ..settings import DEFAULTS
 from .changes import RunPlan
-from .reading import blank, read_csv, text_cells, typed_cells
+from .reading import blank, identifier, read_csv, text_cells, typed_cells
 from .source_files import SOURCES, Source
+from .texts import NUMBER_COLUMNS, TEXT_COLUMNS, TextReadings
+
+# the tables the texts' accounting fills (texts.py), with their columns' types
+TEXT_TABLES = {
+    "text_numbers": dict(zip(NUMBER_COLUMNS, ("varchar", "varchar", "integer", "integer", "varchar", "varchar",
+                                              "integer", "varchar", "varchar", "varchar", "varchar"))),
+    "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"))),
+}
 
 # Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).
 # The storage version is fixed when a file is created, so every file we create uses the older format.
@@ -37,6 +45,9 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
 
 
 def _read_csv(source: Source, files: list[Path], sources_dir: Path) -> tuple[str, dict]:
+    if not files:  # an optional source without files: its table, empty
+        cells = ", ".join(f"null::varchar as {identifier(c.name)}" for c in source.columns)
+        return f"select {typed_cells(source)}, null::varchar as _source_file from (select {cells}) where false", {}
     return (f"""
         select {typed_cells(source)}, replace(filename, $prefix, '') as _source_file
         from (select {text_cells(source)}, filename from {read_csv(source, '$files', 'filename = true')})
@@ -60,6 +71,25 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Pat
     return con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
 
 
+def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: RunPlan | None = None) -> dict[str, int]:
+    """Replace the rows of the documents the run read in raw.text_numbers and raw.document_texts (every row in a
+    full run); a kept document's rows stay as the run that read its text wrote them."""
+    counts = {}
+    for table, columns in TEXT_TABLES.items():
+        rows = readings.numbers if table == "text_numbers" else readings.texts
+        typed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+        if plan is not None and plan.incremental:
+            con.execute(f"create table if not exists raw.{table} ({typed})")
+            con.execute(f"delete from raw.{table} where document_id in (select unnest($docs::varchar[]))",
+                        {"docs": sorted(plan.documents)})
+        else:
+            con.execute(f"create or replace table raw.{table} ({typed})")
+        if rows:
+            con.executemany(f"insert into raw.{table} values ({', '.join('?' * len(columns))})", rows)
+        counts[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+    return counts
+
+
 def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
     """Schema `ingest`: what this warehouse was built from, for the next run to compare against, and which
     documents this run rebuilt, for the dbt models and checks to work on."""
@@ -79,15 +109,17 @@ def _all_documents(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {doc for (doc,) in con.execute("select document_id from raw.documents").fetchall()}
 
 
-def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None) -> dict[str, int]:
-    """Load the raw tables (every one, or what `plan` says this run reads) and record the build, in one
-    transaction: readers of the file never see half a load."""
+def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None,
+             readings: TextReadings | None = None) -> dict[str, int]:
+    """Load the raw tables (every one, or what `plan` says this run reads), the texts' accounting and record the
+    build, in one transaction: readers of the file never see half a load."""
     counts = {}
     con.execute("begin transaction")
     try:
         con.execute("create schema if not exists raw")
         for source in SOURCES:
             counts[source.name] = load_source(con, source, sources_dir, plan)
+        counts.update(load_texts(con, readings or TextReadings(), plan))
         if plan is not None:
             record_build(con, plan)
         con.execute("commit")

@@ -55,6 +55,7 @@ class Source:
     key: tuple[str, ...]
     description: str
     per_document: bool = False  # one file per document, named after its document_id
+    optional: bool = False  # a source no document needs: no file at all is no problem
     references: dict[str, str] = field(default_factory=dict)  # column -> "source.column"
     row_rules: tuple[RowRule, ...] = ()
 
@@ -124,10 +125,10 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "documents", "documents.csv",
         (
-            _id("document_id", required=True), _c("file_name", required=True), _c("title", required=True),
+            _id("document_id", required=True), _c("file_name"), _c("title", required=True),
             _c("authors"), _c("publisher"), _year("year"), _date("published"), _date("date_accessed"),
             _c("venue"), _c("kind", required=True, allowed=DOCUMENT_KINDS),
-            _c("sha256", required=True, rules=(Rule("regexp_full_match({c}, '[0-9a-f]{64}')",
+            _c("sha256", rules=(Rule("regexp_full_match({c}, '[0-9a-f]{64}')",
                                                    "sha256='{value}' is not 64 lowercase hexadecimal digits"),)),
             _url("url"), _c("licence"), _c("note"),
         ),
@@ -139,6 +140,9 @@ SOURCES: tuple[Source, ...] = (
                     "'neither authors nor publisher: a document without authors must name its publisher'"),
             RowRule("date_accessed >= published",
                     "'date_accessed ' || date_accessed || ' is before published ' || published"),
+            # a document known only by its numbers has no text file; one with a text names its checksum
+            RowRule("file_name is null or sha256 is not null", "'file_name ' || file_name || ' needs its sha256'"),
+            RowRule("sha256 is null or file_name is not null", "'sha256 without a file_name'"),
         ),
     ),
     Source(
@@ -291,6 +295,21 @@ SOURCES: tuple[Source, ...] = (
         ("event_id",), "Dated milestones: foundings, listings, park openings, policy decisions.",
         per_document=True,
         references={"document_id": "documents.document_id"},
+    ),
+    Source(
+        "not_figures", "not_figures/*.csv",
+        (
+            _id("document_id", required=True), _c("section"), _position("paragraph"), _c("printed"),
+            _c("reason", required=True),
+        ),
+        ("document_id", "section", "paragraph", "printed"),
+        "Numbers printed in a document's text that are not figures (a citation's year, a section number, part of "
+        "a name), each with the reason; the coverage check accounts for every other number.",
+        per_document=True, optional=True,
+        references={"document_id": "documents.document_id"},
+        row_rules=(RowRule("section is not null or paragraph is null", "'a paragraph needs its section'"),
+                   RowRule("section is not null or printed is not null",
+                           "'neither section nor printed: an entry would ignore every number of the document'"),),
     ),
 )
 

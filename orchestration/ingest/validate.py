@@ -25,6 +25,7 @@ from .load import connect
 from .reading import blank, identifier as _identifier, read_csv, text_cells, typed, typed_cells
 from .records import MAX_LISTED, line_count, scan
 from .source_files import CURRENT_YEAR, ID_PATTERN, SOURCES, SOURCES_BY_NAME, Source
+from .texts import TextReadings, read_texts
 
 # the warehouse keeps values as DECIMAL(38,10), in base units after dbt's to_base_units: 28 integer digits
 _DECIMAL_DIGITS = 28
@@ -204,7 +205,7 @@ class _Checker:
         cells = ", ".join(f"{_identifier(n)} varchar" for n in source.column_names)
         self.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
         files = source.files(self.sources_dir)
-        if not files:
+        if not files and not source.optional:
             self.problems.append(Problem(f"{self.sources_dir.name}/{source.pattern}", 0, "no such file"))
             self.incomplete(source, None)
         if plan is not None:
@@ -469,10 +470,13 @@ class _Checker:
               and figure_id not in (select figure_id from mentions where figure_id is not null)
               and {self.read_whole('mentions', 'document_id')}""")
 
-    def check_documents(self, documents_dir: Path) -> None:
+    def check_documents(self, documents_dir: Path, documents: frozenset[str]) -> dict[str, str]:
+        """Check the texts of `documents` (those the run reads; a kept document's text was checked by the run
+        that read it) and return them by document."""
         texts: dict[str, str] = {}
         rows = self.con.execute("select _file, _line, document_id, file_name, sha256 from documents "
-                                "where file_name is not null").fetchall()
+                                "where file_name is not null and document_id in (select unnest($docs::varchar[]))",
+                                {"docs": sorted(documents)}).fetchall()
         for file, line, document_id, file_name, expected in rows:
             path = documents_dir / file_name
             if not path.is_file():
@@ -495,6 +499,7 @@ class _Checker:
                 from {table} as t join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
                     using (document_id, stated_text)""",
                         {"doc": [d for d, _ in missing], "text": [t for _, t in missing]})
+        return texts
 
 
 # A table cell ("20.07", "26.90%"): the parser reads its number as printed and everything else from the suffix and
@@ -558,11 +563,12 @@ def read_literals(con, literals: str) -> None:
                     f"using try_cast({column} as decimal(38, 10))")
 
 
-def validate_run(sources_dir: Path, documents_dir: Path | None = None,
-                 baseline: Path | None = None) -> tuple[RunPlan, dict[str, int]]:
+def validate_build(sources_dir: Path, documents_dir: Path | None = None,
+                   baseline: Path | None = None) -> tuple[RunPlan, dict[str, int], TextReadings]:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
-    read and check it; return the plan and the row count of each source read, or raise SourceValidationError
-    listing every problem found."""
+    read and check it, and account for every number printed in the texts it reads; return the plan, the row
+    count of each source read and the texts' accounting, or raise SourceValidationError listing every problem
+    found."""
     checker = _Checker(sources_dir, baseline)
     try:
         catalogues = [s for s in SOURCES if not s.per_document]
@@ -582,14 +588,21 @@ def validate_run(sources_dir: Path, documents_dir: Path | None = None,
         checker.check_figures()
         checker.check_events_and_aliases()
         checker.check_claims_and_mentions()
-        if documents_dir is not None:
-            checker.check_documents(documents_dir)
+        texts = checker.check_documents(documents_dir, plan.documents) if documents_dir is not None else {}
+        readings = read_texts(checker.con, plan.documents, texts, documents_dir)
+        checker.problems += [Problem(*stale) for stale in readings.stale]
         counts = {s.name: checker.con.execute(f"select count(*) from {s.name}").fetchone()[0] for s in SOURCES}
     finally:
         checker.con.close()
     if checker.problems:
         raise SourceValidationError(_listed(checker.problems, checker.unlisted))
-    return plan, counts
+    return plan, counts, readings
+
+
+def validate_run(sources_dir: Path, documents_dir: Path | None = None,
+                 baseline: Path | None = None) -> tuple[RunPlan, dict[str, int]]:
+    """validate_build without the texts' accounting: the plan and the row count of each source read."""
+    return validate_build(sources_dir, documents_dir, baseline)[:2]
 
 
 def validate_sources(sources_dir: Path, documents_dir: Path | None = None) -> dict[str, int]:

@@ -1,0 +1,186 @@
+"""Every number printed in a document's text, accounted for: a recorded figure, the date of a recorded event, part
+of a figure's printed unit, the year a recorded figure or event refers to, or listed as not a figure (with a
+reason) in the document's `sources/not_figures/<document_id>.csv`. Whatever is left is a number the sources
+have not yet dealt with, and the coverage check names it with its line.
+
+A mention claims one printing of its figure's literal at its place (its section; its table row and column for a
+table cell), in its own paragraph when the literal is printed there, else anywhere in its section; a printing is
+claimed by one mention only, so a figure printed twice needs two mentions. Statuses are tried in the order of
+STATUSES: a number a figure claims is not also the year of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .text import Place, PrintedNumber, TextLine, printed_numbers, read_lines
+
+_DIGITS = "0123456789"
+STATUSES = ("figure", "event", "unit", "period", "ignored", "unaccounted")
+
+
+@dataclass(frozen=True)
+class Printing:
+    """Something the sources say is printed at a place: a figure's literal (one mention of it) or an event's
+    date. `years` are the years it refers to, so a year printed beside it in its section is its period."""
+    key: str  # mention_id or event_id
+    place: Place
+    stated_text: str
+    unit_as_printed: str | None = None
+    years: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """A row of not_figures/<document_id>.csv: every number inside each printing of `printed` within its scope
+    (its section, and paragraph when given; the whole document when section is empty; every number of the
+    section when `printed` is empty) is not a figure."""
+    file: str
+    line: int
+    section: str | None
+    paragraph: int | None
+    printed: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Accounted:
+    number: PrintedNumber
+    status: str
+    accounted_by: str | None  # the mention, event or ignore line that accounts for it
+
+
+@dataclass
+class Accounting:
+    numbers: list[Accounted] = field(default_factory=list)
+    not_found: list[Printing] = field(default_factory=list)  # literals not printed at their place
+    stale: list[Ignore] = field(default_factory=list)  # ignores that account for no number left
+
+
+def _bounded(line: str, start: int, end: int) -> bool:
+    """The printing at [start, end) is not part of a longer number or word ("35" in "235", "3.5" or "1,035")."""
+    before = line[start - 1] if start > 0 else " "
+    earlier = line[start - 2] if start > 1 else " "
+    after = line[end] if end < len(line) else " "
+    further = line[end + 1] if end + 1 < len(line) else " "
+    if line[start].isalnum() and (before.isalnum() or (before in ".," and earlier in _DIGITS)):
+        return False
+    # a superscript after a full stop is a footnote mark ("in 1984.⁷"), not a decimal
+    return not (
+        line[end - 1].isalnum() and (after.isalnum() or (after in ".," and further in _DIGITS)))
+
+
+def _occurrences(line: TextLine, printed: str) -> list[tuple[int, int]]:
+    spans, start = [], line.text.find(printed)
+    while start >= 0 and printed:
+        if _bounded(line.text, start, start + len(printed)):
+            spans.append((start, start + len(printed)))
+        start = line.text.find(printed, start + 1)
+    return spans
+
+
+def _has_digit(text: str) -> bool:
+    """Whether a literal prints a number the text reading sees: a literal in words ("three major enterprises")
+    may be printed in other words at another of its mentions, which no search can confirm."""
+    return any(c in _DIGITS for c in text)
+
+
+class _Document:
+    def __init__(self, text: str, known_sections: Iterable[str]):
+        self.lines = read_lines(text, known_sections)
+        self.numbers = printed_numbers(self.lines)
+        self.by_line: dict[int, list[int]] = {}  # line -> indexes of its numbers
+        for index, number in enumerate(self.numbers):
+            self.by_line.setdefault(number.line, []).append(index)
+        self.status: dict[int, tuple[str, str | None]] = {}
+        self.claimed: set[tuple[int, int, int]] = set()  # (line, start, end) of each printing a mention claimed
+
+    def inside(self, line: TextLine, span: tuple[int, int]) -> list[int]:
+        return [i for i in self.by_line.get(line.number, [])
+                if span[0] <= self.numbers[i].column - 1 < span[1]]
+
+    def section_lines(self, section: str | None, paragraph: int | None = None) -> list[TextLine]:
+        return [line for line in self.lines if (section is None or line.place.section == section)
+                and (paragraph is None or line.place.paragraph == paragraph)]
+
+    def mark(self, indexes: Iterable[int], status: str, by: str | None) -> int:
+        marked = 0
+        for i in indexes:
+            if i not in self.status:
+                self.status[i] = (status, by)
+                marked += 1
+        return marked
+
+
+def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> bool:
+    """Mark the numbers of one unclaimed printing of `printing` at its place (for an event's date, which several
+    events may share, every printing in its paragraph, else in its section); False when it is not printed
+    there. A literal in words ("three enterprises") is found the same way and marks no number."""
+    place = printing.place
+    tiers = [place.paragraph, None] if place.paragraph is not None else [None]
+    for paragraph in tiers:
+        found = False
+        for line in doc.section_lines(place.section, paragraph):
+            for span in _occurrences(line, printing.stated_text):
+                if exclusive and (line.number, *span) in doc.claimed:
+                    continue
+                inside = doc.inside(line, span)
+                if place.table_row is not None and not any(
+                        (doc.numbers[i].place.table_row, doc.numbers[i].place.table_column)
+                        == (place.table_row, place.table_column) for i in inside):
+                    continue
+                doc.mark(inside, status, printing.key)
+                if exclusive:
+                    doc.claimed.add((line.number, *span))
+                    return True
+                found = True
+        if found:
+            return True
+    return False
+
+
+def _ignore(doc: _Document, ignore: Ignore) -> int:
+    by = f"{ignore.file}:{ignore.line}"
+    lines = doc.section_lines(ignore.section, ignore.paragraph)
+    if not ignore.printed:
+        return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), "ignored", by)
+    return sum(doc.mark(doc.inside(line, span), "ignored", by)
+               for line in lines for span in _occurrences(line, ignore.printed))
+
+
+def account(text: str, mentions: list[Printing], events: list[Printing], ignores: list[Ignore],
+            known_sections: Iterable[str] = ()) -> Accounting:
+    """The status of every number printed in `text`, and what the sources name that the text does not bear
+    out: a literal not printed at its place, an ignore that accounts for nothing."""
+    sections = {p.place.section for p in (*mentions, *events)} | {i.section for i in ignores} | set(known_sections)
+    doc = _Document(text, (s for s in sections if s))
+    result = Accounting()
+    # longest literals first, so "RMB 29,085 billion" is claimed whole before a shorter literal takes a part
+    for mention in sorted(mentions, key=lambda m: -len(m.stated_text)):
+        if not _claim(doc, mention, "figure", exclusive=True) and _has_digit(mention.stated_text):
+            result.not_found.append(mention)
+    for event in events:
+        if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
+            result.not_found.append(event)
+    for mention in mentions:
+        label = mention.unit_as_printed
+        if label and _has_digit(label):
+            for line in doc.section_lines(mention.place.section):
+                for span in _occurrences(line, label):
+                    doc.mark(doc.inside(line, span), "unit", mention.key)
+    years: dict[str | None, dict[int, str]] = {}
+    for printing in (*mentions, *events):
+        for year in printing.years:
+            years.setdefault(printing.place.section, {}).setdefault(year, printing.key)
+    for i, number in enumerate(doc.numbers):
+        by = years.get(number.place.section, {}).get(int(number.literal)) if number.literal.isdigit() else None
+        if by is not None:
+            doc.mark([i], "period", by)
+    for ignore in ignores:
+        if not _ignore(doc, ignore):
+            result.stale.append(ignore)
+    for i, number in enumerate(doc.numbers):
+        status, by = doc.status.get(i, ("unaccounted", None))
+        result.numbers.append(Accounted(number, status, by))
+    return result

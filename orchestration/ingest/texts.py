@@ -1,0 +1,97 @@
+"""Every number printed in the texts of the documents a run reads, accounted for against their source rows
+(corpus/coverage.py), as the rows of `raw.text_numbers`; and whether each document's text was there to read, as
+the rows of `raw.document_texts`. A document without a text still loads: its row says why it was not read.
+
+An ignore entry that accounts for no number is a problem of its file and line, as any other source problem:
+stale entries would otherwise pile up and hide a number that later needs recording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ..corpus.coverage import Ignore, Printing, account
+from ..corpus.text import Place
+
+NUMBER_COLUMNS = ("document_id", "file_name", "line", "column", "literal", "section", "paragraph", "table_row",
+                  "table_column", "status", "accounted_by")
+TEXT_COLUMNS = ("document_id", "file_name", "text_present", "reason")
+# a printing the sources name that the text does not bear out at its place
+NOT_FOUND = "not_found"
+
+
+@dataclass
+class TextReadings:
+    numbers: list[tuple] = field(default_factory=list)  # rows of raw.text_numbers
+    texts: list[tuple] = field(default_factory=list)  # rows of raw.document_texts
+    stale: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason) of stale ignores
+
+
+def _place(section, paragraph, table_row=None, table_column=None) -> Place:
+    return Place(section, paragraph, table_row, table_column)
+
+
+def _years(*years) -> tuple[int, ...]:
+    return tuple(y for y in years if y is not None)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, document: str) -> list[tuple]:
+    return con.execute(sql, {"doc": document}).fetchall()
+
+
+def _account_document(con: duckdb.DuckDBPyConnection, document: str, file_name: str, text: str,
+                      readings: TextReadings) -> None:
+    mentions = [Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:])) for row in _rows(con, """
+        select m.mention_id, m.section, m.paragraph, m.table_row, m.table_column, f.stated_text, f.unit_as_printed,
+               f.year, f.start_year, f.end_year, year(f.as_of_date)
+        from mentions as m join figures as f using (figure_id)
+        where m.document_id = $doc and f.stated_text is not null and m.section is not null
+        order by m._file, m._line""", document)]
+    events = [Printing(key, _place(section, paragraph), stated, None, _years(year))
+              for key, section, paragraph, stated, year in _rows(con, """
+        select event_id, section, paragraph, stated_text, year from events
+        where document_id = $doc and stated_text is not null and section is not null
+        order by _file, _line""", document)]
+    ignores = [Ignore(*row) for row in _rows(con, """
+        select _file, _line, section, paragraph, printed, reason from not_figures
+        where document_id = $doc and reason is not null order by _file, _line""", document)]
+    sections = [s for (s,) in _rows(con, """
+        select section from figures where document_id = $doc and section is not null
+        union select section from claims where document_id = $doc and section is not null""", document)]
+    result = account(text, mentions, events, ignores, sections)
+    for item in result.numbers:
+        n, place = item.number, item.number.place
+        readings.numbers.append((document, file_name, n.line, n.column, n.literal, place.section, place.paragraph,
+                                 place.table_row, place.table_column, item.status, item.accounted_by))
+    for printing in result.not_found:
+        place = printing.place
+        readings.numbers.append((document, file_name, None, None, printing.stated_text, place.section,
+                                 place.paragraph, place.table_row, place.table_column, NOT_FOUND, printing.key))
+    for ignore in result.stale:
+        scope = f"section {ignore.section!r}" if ignore.section else "the whole text"
+        readings.stale.append((ignore.file, ignore.line, f"not a figure {ignore.printed or '(every number)'!r}: "
+                               f"accounts for no number of {scope} that is not already accounted for "
+                               "(a stale entry: remove it)"))
+
+
+def read_texts(con: duckdb.DuckDBPyConnection, documents: frozenset[str], texts: dict[str, str],
+               documents_dir: Path | None) -> TextReadings:
+    """The accounting of every document of `documents` (those the run reads) whose text is in `texts`, and a
+    row per document saying whether its text was read and why not."""
+    readings = TextReadings()
+    for document, file_name in con.execute(
+            "select document_id, file_name from documents where document_id in (select unnest($docs::varchar[])) "
+            "order by document_id", {"docs": sorted(documents)}).fetchall():
+        if document in texts:
+            readings.texts.append((document, file_name, True, None))
+            _account_document(con, document, file_name, texts[document], readings)
+        elif documents_dir is None:
+            readings.texts.append((document, file_name, False, "no texts folder (DOCUMENTS_DIR gives none): the "
+                                   "numbers were not checked against the text"))
+        elif file_name is None:
+            readings.texts.append((document, None, False, "documents.csv names no text file for this document: "
+                                   "its figures load without a text to check them against"))
+    return readings

@@ -1,0 +1,110 @@
+"""The text reading (orchestration/corpus/text.py) and the accounting of every printed number
+(orchestration/corpus/coverage.py), on a small text written for the test."""
+
+from __future__ import annotations
+
+from orchestration.corpus.coverage import Ignore, Printing, account
+from orchestration.corpus.text import Place, printed_numbers, read_lines
+
+SECTION = "2.1. Harbour Trade Keeps Growing"
+TEXT = "\n".join([
+    "Harbour Town Report No.12",  # 1
+    "",
+    "2.1. Harbour Trade Keeps Growing",  # 3
+    "",
+    "In 2015 the harbour handled 3,250 ships, 12.5% more than a year before (Table 1).",  # 5
+    "",
+    "Figure 1: Ships per year since 2010",  # 7
+    "",
+    "The port opened in 1998 and joined the 7th Coastal League; it employs 420 people.",  # 9
+    "",
+    "Table 1. Cargo (unit: 10 <sup>8</sup> yuan)",  # 11
+    "Years\t2014\t2015",  # 12
+    "Cargo\t4.10\t5.02",  # 13
+])
+
+
+def _mentions() -> list[Printing]:
+    return [
+        Printing("ships_m1", Place(SECTION, 1), "3,250 ships", None, (2015,)),
+        Printing("growth_m1", Place(SECTION, 1), "12.5%", None, (2015,)),
+        Printing("cargo14_m1", Place("Table 1", None, "Cargo", "2014"), "4.10", "10 <sup>8</sup> yuan", (2014,)),
+        Printing("cargo15_m1", Place("Table 1", None, "Cargo", "2015"), "5.02", "10 <sup>8</sup> yuan", (2015,)),
+    ]
+
+
+def _status(result, line: int, literal: str) -> tuple[str, str | None]:
+    found = [(a.status, a.accounted_by) for a in result.numbers
+             if a.number.line == line and a.number.literal == literal]
+    assert len(found) == 1, (line, literal, found)
+    return found[0]
+
+
+def test_lines_sections_paragraphs_and_table_cells():
+    lines = read_lines(TEXT, [SECTION])
+    assert [(line.number, line.kind) for line in lines if line.kind != "blank"] == [
+        (1, "prose"), (3, "heading"), (5, "prose"), (7, "caption"), (9, "prose"), (11, "caption"),
+        (12, "table_header"), (13, "table_row")]
+    by_number = {line.number: line for line in lines}
+    # a figure's caption is a place of its own; the prose after it goes on with its section's paragraphs
+    assert by_number[7].place == Place("Figure 1")
+    assert by_number[9].place == Place(SECTION, 2)
+    numbers = printed_numbers(lines)
+    assert [(n.line, n.literal) for n in numbers if n.line == 5] == [(5, "2015"), (5, "3,250"), (5, "12.5"),
+                                                                     (5, "1")]
+    assert [n.place for n in numbers if n.line == 13] == [Place("Table 1", None, "Cargo", "2014"),
+                                                          Place("Table 1", None, "Cargo", "2015")]
+
+
+def test_every_status_and_what_the_sources_do_not_bear_out():
+    events = [Printing("opened_e1", Place(SECTION, 2), "1998", None, (1998,))]
+    ignores = [
+        Ignore("not_figures/doc.csv", 2, None, None, "Report No.12", "the report's series number"),
+        Ignore("not_figures/doc.csv", 3, None, None, "Table 1", "a cross-reference to a table"),
+        Ignore("not_figures/doc.csv", 4, SECTION, 2, "7th Coastal League", "part of a name"),
+        Ignore("not_figures/doc.csv", 5, SECTION, None, "99 balloons", "printed nowhere: a stale entry"),
+    ]
+    missing = Printing("missing_m1", Place(SECTION, 1), "77 cranes", None, ())
+    result = account(TEXT, [*_mentions(), missing], events, ignores)
+    assert _status(result, 5, "3,250") == ("figure", "ships_m1")
+    assert _status(result, 5, "12.5") == ("figure", "growth_m1")
+    assert _status(result, 13, "4.10") == ("figure", "cargo14_m1")
+    assert _status(result, 9, "1998") == ("event", "opened_e1")
+    assert _status(result, 11, "10") == ("unit", "cargo14_m1")
+    assert _status(result, 11, "8") == ("unit", "cargo14_m1")
+    assert _status(result, 5, "2015") == ("period", "ships_m1")
+    assert _status(result, 12, "2014") == ("period", "cargo14_m1")
+    assert _status(result, 1, "12") == ("ignored", "not_figures/doc.csv:2")
+    assert _status(result, 9, "7") == ("ignored", "not_figures/doc.csv:4")
+    # nothing records the staff count or the figure's first year: they are left for the check to name
+    assert _status(result, 9, "420") == ("unaccounted", None)
+    assert _status(result, 7, "2010") == ("unaccounted", None)
+    assert [p.key for p in result.not_found] == ["missing_m1"]
+    assert [i.line for i in result.stale] == [5]
+
+
+def test_a_printing_is_claimed_by_one_mention_only():
+    twice = Printing("ships_m2", Place(SECTION, 1), "3,250 ships", None, ())
+    result = account(TEXT, [*_mentions(), twice], [], [])
+    assert [p.key for p in result.not_found] == ["ships_m2"], "the paragraph prints the literal once"
+
+
+def test_a_literal_is_not_found_inside_a_longer_number():
+    result = account(TEXT, [Printing("part_m1", Place(SECTION, 1), "250 ships", None, ()),
+                            Printing("decimal_m1", Place("Table 1", None, "Cargo", "2014"), "4.1", None, ())], [], [])
+    assert [p.key for p in result.not_found] == ["part_m1", "decimal_m1"]
+
+
+def test_a_table_mention_must_name_its_cell():
+    wrong_cell = Printing("cargo_m9", Place("Table 1", None, "Cargo", "2015"), "4.10", None, ())
+    result = account(TEXT, [wrong_cell], [], [])
+    assert [p.key for p in result.not_found] == ["cargo_m9"]
+    assert _status(result, 13, "4.10") == ("unaccounted", None)
+
+
+def test_an_ignore_without_printed_covers_its_section_and_one_covering_nothing_new_is_stale():
+    whole = Ignore("not_figures/doc.csv", 2, "Table 1", None, None, "the whole table, for the test")
+    again = Ignore("not_figures/doc.csv", 3, "Table 1", None, "Table 1", "already covered by line 2")
+    result = account(TEXT, [], [], [whole, again])
+    assert all(a.status == "ignored" for a in result.numbers if a.number.place.section == "Table 1")
+    assert [i.line for i in result.stale] == [3]
