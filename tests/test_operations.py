@@ -179,12 +179,22 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
     assert not list((published.parent / ".runs").iterdir()), "the next run removed the dead run's working copy"
 
 
+# What a build reads from the texts, which a build without them (below) has as null coverage instead
+_FROM_TEXTS = {"raw.text_numbers", "raw.document_texts", "staging.stg_text_numbers", "staging.stg_document_texts",
+               "marts.document_coverage"}
+
+
+def _apart_from_texts(path: Path) -> dict[str, str]:
+    return {table: checksum for table, checksum in _table_checksums(path).items() if table not in _FROM_TEXTS}
+
+
 def test_builds_are_deterministic_and_a_snapshot_restores(tmp_path, monkeypatch, built_warehouse):
     sources = copy_sources(tmp_path)
-    monkeypatch.setenv("DOCUMENTS_DIR", "")
+    monkeypatch.setenv("DOCUMENTS_DIR", "")  # so a changed literal need not be printed in the text
     assert build(monkeypatch, tmp_path / "pub", sources).success
     published = tmp_path / "pub" / "warehouse.duckdb"
-    assert _table_checksums(published) == _table_checksums(built_warehouse)
+    assert _apart_from_texts(published) == _apart_from_texts(built_warehouse)
+    first = _table_checksums(published)
 
     _change_blog_figure(sources)
     assert build(monkeypatch, tmp_path / "pub", sources).success
@@ -198,7 +208,7 @@ def test_builds_are_deterministic_and_a_snapshot_restores(tmp_path, monkeypatch,
     first_snapshot = history[0].split("\t")[0]
     subprocess.run([str(BIN / "warehouse"), "restore", first_snapshot],
                    cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
-    assert _table_checksums(published) == _table_checksums(built_warehouse)
+    assert _table_checksums(published) == first
 
     missing = subprocess.run([str(BIN / "warehouse"), "restore", "no-such-run"],
                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
