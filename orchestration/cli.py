@@ -89,13 +89,15 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
 
 
 def _published_summary(settings: Settings) -> list[str]:
-    from .ingest.load import connect
+    from .ingest.load import connect, draft_figures_waiting, waiting_lines
 
     with connect(settings.warehouse_path, read_only=True) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
+        waiting = draft_figures_waiting(con)
     return [f"published {settings.warehouse_path} ({mode} build: {reason})",
             "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
+            *waiting_lines(waiting),
             f"validation page: {settings.validation_dir / 'index.html'}"]
 
 
