@@ -111,9 +111,9 @@ def write_drafts(sources_dir: Path, document_id: str, prefix: str, drafts: list[
         where = dict(document_id=document_id, section=section, paragraph=paragraph, table_row=table_row,
                      table_column=table_column, review_status="draft")
         q = draft.quantity
+        entity_type, entity_id = draft.entity or ("", "")
         new_figures.append({
-            **where, "figure_id": figure_id,
-            "entity_type": draft.entity[0] if draft.entity else "", "entity_id": draft.entity[1] if draft.entity else "",
+            **where, "figure_id": figure_id, "entity_type": entity_type, "entity_id": entity_id,
             "indicator_code": draft.indicator.code if draft.indicator else "",
             "period_kind": "year" if draft.year else "unspecified", "year": draft.year or "",
             "stated_text": draft.stated_text, "unit_as_printed": draft.unit_as_printed or "",
