@@ -63,9 +63,9 @@ COLUMNS = {
     "figures": ["figure_id", "document_id", "section", "paragraph", "table_row", "table_column", "entity_type",
                 "entity_id", "indicator_code", "measure", "period_kind", "year", "start_year", "end_year", "as_of_date",
                 "stated_text", "unit_as_printed", "value", "value_high", "decimals", "scale", "unit", "currency",
-                "comparator", "obs_status", "unit_interpreted", "interpretation_note"],
+                "comparator", "obs_status", "unit_interpreted", "interpretation_note", "review_status"],
     "mentions": ["mention_id", "figure_id", "document_id", "section", "paragraph", "table_row", "table_column",
-                 "occurrence"],
+                 "occurrence", "review_status"],
     "claims": ["claim_id", "document_id", "section", "paragraph", "table_row", "table_column", "claim_kind",
                "stated_figure_id", "input_figure_ids", "relation", "statement"],
     "discrepancy_register": ["claim_id", "verdict", "diagnosis", "explanation"],
@@ -392,11 +392,12 @@ class Generator:
         self.figures.writerow([
             fid, self.doc, section, "", row_label, year, entity_type, entity_id, code, measure, "year", year, "", "",
             "", text, printing.label, value, "", printing.decimals, printing.scale, printing.unit, printing.currency,
-            "eq", "A", "", ""])
-        self.mentions.writerow([f"{fid}_m1", fid, self.doc, section, "", row_label, year, 1])
+            "eq", "A", "", "", "reviewed"])
+        self.mentions.writerow([f"{fid}_m1", fid, self.doc, section, "", row_label, year, 1, "reviewed"])
         self.stats.mentions += 1
         if self.rng.random() < SECOND_MENTION_RATE:
-            self.mentions.writerow([f"{fid}_m2", fid, self.doc, f"Appendix {section}", "", row_label, year, 2])
+            self.mentions.writerow([f"{fid}_m2", fid, self.doc, f"Appendix {section}", "", row_label, year, 2,
+                                   "reviewed"])
             self.stats.mentions += 1
         return Figure(fid, text, value, printing, indicator)
 

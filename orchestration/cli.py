@@ -3,6 +3,8 @@
   warehouse run                build the warehouse once (what `make run` calls), then print what happened
   warehouse history            list the published states kept in history/
   warehouse restore <name>     publish a kept state again, after verifying it
+  warehouse draft <text> --document-id <id>
+                               register a document and draft a figure for every quantity its text prints
 
 `run` checks every setting before any work, runs one build at a time per warehouse (a second waits for the
 first), keeps Dagster's full log in DATA_DIR/logs/ and prints a short summary: published or not, the build kind,
@@ -12,9 +14,11 @@ the claim verdicts, and for a failure its cause and what to fix.
 from __future__ import annotations
 
 import argparse
+import csv
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +26,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .ingest.source_files import DOCUMENT_KINDS, ID_PATTERN
 from .settings import PROJECT_ROOT, Settings, SettingsError
 from .warehouse import WarehouseError, WarehouseFiles, history_lines, restore
 
@@ -90,15 +95,17 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
 
 def _published_summary(settings: Settings) -> list[str]:
     from .checks.coverage_check import coverage_line, coverage_outcome
-    from .ingest.load import connect
+    from .ingest.load import connect, draft_figures_waiting, waiting_lines
 
     with connect(settings.warehouse_path, read_only=True) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
         coverage = coverage_outcome(con)[2]
+        waiting = draft_figures_waiting(con)
     return [f"published {settings.warehouse_path} ({mode} build: {reason})",
             "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
             "numbers in the texts: " + coverage_line(coverage),
+            *waiting_lines(waiting),
             f"validation page: {settings.validation_dir / 'index.html'}"]
 
 
@@ -153,6 +160,56 @@ def restore_command(args) -> int:
     return 0
 
 
+def _document_id(value: str) -> str:
+    if not re.fullmatch(ID_PATTERN, value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an id (lowercase ASCII letters, digits and _, "
+                                         "starting with a letter)")
+    return value
+
+
+def draft(args) -> int:
+    from .corpus.draft import draft_figures, load_catalogues
+    from .corpus.draft_files import DraftError, register_document, write_drafts
+
+    settings = Settings.from_env()
+    sources = Path(args.sources).resolve() if args.sources else settings.sources_dir
+    text = Path(args.text).resolve()
+    if not text.is_file():
+        print(f"error: no text file {text}", file=sys.stderr)
+        return 2
+    fields = {name: str(getattr(args, name) or "") for name in ("title", "kind", "authors", "publisher", "year",
+                                                                 "url")}
+    try:
+        print(register_document(sources, text, args.document_id, fields))
+        mentions = sources / "mentions" / f"{args.document_id}.csv"
+        known = {row["section"] for row in csv.DictReader(mentions.open(encoding="utf-8"))} if mentions.exists() \
+            else set()
+        drafts = draft_figures(text.read_text(encoding="utf-8"), load_catalogues(sources), known,
+                               int(args.year) if args.year else None)
+        written = write_drafts(sources, args.document_id, args.prefix or args.document_id, drafts)
+    except DraftError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    figures = sources / "figures" / f"{args.document_id}.csv"
+    print(f"{len(written.added)} new draft figure(s) in {figures} and its mentions; {written.kept} row(s) already "
+          "there kept as they are")
+    for figure_id, d in written.added:
+        suggested = ", ".join(f"{k} {v}" for k, v in (("entity", d.entity and d.entity[1]),
+                                                      ("indicator", d.indicator and d.indicator.code),
+                                                      ("measure", d.measure),
+                                                      ("year", d.year)) if v) or "no suggestion"
+        print(f"  {figure_id}  line {d.line}  {d.stated_text!r}  ({suggested})")
+    print(f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
+          "suggestions, then set review_status to reviewed (in the mentions file too)")
+    in_texts = settings.documents_dir is not None and (settings.documents_dir / text.name).is_file() and \
+        (settings.documents_dir / text.name).read_bytes() == text.read_bytes()
+    if not in_texts:
+        print(f"note: {text.name} is not in DOCUMENTS_DIR ({settings.documents_dir or 'not set'}): copy it there, "
+              "or `warehouse run` stops with 'document text ... not found' (or, with no texts folder, cannot "
+              "check the literals and sha256)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warehouse", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     restore_cmd = sub.add_parser("restore", help="publish a kept snapshot again, after verifying it")
     restore_cmd.add_argument("snapshot", help="snapshot file name or run id")
     restore_cmd.set_defaults(func=restore_command)
+    draft_cmd = sub.add_parser("draft", help="register a document and draft its figures and mentions for review")
+    draft_cmd.add_argument("text", help="the document's text file (UTF-8)")
+    draft_cmd.add_argument("--document-id", required=True, type=_document_id, help="id, [a-z][a-z0-9_]*")
+    draft_cmd.add_argument("--title", help="title as printed (a new document needs it)")
+    draft_cmd.add_argument("--kind", choices=DOCUMENT_KINDS, help="what the document is (a new document needs it)")
+    draft_cmd.add_argument("--authors", help="authors as printed, ;-separated (or give --publisher)")
+    draft_cmd.add_argument("--publisher", help="the organisation that published it (or give --authors)")
+    draft_cmd.add_argument("--year", type=int, help="publication year; figures' periods are not after it")
+    draft_cmd.add_argument("--url", help="http:// or https:// address")
+    draft_cmd.add_argument("--prefix", help="figure id prefix (default: the document id)")
+    draft_cmd.add_argument("--sources", help="sources folder (default: SOURCES_DIR)")
+    draft_cmd.set_defaults(func=draft)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

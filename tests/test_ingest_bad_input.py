@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_SEEDS, SOURCES, copy_sources, read_rows, write_rows
+from orchestration.ingest.source_files import SOURCES_BY_NAME
 from orchestration.ingest.validate import SourceValidationError, validate_sources
 
 
@@ -39,6 +40,7 @@ def sources(tmp_path) -> Path:
 
 
 FIGURES = Path("figures") / "dalian_paper_2013.csv"
+FIGURE_COLUMNS = len(SOURCES_BY_NAME["figures"].columns)
 
 
 def test_the_real_sources_are_valid():
@@ -51,7 +53,8 @@ def test_wrong_column_count_names_file_and_line(sources):
         handle.write("dalian_f999,dalian_paper_2013,too,few\n")
     lines = len(path.read_text(encoding="utf-8").splitlines())
     problems = _problems(sources)
-    assert any(p.startswith(f"sources/{FIGURES}:{lines}: expected 27 columns, found 4") for p in problems), problems
+    expected = f"sources/{FIGURES}:{lines}: expected {FIGURE_COLUMNS} columns, found 4"
+    assert any(p.startswith(expected) for p in problems), problems
 
 
 def test_malformed_quoting_is_reported(sources):
@@ -164,6 +167,7 @@ def test_lines_after_a_malformed_row_keep_their_numbers(sources):
     path.write_text("".join(lines).replace(f"{target},", f"{target}x,", 1), encoding="utf-8")
     assert path.read_text(encoding="utf-8").splitlines()[5].startswith(f"{target}x,")
     problems = _problems(sources)
-    assert any(p.startswith(f"sources/{FIGURES}:4: expected 27 columns, found 4") for p in problems), problems
+    expected = f"sources/{FIGURES}:4: expected {FIGURE_COLUMNS} columns, found 4"
+    assert any(p.startswith(expected) for p in problems), problems
     # the renamed figure now lacks a mention: reported on its own line, 6
     assert any(p.startswith(f"sources/{FIGURES}:6: {target}x: figure has no mention") for p in problems), problems

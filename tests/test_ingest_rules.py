@@ -17,7 +17,7 @@ from orchestration.ingest.load import connect, load_all
 from orchestration.ingest.records import MAX_LISTED
 from orchestration.ingest.source_files import CURRENT_YEAR
 from orchestration.ingest.validate import validate_sources
-from test_ingest_bad_input import _edit, _first, _problems
+from test_ingest_bad_input import FIGURE_COLUMNS, _edit, _first, _problems
 
 FIGURES = Path("figures") / "dalian_paper_2013.csv"
 MENTIONS = Path("mentions") / "dalian_paper_2013.csv"
@@ -269,7 +269,8 @@ def test_an_unreadable_row_gives_one_problem(sources):
     mentions.write_text("".join(lines), encoding="utf-8")
     problems = _problems(sources)
     assert len(problems) == 2, problems
-    assert problems[0] == f"sources/{FIGURES}:{index + 2}: expected 27 columns, found 24"
+    assert problems[0] == (f"sources/{FIGURES}:{index + 2}: expected {FIGURE_COLUMNS} columns, "
+                           f"found {FIGURE_COLUMNS - 3}")
     assert problems[1].startswith(f"sources/{MENTIONS}:2: unreadable CSV: ")
 
 
@@ -294,7 +295,7 @@ def test_a_file_of_junk_is_reported_in_bounded_time_and_messages(sources):
     elapsed = time.monotonic() - started
     listed = _in(problems, FIGURES)
     assert len(listed) == MAX_LISTED + 1, listed[-3:]
-    assert listed[0].startswith(f"sources/{FIGURES}:2: expected 27 columns, found ")
+    assert listed[0].startswith(f"sources/{FIGURES}:2: expected {FIGURE_COLUMNS} columns, found ")
     assert listed[-1] == (f"sources/{FIGURES}:{MAX_LISTED + 2}: {junk - MAX_LISTED} more problem(s) from this line "
                           "on are not listed")
     # the figures are gone, but not reported again through every mention and claim of the document

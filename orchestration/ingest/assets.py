@@ -6,7 +6,7 @@ from ..retries import retry_transient
 from ..run_worker import record_worker
 from ..settings import Settings
 from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
-from .load import TEXT_TABLES, connect, load_all
+from .load import TEXT_TABLES, connect, draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
 from .validate import SourceValidationError, validate_build
 
@@ -20,6 +20,7 @@ _TEXT_DESCRIPTIONS = {
                     "entry, or nothing (unaccounted); plus each mention whose literal is not printed at its place.",
     "document_texts": "Whether each document's text was read, and why not when it was not.",
 }
+DRAFTS_CHECK = "draft_figures_waiting"
 
 
 @dg.multi_asset(
@@ -36,7 +37,11 @@ _TEXT_DESCRIPTIONS = {
         TEXTS_CHECK, asset=FIGURES_KEY,
         description="Every printed literal of the documents read this run occurs in its document's text, and "
                     "each text's sha256 matches documents.csv. Fails (as a warning) when no texts folder was "
-                    "given: the literals were then not checked.")],
+                    "given: the literals were then not checked."),
+        dg.AssetCheckSpec(
+            DRAFTS_CHECK, asset=FIGURES_KEY,
+            description="No figure written by `warehouse draft` is waiting for review. Fails (as a warning) "
+                        "naming each file with draft rows: they are left out of the marts until reviewed.")],
     name="ingest_sources",
     can_subset=False,
 )
@@ -65,6 +70,7 @@ def ingest_sources(context: dg.AssetExecutionContext):
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
     with retry_transient(context), connect(working) as con:
         counts = load_all(con, settings.sources_dir, plan, readings)
+        waiting = draft_figures_waiting(con)
         for source in SOURCES:
             preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
             yield dg.MaterializeResult(
@@ -87,6 +93,11 @@ def ingest_sources(context: dg.AssetExecutionContext):
         asset_key=RUN_SCOPE_KEY,
         metadata={"mode": plan.mode, "reason": plan.reason, "documents_rebuilt": len(plan.documents),
                   "transform_hash": plan.transform_hash, "texts": settings.documents_note},
+    )
+    yield dg.AssetCheckResult(
+        asset_key=FIGURES_KEY, check_name=DRAFTS_CHECK, passed=not waiting,
+        severity=dg.AssetCheckSeverity.WARN, description="; ".join(waiting_lines(waiting)) or None,
+        metadata={"draft_figures": sum(waiting.values()), "files": dg.MetadataValue.json(waiting)},
     )
     yield dg.AssetCheckResult(
         asset_key=FIGURES_KEY, check_name=TEXTS_CHECK, passed=settings.texts_checked,

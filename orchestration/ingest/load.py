@@ -127,3 +127,14 @@ def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | 
         con.execute("rollback")
         raise
     return counts
+
+
+def draft_figures_waiting(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The draft figures of every document (kept or re-read this run) per source file: raw holds them, staging
+    leaves them out."""
+    return dict(con.execute("select _source_file, count(*) from raw.figures where review_status = 'draft' "
+                            "group by 1 order by 1").fetchall())
+
+
+def waiting_lines(waiting: dict[str, int]) -> list[str]:
+    return [f"{n} draft figure{'s' if n != 1 else ''} waiting for review in {file}" for file, n in waiting.items()]

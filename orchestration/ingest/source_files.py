@@ -45,6 +45,8 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
+    # a suggestion `warehouse draft` may leave empty: required only once a person has reviewed the row
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,12 @@ class Source:
 
 
 def _c(name: str, kind: str = "str", required: bool = False, allowed: tuple[str, ...] = (),
-       rules: tuple[Rule, ...] = ()) -> Column:
-    return Column(name, kind, required, allowed, rules)
+       rules: tuple[Rule, ...] = (), suggested: bool = False) -> Column:
+    return Column(name, kind, required, allowed, rules, suggested)
 
 
-def _id(name: str, required: bool = False) -> Column:
-    return _c(name, required=required, rules=(Rule(
+def _id(name: str, required: bool = False, suggested: bool = False) -> Column:
+    return _c(name, required=required, suggested=suggested, rules=(Rule(
         f"regexp_full_match({{c}}, '{ID_PATTERN}')",
         f"{name}='{{value}}' is not an id (lowercase ASCII letters, digits and _, starting with a letter)"),))
 
@@ -109,6 +111,9 @@ LOCATOR = (_c("section", required=True), _position("paragraph"), _c("table_row")
 ENTITY_TYPES = ("geography", "firm")
 COMPARATORS = ("eq", "approx", "gt", "lt", "ge", "le", "range")
 CURRENCIES = ("CNY", "USD", "JPY")
+# A row `warehouse draft` wrote is a draft until a person reviews it: drafts are validated (their suggested cells
+# may be empty) and loaded into raw, but staging leaves them out, so they never reach the marts.
+REVIEW_STATUS = _c("review_status", required=True, allowed=("draft", "reviewed"))
 # What a document may be. dbt's accepted_values test on dim_document.document_kind and benchmarks/floor.sql
 # repeat this list; tests/test_open_catalogues.py keeps them equal.
 DOCUMENT_KINDS = (
@@ -226,8 +231,9 @@ SOURCES: tuple[Source, ...] = (
         "figures", "figures/*.csv",
         (
             _id("figure_id", required=True), _id("document_id", required=True), *LOCATOR,
-            _c("entity_type", required=True, allowed=ENTITY_TYPES), _id("entity_id", required=True),
-            _id("indicator_code", required=True), _id("measure", required=True),
+            _c("entity_type", required=True, allowed=ENTITY_TYPES, suggested=True),
+            _id("entity_id", required=True, suggested=True), _id("indicator_code", required=True, suggested=True),
+            _id("measure", required=True, suggested=True),
             _c("period_kind", required=True, allowed=("year", "span", "as_of", "unspecified")),
             _year("year", by_document=True), _year("start_year", by_document=True), _year("end_year", by_document=True),
             _c("as_of_date", "date", rules=_window("as_of_date", "year({c})", FIRST_YEAR, by_document=True)),
@@ -235,10 +241,10 @@ SOURCES: tuple[Source, ...] = (
             _c("value_high", "decimal"), _c("decimals", "int", required=True),
             _c("scale", "int", required=True, rules=(Rule(
                 f"{{c}} between 0 and {MAX_SCALE}", f"scale {{value}} is not a power of ten from 0 to {MAX_SCALE}"),)),
-            _c("unit", required=True), _c("currency", allowed=CURRENCIES),
+            _c("unit", required=True, suggested=True), _c("currency", allowed=CURRENCIES),
             _c("comparator", required=True, allowed=COMPARATORS),
             _c("obs_status", required=True, allowed=("A", "E", "F", "Q")),
-            _c("unit_interpreted"), _c("interpretation_note"),
+            _c("unit_interpreted"), _c("interpretation_note"), REVIEW_STATUS,
         ),
         ("figure_id",), "Every distinct figure a document states, with its printed literal and parsed quantity.",
         per_document=True,
@@ -249,7 +255,7 @@ SOURCES: tuple[Source, ...] = (
         "mentions", "mentions/*.csv",
         (
             _id("mention_id", required=True), _id("figure_id", required=True), _id("document_id", required=True),
-            *LOCATOR, _position("occurrence", required=True),
+            *LOCATOR, _position("occurrence", required=True), REVIEW_STATUS,
         ),
         ("mention_id",), "Every place a figure is printed; a repeated paragraph gives a figure a second mention.",
         per_document=True,

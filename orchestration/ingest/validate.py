@@ -58,11 +58,15 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
     # replaces the indicator's; a level keeps the indicator's, except money, whose currency the figure says
     ("expected_unit is not null and expected_unit <> unit",
      "'unit ' || q(unit) || ' is not the unit of ' || unit_owner || ' (' || q(expected_unit) || ')'"),
-    ("currency is not null and ref_year is null", "'monetary figure without a year cannot be converted'"),
-    (f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ}",
+    # the marts convert money with the year's rate; a draft never reaches them, so its period may still be open
+    ("currency is not null and ref_year is null and review_status = 'reviewed'",
+     "'monetary figure without a year cannot be converted'"),
+    (f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ} "
+     "and review_status = 'reviewed'",
      "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
      "|| ' in fx_rates.csv (series wdi)'"),
-    (f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ}",
+    (f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ} "
+     "and review_status = 'reviewed'",
      "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
      "|| ' in fx_rates.csv (series wdi)'"),
 ]
@@ -252,8 +256,10 @@ class _Checker:
         for column in source.columns:
             c = _identifier(column.name)
             if column.required:
+                # a draft's suggestion may be missing until a person reviews the row
+                draft = " and review_status is distinct from 'draft'" if column.suggested else ""
                 checks.append(f"select _file, _line, '{column.name} is required' from {source.name}_text "
-                              f"where {c} is null")
+                              f"where {c} is null{draft}")
             if column.kind != "str":
                 checks.append(f"select _file, _line, '{column.name}=' || q({c}) || ' is not a valid {column.kind}' "
                               f"from {source.name}_text where {c} is not null and {typed(column, c)} is null")
@@ -423,8 +429,8 @@ class _Checker:
     def check_claims_and_mentions(self) -> None:
         # A claim is a statement of one document about figures that document prints, and a mention is a printing
         # of a figure in its own document: so each document's facts can be rebuilt on their own.
-        self.con.execute("create temp view all_figures as select figure_id, document_id from figures "
-                         "union all select figure_id, document_id from figures_kept")
+        self.con.execute("create temp view all_figures as select figure_id, document_id, review_status from figures "
+                         "union all select figure_id, document_id, review_status from figures_kept")
         self.report("""
             select c._file, c._line, c.claim_id || ': stated figure ' || q(c.stated_figure_id)
                 || ' belongs to another document'
@@ -443,6 +449,14 @@ class _Checker:
             from named as n left join all_figures as f using (figure_id)
             where (f.figure_id is null and {self.read_whole('figures', 'n.document_id')})
                or f.document_id <> n.document_id""")
+        # a draft figure never reaches the marts, so a claim on it could not be checked: review the figure first
+        self.report("""
+            select n._file, n._line, n.claim_id || ': claim names draft figure ' || q(n.figure_id)
+                || ' (review it: fill its cells and set review_status to reviewed)'
+            from (select _file, _line, claim_id, stated_figure_id as figure_id from claims
+                  union select _file, _line, claim_id, figure_id from named) as n
+            join all_figures as f using (figure_id)
+            where f.review_status = 'draft'""")
         # a rank's inputs are the figures in order, the stated one among them; any other claim relates its
         # stated figure to others, and one naming itself holds whatever the document prints
         self.report("""
@@ -454,6 +468,11 @@ class _Checker:
                 || ' in a document the figure does not belong to'
             from mentions as m join all_figures as f on f.figure_id = m.figure_id
             where f.document_id <> m.document_id""")
+        self.report("""
+            select m._file, m._line, m.mention_id || ': review_status ' || m.review_status || ' but its figure '
+                || q(m.figure_id) || ' is ' || f.review_status || ' (a mention is reviewed with its figure)'
+            from mentions as m join all_figures as f on f.figure_id = m.figure_id
+            where m.review_status <> f.review_status""")
         self.report("""
             select _file, _line, mention_id || ': the same printing of ' || q(figure_id) || ' as mention '
                 || q(first_value(mention_id) over w) || ' (line ' || first_value(_line) over w

@@ -1,3 +1,4 @@
+-- rows written by `warehouse draft` and not yet reviewed stay in raw (counted as waiting) and never reach the marts
 select
     figure_id,
     document_id,
@@ -28,3 +29,4 @@ select
     interpretation_note,
     _source_file as source_file
 from {{ source('raw', 'figures') }}
+where review_status = 'reviewed'

@@ -1,3 +1,4 @@
+-- rows written by `warehouse draft` and not yet reviewed stay in raw (counted as waiting) and never reach the marts
 select
     mention_id,
     figure_id,
@@ -8,3 +9,4 @@ select
     table_column,
     occurrence
 from {{ source('raw', 'mentions') }}
+where review_status = 'reviewed'

@@ -1,0 +1,266 @@
+"""Draft figures from a document's text: every printed quantity as the literal it was printed as, read by the
+project's literal parser, at its place, with an entity, indicator and period suggested from the catalogues.
+
+A draft is a starting point for a person, not a reading the warehouse trusts: the suggestions are guesses by
+names and word overlap within the sentence, and every row stays a draft until someone reviews it. Numbers that
+are structure or periods (headings, captions, column and row labels, section numbers, citations, years) are not
+drafted: they are what locates and dates the figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest.literals import LiteralParseError, Quantity, parse_literal, parse_unit_label
+from ..ingest.source_files import CURRENT_YEAR, FIRST_YEAR
+from .text import NUMBER, Place, read_lines, printed_numbers
+
+# the words a literal may carry before its number (the parser's comparators and currency prefixes, as printed)
+_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:approximately|about|around|nearly|roughly|more than|over|exceeded|exceeding|above|"
+    r"less than|under|below|fewer than|at least|no less than|at most|up to|no more than) +)?"
+    r"(?:US ?\\?\$ ?|U\.S\. ?\\?\$ ?|RMB ?|¥ ?|\\?\$ ?)?$", re.IGNORECASE)
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+_RANGE = re.compile(rf" ?%? ?(?:to|-|–|~) ?(?:{NUMBER.pattern})")
+_PERCENT = re.compile(r" ?(?:\\?%|percent\b)", re.IGNORECASE)
+_MULTIPLIER = re.compile(r" +(?:100 million|10,000|10 ?\^ ?\d+|10 ?<sup> ?\d+ ?</sup>|trillion|billion|million|"
+                         r"thousand)\b", re.IGNORECASE)
+_UNIT = re.compile(r"(?: +|-)(?:U\.S\. dollars?|US dollars?|dollars?|yuan|RMB|yen|times|fold|"
+                   r"square kilomet(?:er|re)s?|km2|km²)\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
+_CAPTION_UNIT = re.compile(r"\(unit: *([^)]+)\)", re.IGNORECASE)
+_ROW_UNIT = re.compile(r"\(([^)]+)\)\s*$")
+# a row that reads as a rate takes no money unit from its table's caption ("Growth" under "US$ 100 million")
+_RATE_ROW = re.compile(r"growth|rate|share|ratio|proportion|%", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
+_WORD = re.compile(r"[a-z]+")
+_STOPWORDS = frozenset("the of and in a an to for by with on at as is was were its from that this which it be are "
+                       "has have or than their city firm".split())
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    unit_kind: str
+    unit: str
+    name_words: frozenset[str]
+    words: frozenset[str]  # name and definition
+    entity_types: frozenset[str]  # of the figures recorded with it so far (a firm's sales, a city's exports)
+
+
+@dataclass(frozen=True)
+class Catalogues:
+    names: tuple[tuple[str, str, str], ...]  # (name as printed, entity_type, entity_id), longest first
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    line: int  # of the text file
+    place: Place
+    stated_text: str
+    unit_as_printed: str | None
+    quantity: Quantity
+    entity: tuple[str, str] | None  # (entity_type, entity_id)
+    indicator: Indicator | None
+    measure: str
+    year: int | None
+
+    @property
+    def unit(self) -> str | None:
+        """The base unit: the literal's, or for a count the suggested indicator's (persons, firms, ...)."""
+        if self.quantity.unit or self.indicator is None:
+            return self.quantity.unit
+        return self.indicator.unit if self.indicator.unit_kind == "count" else None
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w
+                     for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_catalogues(sources_dir: Path) -> Catalogues:
+    names = set()
+    for row in _rows(sources_dir / "geography.csv"):
+        names.add((row["name"], "geography", row["geo_id"]))
+        # "Liaoning Province" is printed as "Liaoning" as often as not
+        if row["name"].endswith(" Province"):
+            names.add((row["name"].removesuffix(" Province"), "geography", row["geo_id"]))
+    for row in _rows(sources_dir / "firms.csv"):
+        names |= {(name, "firm", row["firm_id"]) for name in (row["canonical_name"], row["short_name"]) if name}
+    names |= {(row["alias"], "firm", row["firm_id"]) for row in _rows(sources_dir / "firm_aliases.csv")}
+    used: dict[str, set[str]] = {}
+    for path in sorted((sources_dir / "figures").glob("*.csv")):
+        for row in _rows(path):
+            used.setdefault(row["indicator_code"], set()).add(row["entity_type"])
+    indicators = tuple(Indicator(r["indicator_code"], r["unit_kind"], r["unit"], _words(r["indicator_name"]),
+                                 _words(f"{r['indicator_name']} {r['definition']}"),
+                                 frozenset(used.get(r["indicator_code"], ())))
+                       for r in _rows(sources_dir / "indicators.csv"))
+    # a name both a place and a firm has ("Dalian Software Park", the park and its operator) suggests the place
+    return Catalogues(tuple(sorted(names, key=lambda n: (-len(n[0]), n[1] != "geography", n))), indicators)
+
+
+def _literal(text: str, start: int, end: int, ranges: bool) -> tuple[int, int]:
+    """The span of the literal printed around the number at text[start:end]: comparator and currency before it,
+    a range's second number (unless `ranges` is off: "2011-2015" is a span of years), percent, multiplier and
+    unit after it."""
+    start = _BEFORE.search(text[:start]).start()
+    if match := _ORDINAL.match(text, end):
+        return start, match.end()
+    if ranges and (match := _RANGE.match(text, end)):
+        end = match.end()
+    if match := _PERCENT.match(text, end):
+        return start, match.end()
+    if match := _MULTIPLIER.match(text, end):
+        end = match.end()
+    if match := _UNIT.match(text, end):
+        end = match.end()
+    return start, end
+
+
+def _unit_label(caption: str | None, row_label: str | None) -> str | None:
+    """A table cell's unit label: its row's own "(…)" when that reads as a unit, else the caption's "(unit: …)"."""
+    for label, match in ((row_label, _ROW_UNIT.search(row_label or "")),
+                         (caption, _CAPTION_UNIT.search(caption or ""))):
+        if match is None or (label is caption and _RATE_ROW.search(row_label or "")):
+            continue
+        try:
+            parse_unit_label(match.group(1))
+        except LiteralParseError:
+            continue
+        return match.group(1).strip()
+    return None
+
+
+def _sentence(text: str, position: int) -> tuple[str, int]:
+    """The sentence of `text` holding `position`, and the position within it."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > position:
+            return text[start:match.end()], position - start
+        start = match.end()
+    return text[start:], position - start
+
+
+def _nearest(found: list[tuple[int, object]], position: int):
+    return min(found, key=lambda f: abs(f[0] - position))[1] if found else None
+
+
+def _entity(catalogues: Catalogues, context: str, position: int) -> tuple[str, str] | None:
+    """The catalogue name nearest the literal; a longer name wins over one inside it ("Dalian Software Park")."""
+    taken: list[range] = []
+    found = []
+    for name, entity_type, entity_id in catalogues.names:
+        for match in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", context):
+            if not any(match.start() in span for span in taken):
+                taken.append(range(match.start(), match.end()))
+                found.append((match.start(), (entity_type, entity_id)))
+    return _nearest(found, position)
+
+
+# a percent, multiple or rank of a quantity is that quantity's indicator with a measure (sources/measures.csv);
+# the sentence's words say which: "grew 20%" is growth, "accounted for 20%" a share
+_GROWTH_WORDS = re.compile(r"\b(?:grew|grow|growth|increased?|rose|rise|up|down|decreased?|fell)\b", re.IGNORECASE)
+_MEASURE_OF_UNIT = {"times": "multiple", "rank": "rank"}
+
+
+def _measure(context: str, quantity: Quantity) -> str:
+    if quantity.unit == "percent":
+        return "growth_pct" if _GROWTH_WORDS.search(context) else "share_pct"
+    return _MEASURE_OF_UNIT.get(quantity.unit, "level")
+
+
+def _fits(indicator: Indicator, quantity: Quantity, measure: str) -> bool:
+    """Whether the indicator with `measure` measures what the literal reads as: a suggestion never contradicts
+    the literal."""
+    if quantity.currency:
+        return indicator.unit_kind == "currency" and measure == "level"
+    if measure != "level":
+        return indicator.unit_kind not in ("percent", "growth", "ratio", "rank")
+    kinds = {"km2": ("area",)}
+    return indicator.unit_kind in kinds.get(quantity.unit, ("count",))
+
+
+def _indicator(catalogues: Catalogues, context: str, quantity: Quantity,
+               entity: tuple[str, str] | None) -> tuple[Indicator | None, str]:
+    """The (indicator, measure) sharing most words with the sentence, an indicator's name's words counting
+    double, the shorter name first when tied; a percent-, ratio- or rank-valued indicator of its own (an export ratio) is read as a level. No
+    indicator unless at least one word of its name is there, none recorded only for another kind of entity, and
+    the entity's own name is not a word about the indicator ("Dalian Software Park" says nothing of software)."""
+    if entity:
+        for name, entity_type, entity_id in catalogues.names:
+            if (entity_type, entity_id) == entity:
+                context = re.sub(re.escape(name), " ", context)
+    words = _words(context)
+    measured = _measure(context, quantity)
+    own = {"percent": ("percent", "growth"), "times": ("ratio",), "rank": ("rank",)}.get(quantity.unit, ())
+    scored = [(2 * len(i.name_words & words) + len(i.words & words),
+               i.unit_kind not in own, -len(i.name_words), i)
+              for i in catalogues.indicators
+              if i.name_words & words and not (entity and i.entity_types and entity[0] not in i.entity_types) and (i.unit_kind in own or _fits(i, quantity, measured))]
+    if not scored:
+        return None, measured
+    best = max(scored, key=lambda s: s[:3])[3]
+    return best, "level" if best.unit_kind in own else measured
+
+
+def _year(context: str, position: int, latest: int) -> int | None:
+    years = [(m.start(), int(m.group(0))) for m in _YEAR.finditer(context)
+             if FIRST_YEAR <= int(m.group(0)) <= latest]
+    return _nearest(years, position)
+
+
+def draft_figures(text: str, catalogues: Catalogues, known_sections=(), latest_year: int | None = None) -> list[Draft]:
+    """Every quantity printed in `text`, in reading order, with its suggestions; a year after `latest_year` (the
+    document's publication) is a target, never a figure's period."""
+    latest = latest_year or CURRENT_YEAR
+    lines = read_lines(text, known_sections)
+    by_number = {line.number: line for line in lines}
+    captions = {line.place.section: line.text.strip() for line in lines if line.kind == "caption"}
+    drafts: list[Draft] = []
+    consumed_to: dict[int, int] = {}  # a range's second number is part of the first's literal
+    for number in printed_numbers(lines):
+        line = by_number[number.line]
+        start = number.column - 1
+        end = start + len(number.literal)
+        if (line.kind in ("heading", "caption", "table_header", "blank")
+                or start < consumed_to.get(line.number, 0)
+                or re.fullmatch(r"\d+(?:\.\d+){2,}", number.literal)  # a section number
+                or re.search(r"\[[\d,;\s–-]*$", line.text[:start])  # a citation: [3], [1, 4]
+                or (line.kind == "table_row" and number.place.table_column is None)):  # a row label
+            continue
+        year_like = bool(_YEAR.fullmatch(number.literal))
+        lo, hi = _literal(line.text, start, end, ranges=not year_like)
+        stated = line.text[lo:hi].strip()
+        place = number.place if number.place.section else Place("Title page", number.place.paragraph)
+        unit_label = None
+        if line.kind == "table_row":
+            caption = captions.get(place.section)
+            unit_label = _unit_label(caption, place.table_row)
+            context = " ".join(filter(None, (caption, place.table_row, place.table_column)))
+            position = 0
+            year_context = place.table_column or place.table_row or ""
+        else:
+            context, position = _sentence(line.text, lo)
+            year_context = context
+        try:
+            quantity = parse_literal(stated, unit_label or "")
+        except LiteralParseError:
+            stated = number.literal
+            quantity = parse_literal(stated, unit_label or "")
+        if year_like and not (quantity.currency or quantity.unit or quantity.scale):
+            continue  # a year ("in 2010", "over 2009"): the period of the figures around it
+        consumed_to[line.number] = hi
+        entity = _entity(catalogues, context, position)
+        drafts.append(Draft(line.number, place, stated, unit_label, quantity, entity,
+                            *_indicator(catalogues, context, quantity, entity), _year(year_context, position, latest)))
+    return drafts

@@ -1,0 +1,211 @@
+"""`warehouse draft`: a new document's text registered and drafted through the real command line, reviewed by
+a script as a person would, and built by the real pipeline; drafts stay out of the marts and are counted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_ROOT, SHARED_SEEDS, build, check_results, copy_sources, read_rows, write_rows
+
+DOC = "coastal_notes"
+# our own words: prose with money, a share and an approximate count, a growth statement, and a small table
+TEXT = """# Notes on Two Coastal Software Cities
+
+## 1. Dalian
+
+In 2012, the software and information services industry of Dalian reported sales of 120.5 billion yuan. Its exports reached US$ 3.2 billion in the same year, and the export ratio of Dalian was 16.8% in 2012.
+
+Dalian Software Park hosted about 600 companies in 2012.
+
+## 2. Ningbo
+
+Offshore service outsourcing realization in Ningbo grew by 20.0% in 2016.
+
+Table 1. Offshore outsourcing realization in Ningbo (unit: US$ 100 million)
+
+Years\t2015\t2016
+Offshore outsourcing realization amount\t12.50\t15.00
+"""
+ADDED = "\nNingbo counted about 1,000 service outsourcing enterprises in 2016.\n"
+
+
+@pytest.fixture()
+def workspace(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A copy of the sources and a texts folder holding the project's texts and the new one."""
+    sources = copy_sources(tmp_path)
+    texts = tmp_path / "texts"
+    shutil.copytree(SHARED_SEEDS, texts)
+    (texts / f"{DOC}.txt").write_text(TEXT, encoding="utf-8")
+    monkeypatch.setenv("DOCUMENTS_DIR", str(texts))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    return sources, texts
+
+
+def draft(sources: Path, texts: Path, *extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "draft", str(texts / f"{DOC}.txt"), "--document-id", DOC,
+         "--title", "Notes on two coastal software cities", "--kind", "report", "--authors", "A. Writer",
+         "--year", "2018", "--sources", str(sources), *extra],
+        cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def review(sources: Path, keep_draft: tuple[str, ...] = ()) -> None:
+    """What a reviewer does: fill what the draft left empty, correct a suggestion, mark the rows reviewed."""
+    for folder in ("figures", "mentions"):
+        path = sources / folder / f"{DOC}.csv"
+        fields, rows = read_rows(path)
+        for row in rows:
+            if row["figure_id"] not in keep_draft:
+                row["review_status"] = "reviewed"
+            if folder == "figures" and row["stated_text"] == "about 600":
+                row.update(entity_type="geography", entity_id="dalian_software_park")
+        write_rows(path, fields, rows)
+
+
+def figure(sources: Path, stated_text: str) -> dict:
+    return next(r for r in read_rows(sources / "figures" / f"{DOC}.csv")[1] if r["stated_text"] == stated_text)
+
+
+def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
+    sources, texts = workspace
+    output = draft(sources, texts)
+    _, documents = read_rows(sources / "documents.csv")
+    row = next(r for r in documents if r["document_id"] == DOC)
+    assert (row["file_name"], row["sha256"], row["kind"], row["year"]) == (
+        f"{DOC}.txt", hashlib.sha256(TEXT.encode()).hexdigest(), "report", "2018")
+
+    _, figures = read_rows(sources / "figures" / f"{DOC}.csv")
+    drafted = {r["stated_text"]: r for r in figures}
+    # years, the heading numbers, the caption's number and the table's column labels are not figures
+    assert list(drafted) == ["120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50",
+                             "15.00"]
+    assert all(r["review_status"] == "draft" for r in figures)
+    assert [r["figure_id"] for r in figures] == [f"{DOC}_f{n:03d}" for n in range(1, 8)]
+    cells = ("section", "paragraph", "table_row", "table_column", "entity_type", "entity_id", "indicator_code",
+             "measure", "period_kind", "year", "unit_as_printed", "value", "decimals", "scale", "unit", "currency", "comparator",
+             "obs_status")
+    shown = {text: tuple(r[c] for c in cells) for text, r in drafted.items()}
+    assert shown["120.5 billion yuan"] == ("1. Dalian", "1", "", "", "geography", "dalian", "software_is_sales",
+                                           "level", "year", "2012", "", "120.5", "1", "9", "CNY", "CNY", "eq", "A")
+    assert shown["US$ 3.2 billion"][5:] == ("dalian", "software_is_exports", "level", "year", "2012", "", "3.2", "1", "9",
+                                            "USD", "USD", "eq", "A")
+    assert shown["16.8%"][6:] == ("software_is_export_ratio_pct", "level", "year", "2012", "", "16.8", "1", "0", "percent",
+                                  "", "eq", "A")
+    assert shown["about 600"][1:] == ("2", "", "", "geography", "dalian_software_park", "park_tenants", "level", "year",
+                                      "2012", "", "600", "0", "0", "firms", "", "approx", "E")
+    # a growth rate is its indicator's growth_pct measure, not an indicator of its own
+    assert shown["20.0%"][:10] == ("2. Ningbo", "1", "", "", "geography", "ningbo",
+                                   "offshore_outsourcing_realization", "growth_pct", "year", "2016")
+    assert shown["15.00"] == ("Table 1", "", "Offshore outsourcing realization amount", "2016", "geography",
+                              "ningbo", "offshore_outsourcing_realization", "level", "year", "2016", "US$ 100 million",
+                              "15.00", "2", "8", "USD", "USD", "eq", "A")
+    _, mentions = read_rows(sources / "mentions" / f"{DOC}.csv")
+    assert [(m["mention_id"], m["section"], m["table_column"], m["review_status"]) for m in mentions][-1] == (
+        f"{DOC}_f007_m1", "Table 1", "2016", "draft")
+    assert "7 draft figure(s) waiting for review" in output
+    assert "not in DOCUMENTS_DIR" not in output
+
+
+def test_reviewed_drafts_reach_the_marts_and_unreviewed_ones_wait(workspace, tmp_path, monkeypatch):
+    sources, texts = workspace
+    started = time.monotonic()
+    draft(sources, texts)
+    waiting = figure(sources, "12.50")["figure_id"]
+    review(sources, keep_draft=(waiting,))
+    # a draft's missing suggestion does not fail the run: only a reviewed row must be complete
+    path = sources / "figures" / f"{DOC}.csv"
+    fields, rows = read_rows(path)
+    for row in rows:
+        if row["figure_id"] == waiting:
+            row.update(entity_type="", entity_id="", indicator_code="")
+    write_rows(path, fields, rows)
+    reviewed = time.monotonic() - started
+    result = build(monkeypatch, tmp_path / "built", sources)
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    print(f"draft + review {reviewed:.1f} s, build {time.monotonic() - started - reviewed:.1f} s")
+
+    assert check_results(result)["draft_figures_waiting"] is False
+    with duckdb.connect(str(tmp_path / "built" / "warehouse.duckdb"), read_only=True) as con:
+        published = dict(con.execute("select stated_text, value_usd from marts.figures where document_id = ?",
+                                     [DOC]).fetchall())
+        in_observations = con.execute("select count(*) from marts.fct_observation where figure_id = ?",
+                                      [waiting]).fetchone()[0]
+    assert set(published) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "15.00"}
+    assert published["US$ 3.2 billion"] == 3_200_000_000
+    assert published["15.00"] == 1_500_000_000
+    assert in_observations == 0
+
+    from orchestration.cli import _published_summary
+    from orchestration.settings import Settings
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "built" / "warehouse.duckdb"))
+    summary = _published_summary(Settings.from_env())
+    assert f"1 draft figure waiting for review in sources/figures/{DOC}.csv" in summary
+
+
+def test_a_second_draft_keeps_reviewed_rows_and_adds_only_what_is_new(workspace):
+    sources, texts = workspace
+    draft(sources, texts)
+    review(sources)
+    before = {folder: (sources / folder / f"{DOC}.csv").read_text() for folder in ("figures", "mentions")}
+    (texts / f"{DOC}.txt").write_text(TEXT + ADDED, encoding="utf-8")
+    output = draft(sources, texts)
+    after = {folder: (sources / folder / f"{DOC}.csv").read_text() for folder in ("figures", "mentions")}
+    for folder in before:
+        assert after[folder].startswith(before[folder]), folder
+    _, figures = read_rows(sources / "figures" / f"{DOC}.csv")
+    new = [r for r in figures if r["review_status"] == "draft"]
+    assert [(r["figure_id"], r["stated_text"], r["entity_id"], r["indicator_code"], r["year"]) for r in new] == [
+        (f"{DOC}_f008", "about 1,000", "ningbo", "outsourcing_enterprises", "2016")]
+    _, documents = read_rows(sources / "documents.csv")
+    assert next(r for r in documents if r["document_id"] == DOC)["sha256"] == hashlib.sha256(
+        (TEXT + ADDED).encode()).hexdigest()
+    assert "1 new draft figure(s)" in output and "7 row(s) already there kept" in output
+    assert "1 new draft figure(s)" not in draft(sources, texts)  # nothing new the third time
+
+
+def test_a_claim_on_a_draft_figure_is_an_ingest_error(workspace):
+    from orchestration.ingest.validate import SourceValidationError, validate_sources
+
+    sources, texts = workspace
+    draft(sources, texts)
+    review(sources, keep_draft=(f"{DOC}_f006",))
+    claims = sources / "claims" / f"{DOC}.csv"
+    fields, _ = read_rows(sources / "claims" / "ningbo_paper.csv")
+    write_rows(claims, fields, [{
+        "claim_id": f"{DOC}_c001", "document_id": DOC, "section": "Table 1", "table_row": "Growth",
+        "claim_kind": "growth", "stated_figure_id": f"{DOC}_f005", "input_figure_ids": f"{DOC}_f006;{DOC}_f007",
+        "relation": "eq", "statement": "growth as the table prints it"}])
+    with pytest.raises(SourceValidationError) as raised:
+        validate_sources(sources, texts)
+    assert [str(p) for p in raised.value.problems] == [
+        f"sources/claims/{DOC}.csv:2: {DOC}_c001: claim names draft figure '{DOC}_f006' (review it: fill its "
+        "cells and set review_status to reviewed)"]
+
+
+def test_a_filled_draft_cell_must_still_be_valid(workspace):
+    from orchestration.ingest.validate import SourceValidationError, validate_sources
+
+    sources, texts = workspace
+    draft(sources, texts)
+    path = sources / "figures" / f"{DOC}.csv"
+    fields, rows = read_rows(path)
+    rows[0]["entity_id"] = "atlantis"
+    rows[1]["review_status"] = "reviewed"  # its mention is still a draft
+    write_rows(path, fields, rows)
+    with pytest.raises(SourceValidationError) as raised:
+        validate_sources(sources, texts)
+    assert [str(p) for p in raised.value.problems] == [
+        f"sources/figures/{DOC}.csv:2: unknown geography entity 'atlantis' (not in geography.csv)",
+        f"sources/mentions/{DOC}.csv:3: {DOC}_f002_m1: review_status draft but its figure '{DOC}_f002' is "
+        "reviewed (a mention is reviewed with its figure)"]
