@@ -169,7 +169,7 @@ def _document_id(value: str) -> str:
 
 def draft(args) -> int:
     from .corpus.draft import draft_figures, load_catalogues
-    from .corpus.draft_files import DraftError, register_document, write_drafts
+    from .corpus.draft_files import DraftError, register_document, write_drafts, write_not_figures
 
     settings = Settings.from_env()
     sources = Path(args.sources).resolve() if args.sources else settings.sources_dir
@@ -184,9 +184,11 @@ def draft(args) -> int:
         mentions = sources / "mentions" / f"{args.document_id}.csv"
         known = {row["section"] for row in csv.DictReader(mentions.open(encoding="utf-8"))} if mentions.exists() \
             else set()
-        drafts = draft_figures(text.read_text(encoding="utf-8"), load_catalogues(sources), known,
-                               int(args.year) if args.year else None)
+        content = text.read_text(encoding="utf-8")
+        drafts, skipped = draft_figures(content, load_catalogues(sources), known,
+                                        int(args.year) if args.year else None)
         written = write_drafts(sources, args.document_id, args.prefix or args.document_id, drafts)
+        not_figures = write_not_figures(sources, args.document_id, content, skipped)
     except DraftError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -201,6 +203,10 @@ def draft(args) -> int:
         print(f"  {figure_id}  line {d.line}  {d.stated_text!r}  ({suggested})")
     print(f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
           "suggestions, then set review_status to reviewed (in the mentions file too)")
+    if not_figures:
+        print(f"{not_figures} number(s) that are not figures, with a suggested reason, as draft rows of "
+              f"{sources / 'not_figures' / (args.document_id + '.csv')}: check each reason (or record the number "
+              "as a figure instead), then set review_status to reviewed")
     in_texts = settings.documents_dir is not None and (settings.documents_dir / text.name).is_file() and \
         (settings.documents_dir / text.name).read_bytes() == text.read_bytes()
     if not in_texts:

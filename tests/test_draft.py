@@ -61,12 +61,13 @@ def draft(sources: Path, texts: Path, *extra: str) -> str:
 
 
 def review(sources: Path, keep_draft: tuple[str, ...] = ()) -> None:
-    """What a reviewer does: fill what the draft left empty, correct a suggestion, mark the rows reviewed."""
-    for folder in ("figures", "mentions"):
+    """What a reviewer does: fill what the draft left empty, correct a suggestion, mark the rows reviewed (the
+    numbers that are not figures too, their suggested reasons accepted)."""
+    for folder in ("figures", "mentions", "not_figures"):
         path = sources / folder / f"{DOC}.csv"
         fields, rows = read_rows(path)
         for row in rows:
-            if row["figure_id"] not in keep_draft:
+            if row.get("figure_id") not in keep_draft:
                 row["review_status"] = "reviewed"
             if folder == "figures" and row["stated_text"] == "about 600":
                 row.update(entity_type="geography", entity_id="dalian_software_park")
@@ -117,40 +118,67 @@ def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
     assert "not in DOCUMENTS_DIR" not in output
 
 
-def test_reviewed_drafts_reach_the_marts_and_unreviewed_ones_wait(workspace, tmp_path, monkeypatch):
+def _checks(result) -> dict:
+    return {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+
+
+def test_a_document_added_by_draft_and_review_is_published_incrementally_with_every_number(
+        workspace, tmp_path, monkeypatch):
+    """The whole workflow: a published warehouse, a draft of a new text, a review that leaves one row waiting (the
+    run is refused, naming it; nothing published changes), the review finished, an incremental run that reads only
+    the new document and publishes it with every number of its text accounted for."""
     sources, texts = workspace
+    workdir = tmp_path / "built"
+    warehouse = workdir / "warehouse.duckdb"
+    assert build(monkeypatch, workdir, sources).success
+
     started = time.monotonic()
-    draft(sources, texts)
+    output = draft(sources, texts)
+    assert "number(s) that are not figures" in output
     waiting = figure(sources, "12.50")["figure_id"]
     review(sources, keep_draft=(waiting,))
-    # a draft's missing suggestion does not fail the run: only a reviewed row must be complete
-    path = sources / "figures" / f"{DOC}.csv"
-    fields, rows = read_rows(path)
-    for row in rows:
-        if row["figure_id"] == waiting:
-            row.update(entity_type="", entity_id="", indicator_code="")
-    write_rows(path, fields, rows)
     reviewed = time.monotonic() - started
-    result = build(monkeypatch, tmp_path / "built", sources)
-    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
-    print(f"draft + review {reviewed:.1f} s, build {time.monotonic() - started - reviewed:.1f} s")
+    published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
 
-    assert check_results(result)["draft_figures_waiting"] is False
-    with duckdb.connect(str(tmp_path / "built" / "warehouse.duckdb"), read_only=True) as con:
-        published = dict(con.execute("select stated_text, value_usd from marts.figures where document_id = ?",
-                                     [DOC]).fetchall())
-        in_observations = con.execute("select count(*) from marts.fct_observation where figure_id = ?",
-                                      [waiting]).fetchone()[0]
-    assert set(published) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "15.00"}
-    assert published["US$ 3.2 billion"] == 3_200_000_000
-    assert published["15.00"] == 1_500_000_000
-    assert in_observations == 0
+    refused = build(monkeypatch, workdir, sources)
+    assert not refused.success
+    coverage = _checks(refused)["document_coverage"]
+    assert not coverage.passed
+    assert f"{DOC}.txt:16: '12.50' in Table 1 (row Offshore outsourcing realization amount, column 2015) — drafted " \
+           f"as {waiting}_m1, waiting for review" in coverage.description
+    assert _checks(refused)["draft_figures_waiting"].passed is False
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published, "a refused run changes nothing"
+
+    review(sources)
+    started_run = time.monotonic()
+    added = build(monkeypatch, workdir, sources)
+    assert added.success, [str(e.message) for e in added.all_events if e.is_failure]
+    print(f"draft + review {reviewed:.1f} s, incremental run {time.monotonic() - started_run:.1f} s")
+    assert _checks(added)["draft_figures_waiting"].passed
+    assert _checks(added)["document_coverage"].passed
+    texts_read = {m.asset_key.path[-1]: m.metadata for m in added.asset_materializations_for_node("ingest_sources")}
+    assert texts_read["document_texts"]["texts_read_this_run"].value == 1, "only the new document's text is read"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mode = con.execute("select mode from ingest.build").fetchone()[0]
+        scope = {d for (d,) in con.execute("select document_id from ingest.run_scope").fetchall()}
+        figures = dict(con.execute("select stated_text, value_usd from marts.figures where document_id = ?",
+                                   [DOC]).fetchall())
+        coverage_row = con.execute("select numbers_in_text, unaccounted, waiting_review, coverage_pct "
+                                   "from marts.document_coverage where document_id = ?", [DOC]).fetchone()
+    assert (mode, scope) == ("incremental", {DOC})
+    assert set(figures) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50",
+                            "15.00"}
+    assert figures["US$ 3.2 billion"] == 3_200_000_000
+    assert figures["15.00"] == 1_500_000_000
+    assert coverage_row[1:] == (0, 0, 100.0) and coverage_row[0] > len(figures)
 
     from orchestration.cli import _published_summary
     from orchestration.settings import Settings
-    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "built" / "warehouse.duckdb"))
-    summary = _published_summary(Settings.from_env())
-    assert f"1 draft figure waiting for review in sources/figures/{DOC}.csv" in summary
+    monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
+    summary = "\n".join(_published_summary(Settings.from_env()))
+    assert f"{DOC} 100% of {coverage_row[0]} numbers" in summary
+    assert "waiting for review" not in summary
 
 
 def test_a_second_draft_keeps_reviewed_rows_and_adds_only_what_is_new(workspace):

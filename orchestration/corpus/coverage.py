@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from .text import Place, PrintedNumber, TextLine, printed_numbers, read_lines
 
 _DIGITS = "0123456789"
-STATUSES = ("figure", "event", "unit", "period", "ignored", "unaccounted")
+# a number accounted for only by rows still marked draft is "draft": not yet accounted, waiting for review
+STATUSES = ("figure", "event", "unit", "period", "ignored", "draft", "unaccounted")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Printing:
     stated_text: str
     unit_as_printed: str | None = None
     years: tuple[int, ...] = ()
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Ignore:
     paragraph: int | None
     printed: str | None
     reason: str
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,10 +145,11 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
 
 def _ignore(doc: _Document, ignore: Ignore) -> int:
     by = f"{ignore.file}:{ignore.line}"
+    status = "draft" if ignore.draft else "ignored"
     lines = doc.section_lines(ignore.section, ignore.paragraph)
     if not ignore.printed:
-        return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), "ignored", by)
-    return sum(doc.mark(doc.inside(line, span), "ignored", by)
+        return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), status, by)
+    return sum(doc.mark(doc.inside(line, span), status, by)
                for line in lines for span in _occurrences(line, ignore.printed))
 
 
@@ -158,7 +162,8 @@ def account(text: str, mentions: list[Printing], events: list[Printing], ignores
     result = Accounting()
     # longest literals first, so "RMB 29,085 billion" is claimed whole before a shorter literal takes a part
     for mention in sorted(mentions, key=lambda m: -len(m.stated_text)):
-        if not _claim(doc, mention, "figure", exclusive=True) and _has_digit(mention.stated_text):
+        status = "draft" if mention.draft else "figure"
+        if not _claim(doc, mention, status, exclusive=True) and _has_digit(mention.stated_text):
             result.not_found.append(mention)
     for event in events:
         if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
@@ -168,15 +173,16 @@ def account(text: str, mentions: list[Printing], events: list[Printing], ignores
         if label and _has_digit(label):
             for line in doc.section_lines(mention.place.section):
                 for span in _occurrences(line, label):
-                    doc.mark(doc.inside(line, span), "unit", mention.key)
-    years: dict[str | None, dict[int, str]] = {}
-    for printing in (*mentions, *events):
+                    doc.mark(doc.inside(line, span), "draft" if mention.draft else "unit", mention.key)
+    years: dict[str | None, dict[int, Printing]] = {}
+    # a reviewed printing's year wins over a draft's
+    for printing in sorted((*mentions, *events), key=lambda p: p.draft):
         for year in printing.years:
-            years.setdefault(printing.place.section, {}).setdefault(year, printing.key)
+            years.setdefault(printing.place.section, {}).setdefault(year, printing)
     for i, number in enumerate(doc.numbers):
         by = years.get(number.place.section, {}).get(int(number.literal)) if number.literal.isdigit() else None
         if by is not None:
-            doc.mark([i], "period", by)
+            doc.mark([i], "draft" if by.draft else "period", by.key)
     for ignore in ignores:
         if not _ignore(doc, ignore):
             result.stale.append(ignore)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..ingest.literals import LiteralParseError, Quantity, parse_literal, parse_unit_label
 from ..ingest.source_files import CURRENT_YEAR, FIRST_YEAR
-from .text import NUMBER, Place, read_lines, printed_numbers
+from .text import CAPTION, NUMBER, Place, PrintedNumber, TextLine, clean, printed_numbers, read_lines
 
 # the words a literal may carry before its number (the parser's comparators and currency prefixes, as printed)
 _BEFORE = re.compile(
@@ -219,29 +219,57 @@ def _year(context: str, position: int, latest: int) -> int | None:
     return _nearest(years, position)
 
 
-def draft_figures(text: str, catalogues: Catalogues, known_sections=(), latest_year: int | None = None) -> list[Draft]:
-    """Every quantity printed in `text`, in reading order, with its suggestions; a year after `latest_year` (the
+def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -> tuple[str, str] | None:
+    """(printed, reason) when the number is structure, not a quantity: what a not_figures row would say."""
+    literal = number.literal
+    if start < consumed:
+        return None  # the second number of a range, part of the literal before it
+    if line.kind == "heading":
+        return (literal + "." if line.text[start + len(literal):].startswith(".") else literal,
+                "the heading's section number")
+    if line.kind == "caption":
+        caption = CAPTION.match(clean(line.text))
+        if caption and caption.group(2) == literal:
+            return f"{caption.group(1)} {literal}", "the number of the table or figure, in its caption"
+        return literal, "printed in the caption"
+    if line.kind == "table_header":
+        return literal, "a column label of the table"
+    if reference := re.search(r"\b(Table|Figure|Fig\.|Chapter|Section|Footnote|p\.|pp\.)\s*$", line.text[:start]):
+        return f"{reference.group(1)} {literal}", "a cross-reference (a table, figure, chapter or page number)"
+    if re.fullmatch(r"\d+(?:\.\d+){2,}", literal):
+        return literal, "a section number"
+    if re.search(r"\[[\d,;\s–-]*$", line.text[:start]):
+        return literal, "a citation mark"
+    if line.kind == "table_row" and number.place.table_column is None:
+        return literal, "part of the row label"
+    return None
+
+
+def draft_figures(text: str, catalogues: Catalogues, known_sections=(),
+                  latest_year: int | None = None) -> tuple[list[Draft], dict[tuple[int, int], tuple[str, str]]]:
+    """Every quantity printed in `text`, in reading order, with its suggestions; and for each number left out,
+    keyed by (line, column), what is printed and why it is not a figure. A year after `latest_year` (the
     document's publication) is a target, never a figure's period."""
     latest = latest_year or CURRENT_YEAR
     lines = read_lines(text, known_sections)
     by_number = {line.number: line for line in lines}
     captions = {line.place.section: line.text.strip() for line in lines if line.kind == "caption"}
     drafts: list[Draft] = []
+    skipped: dict[tuple[int, int], tuple[str, str]] = {}
     consumed_to: dict[int, int] = {}  # a range's second number is part of the first's literal
     for number in printed_numbers(lines):
         line = by_number[number.line]
         start = number.column - 1
         end = start + len(number.literal)
-        if (line.kind in ("heading", "caption", "table_header", "blank")
-                or start < consumed_to.get(line.number, 0)
-                or re.fullmatch(r"\d+(?:\.\d+){2,}", number.literal)  # a section number
-                or re.search(r"\[[\d,;\s–-]*$", line.text[:start])  # a citation: [3], [1, 4]
-                or (line.kind == "table_row" and number.place.table_column is None)):  # a row label
+        if start < consumed_to.get(line.number, 0):
+            continue
+        if reason := _skipped(line, number, start, consumed_to.get(line.number, 0)):
+            skipped[number.line, number.column] = reason
             continue
         year_like = bool(_YEAR.fullmatch(number.literal))
         lo, hi = _literal(line.text, start, end, ranges=not year_like)
         stated = line.text[lo:hi].strip()
-        place = number.place if number.place.section else Place("Title page", number.place.paragraph)
+        place = number.place
         unit_label = None
         if line.kind == "table_row":
             caption = captions.get(place.section)
@@ -258,9 +286,12 @@ def draft_figures(text: str, catalogues: Catalogues, known_sections=(), latest_y
             stated = number.literal
             quantity = parse_literal(stated, unit_label or "")
         if year_like and not (quantity.currency or quantity.unit or quantity.scale):
-            continue  # a year ("in 2010", "over 2009"): the period of the figures around it
+            # a year ("in 2010", "over 2009"): the period of the figures around it
+            skipped[number.line, number.column] = (number.literal, "a year: the period of the figures printed "
+                                                   "beside it, or a date that is not a figure")
+            continue
         consumed_to[line.number] = hi
         entity = _entity(catalogues, context, position)
         drafts.append(Draft(line.number, place, stated, unit_label, quantity, entity,
                             *_indicator(catalogues, context, quantity, entity), _year(year_context, position, latest)))
-    return drafts
+    return drafts, skipped

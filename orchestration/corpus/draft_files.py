@@ -1,5 +1,6 @@
 """Write a draft into the sources: the document's row in documents.csv, and new draft rows appended to
-figures/<document_id>.csv and mentions/<document_id>.csv.
+figures/<document_id>.csv and mentions/<document_id>.csv, and to not_figures/<document_id>.csv for the numbers
+that are not figures.
 
 Rows already in a file are never rewritten (a person may have reviewed them): new rows are appended after them,
 in the columns source_files.py declares, and a literal already recorded at the same place is not drafted again.
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from ..ingest.changes import sha256
 from ..ingest.source_files import SOURCES_BY_NAME
+from .coverage import Ignore, Printing, account
 from .draft import Draft
+from .text import Place
 
 
 class DraftError(ValueError):
@@ -129,3 +132,48 @@ def write_drafts(sources_dir: Path, document_id: str, prefix: str, drafts: list[
         _append(mentions_path, "mentions", new_mentions)
     waiting = sum(row["review_status"] == "draft" for row in figures) + len(new_figures)
     return Written(added, len(figures), waiting)
+
+
+def _printing(row: dict, figure: dict) -> Printing:
+    """A mention as the coverage accounting will read it once reviewed."""
+    years = tuple(int(figure[c]) for c in ("year", "start_year", "end_year") if figure.get(c))
+    return Printing(row["mention_id"], Place(row["section"] or None, int(row["paragraph"]) if row["paragraph"] else None,
+                                             row["table_row"] or None, row["table_column"] or None),
+                    figure["stated_text"], figure["unit_as_printed"] or None, years)
+
+
+def write_not_figures(sources_dir: Path, document_id: str, text: str,
+                      skipped: dict[tuple[int, int], tuple[str, str]]) -> int:
+    """Append a draft not_figures row for every number of `text` that the document's rows, read as if reviewed,
+    leave unaccounted: what the draft left out says what is printed and why; any other number asks for a
+    reason. Return how many rows were added. After this, every number is accounted for or waits in a draft."""
+    figures = {row["figure_id"]: row for row in _read(sources_dir / "figures" / f"{document_id}.csv", "figures")}
+    mentions = [_printing(row, figures[row["figure_id"]])
+                for row in _read(sources_dir / "mentions" / f"{document_id}.csv", "mentions")
+                if row["figure_id"] in figures and row["section"]]
+    events = [Printing(row["event_id"], Place(row["section"] or None,
+                                              int(row["paragraph"]) if row["paragraph"] else None),
+                       row["stated_text"], None, (int(row["year"]),) if row["year"] else ())
+              for row in _read(sources_dir / "events" / f"{document_id}.csv", "events") if row["stated_text"]]
+    path = sources_dir / "not_figures" / f"{document_id}.csv"
+    existing = _read(path, "not_figures")
+    ignores = [Ignore(str(path), n, row["section"] or None, int(row["paragraph"]) if row["paragraph"] else None,
+                      row["printed"] or None, row["reason"]) for n, row in enumerate(existing, start=2)]
+    sections = {row["section"] for row in figures.values() if row["section"]}
+    keys = {(row["section"], row["paragraph"], row["printed"]) for row in existing}
+    added = []
+    for item in account(text, mentions, events, ignores, sections).numbers:
+        if item.status != "unaccounted":
+            continue
+        number = item.number
+        printed, reason = skipped.get((number.line, number.column), (
+            number.literal, "not drafted as a figure: record it as one, or say why it is not a figure"))
+        key = (number.place.section or "", str(number.place.paragraph or ""), printed)
+        if key in keys:
+            continue
+        keys.add(key)
+        added.append({"document_id": document_id, "section": key[0], "paragraph": key[1], "printed": printed,
+                      "reason": reason, "review_status": "draft"})
+    if added:
+        _append(path, "not_figures", added)
+    return len(added)

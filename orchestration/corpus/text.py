@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 # a printed number: a dotted section number ("3.2.1"), a number with thousands separators ("29,085"), a
 # decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293)
 NUMBER = re.compile(r"(?<![A-Za-z0-9])(?:\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+TITLE_PAGE = "Title page"
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-_CAPTION = re.compile(r"^(Table|Figure|Fig\.)\s*(\d+)\b")
+CAPTION = re.compile(r"^(Table|Figure|Fig\.)\s*(\d+)\b")
 # "2.1. The Scale …", "(1) The Purpose …", "1) Spin-Off …": short, no closing full stop
 _NUMBERED_HEADING = re.compile(r"^(?:\(\d+\)|\d+\)|\d+(?:\.\d+)*\.?)\s+[A-Z\"“'(].{0,150}$")
 
@@ -53,26 +54,26 @@ class PrintedNumber:
     place: Place
 
 
-def _clean(line: str) -> str:
+def clean(line: str) -> str:
     """A line without markdown emphasis or heading marks, for comparing with a section name."""
     text = _MARKDOWN_HEADING.sub(r"\1", line.strip())
     return text.replace("**", "").replace("__", "").strip()
 
 
 def _known(line: str, sections: list[str]) -> str | None:
-    text = _clean(line)
+    text = clean(line)
     return next((s for s in sections if text.startswith(s)), None)
 
 
 def _heading(line: str, sections: list[str]) -> tuple[str, str] | None:
     """(kind, section name) when the line opens a section."""
     if name := _known(line, sections):
-        return ("caption" if _CAPTION.match(name) else "heading"), name
+        return ("caption" if CAPTION.match(name) else "heading"), name
     stripped = line.strip()
-    if match := _CAPTION.match(_clean(stripped)):
+    if match := CAPTION.match(clean(stripped)):
         return "caption", f"{'Table' if match.group(1) == 'Table' else 'Figure'} {match.group(2)}"
     if match := _MARKDOWN_HEADING.match(stripped):
-        return "heading", _clean(match.group(1))
+        return "heading", clean(match.group(1))
     if _NUMBERED_HEADING.match(stripped) and not stripped.endswith("."):
         return "heading", stripped
     return None
@@ -92,7 +93,8 @@ def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
     sections = sorted(set(known_sections), key=len, reverse=True)
     raw = text.splitlines()
     lines: list[TextLine] = []
-    section, paragraph, header, row_label = None, 0, None, None
+    # what comes before the first heading is the title page (sources/README.md's locator convention)
+    section, paragraph, header, row_label = TITLE_PAGE, 0, None, None
     for number, line in enumerate(raw, start=1):
         stripped = line.strip()
         if not stripped:

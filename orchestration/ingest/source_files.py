@@ -306,7 +306,7 @@ SOURCES: tuple[Source, ...] = (
         "not_figures", "not_figures/*.csv",
         (
             _id("document_id", required=True), _c("section"), _position("paragraph"), _c("printed"),
-            _c("reason", required=True),
+            _c("reason", required=True), REVIEW_STATUS,
         ),
         ("document_id", "section", "paragraph", "printed"),
         "Numbers printed in a document's text that are not figures (a citation's year, a section number, part of "

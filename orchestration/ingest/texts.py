@@ -44,9 +44,10 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, document: str) -> list[tuple
 
 def _account_document(con: duckdb.DuckDBPyConnection, document: str, file_name: str, text: str,
                       readings: TextReadings) -> None:
-    mentions = [Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:])) for row in _rows(con, """
+    mentions = [Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft")
+                for row in _rows(con, """
         select m.mention_id, m.section, m.paragraph, m.table_row, m.table_column, f.stated_text, f.unit_as_printed,
-               f.year, f.start_year, f.end_year, year(f.as_of_date)
+               f.year, f.start_year, f.end_year, year(f.as_of_date), m.review_status
         from mentions as m join figures as f using (figure_id)
         where m.document_id = $doc and f.stated_text is not null and m.section is not null
         order by m._file, m._line""", document)]
@@ -55,8 +56,8 @@ def _account_document(con: duckdb.DuckDBPyConnection, document: str, file_name: 
         select event_id, section, paragraph, stated_text, year from events
         where document_id = $doc and stated_text is not null and section is not null
         order by _file, _line""", document)]
-    ignores = [Ignore(*row) for row in _rows(con, """
-        select _file, _line, section, paragraph, printed, reason from not_figures
+    ignores = [Ignore(*row[:6], row[6] == "draft") for row in _rows(con, """
+        select _file, _line, section, paragraph, printed, reason, review_status from not_figures
         where document_id = $doc and reason is not null order by _file, _line""", document)]
     sections = [s for (s,) in _rows(con, """
         select section from figures where document_id = $doc and section is not null

@@ -1,13 +1,15 @@
 -- One row per document: how many numbers its text prints and how each is accounted for (recorded: a figure's
 -- mention, an event's date, a figure's unit label or period; ignored: listed in sources/not_figures with a
--- reason). A document whose text was not read has null counts and says why in coverage_note.
+-- reason). A number accounted for only by rows still marked draft is unaccounted until they are reviewed
+-- (waiting_review counts those). A document whose text was not read has null counts and says why in coverage_note.
 with counted as (
     select
         document_id,
         count(*) filter (where status <> 'not_found') as numbers_in_text,
         count(*) filter (where status in ('figure', 'event', 'unit', 'period')) as recorded,
         count(*) filter (where status = 'ignored') as ignored,
-        count(*) filter (where status = 'unaccounted') as unaccounted,
+        count(*) filter (where status in ('unaccounted', 'draft')) as unaccounted,
+        count(*) filter (where status = 'draft') as waiting_review,
         count(*) filter (where status = 'not_found') as literals_not_found
     from {{ ref('stg_text_numbers') }}
     group by document_id
@@ -20,6 +22,7 @@ select
     case when t.text_present then coalesce(c.recorded, 0) end as recorded,
     case when t.text_present then coalesce(c.ignored, 0) end as ignored,
     case when t.text_present then coalesce(c.unaccounted, 0) end as unaccounted,
+    case when t.text_present then coalesce(c.waiting_review, 0) end as waiting_review,
     case when t.text_present then coalesce(c.literals_not_found, 0) end as literals_not_found,
     case
         when not t.text_present or t.text_present is null then null
