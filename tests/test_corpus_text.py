@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from orchestration.corpus.coverage import Ignore, Printing, account
 from orchestration.corpus.text import Place, printed_numbers, read_lines
 
@@ -108,3 +110,16 @@ def test_an_ignore_without_printed_covers_its_section_and_one_covering_nothing_n
     result = account(TEXT, [], [], [whole, again])
     assert all(a.status == "ignored" for a in result.numbers if a.number.place.section == "Table 1")
     assert [i.line for i in result.stale] == [3]
+
+
+def test_numbers_only_draft_rows_account_for_wait_for_review():
+    """A draft mention's literal, its unit label and its years, and a draft not_figures row, account for nothing
+    yet: their numbers are 'draft' until a person reviews the rows; a reviewed row still wins."""
+    drafted = [replace(m, draft=True) if m.key == "cargo14_m1" else m for m in _mentions()]
+    ignores = [Ignore("not_figures/doc.csv", 2, None, None, "Report No.12", "the series number", draft=True)]
+    result = account(TEXT, drafted, [], ignores)
+    assert _status(result, 13, "4.10") == ("draft", "cargo14_m1")
+    assert _status(result, 11, "10") == ("unit", "cargo15_m1"), "the reviewed figure's unit label wins"
+    assert _status(result, 12, "2014") == ("draft", "cargo14_m1")
+    assert _status(result, 1, "12") == ("draft", "not_figures/doc.csv:2")
+    assert _status(result, 5, "3,250") == ("figure", "ships_m1")

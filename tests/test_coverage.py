@@ -78,7 +78,8 @@ def test_a_stale_not_figures_entry_is_a_problem_at_its_line(tmp_path):
     path = sources / "not_figures" / "ningbo_paper.csv"
     fields, rows = read_rows(path)
     write_rows(path, fields, [*rows, {"document_id": "ningbo_paper", "section": "", "paragraph": "",
-                                      "printed": "Table 99", "reason": "printed nowhere"}])
+                                      "printed": "Table 99", "reason": "printed nowhere",
+                                      "review_status": "reviewed"}])
     try:
         validate_sources(sources, SHARED_SEEDS)
     except SourceValidationError as exc:

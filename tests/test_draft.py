@@ -50,14 +50,14 @@ def workspace(tmp_path, monkeypatch) -> tuple[Path, Path]:
     return sources, texts
 
 
-def draft(sources: Path, texts: Path, *extra: str) -> str:
+def draft(sources: Path, texts: Path, *extra: str, kind: str = "report", status: int = 0) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "draft", str(texts / f"{DOC}.txt"), "--document-id", DOC,
-         "--title", "Notes on two coastal software cities", "--kind", "report", "--authors", "A. Writer",
+         "--title", "Notes on two coastal software cities", "--kind", kind, "--authors", "A. Writer",
          "--year", "2018", "--sources", str(sources), *extra],
         cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == status, done.stderr
+    return done.stdout + done.stderr
 
 
 def review(sources: Path, keep_draft: tuple[str, ...] = ()) -> None:
@@ -140,6 +140,18 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     review(sources, keep_draft=(waiting,))
     reviewed = time.monotonic() - started
     published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+
+    # an unknown document kind is refused at ingest, naming the file and line, before any work
+    fields, documents = read_rows(sources / "documents.csv")
+    line = 2 + next(i for i, r in enumerate(documents) if r["document_id"] == DOC)
+    write_rows(sources / "documents.csv", fields, [{**r, "kind": "podcast"} if r["document_id"] == DOC else r
+                                                   for r in documents])
+    rejected = build(monkeypatch, workdir, sources)
+    assert not rejected.success
+    assert f"sources/documents.csv:{line}: kind='podcast' is not one of" in "\n".join(
+        str(e.event_specific_data.error) for e in rejected.all_events if e.event_type_value == "STEP_FAILURE")
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
+    write_rows(sources / "documents.csv", fields, documents)
 
     refused = build(monkeypatch, workdir, sources)
     assert not refused.success
@@ -237,3 +249,11 @@ def test_a_filled_draft_cell_must_still_be_valid(workspace):
         f"sources/figures/{DOC}.csv:2: unknown geography entity 'atlantis' (not in geography.csv)",
         f"sources/mentions/{DOC}.csv:3: {DOC}_f002_m1: review_status draft but its figure '{DOC}_f002' is "
         "reviewed (a mention is reviewed with its figure)"]
+
+
+def test_an_unknown_kind_is_refused_before_anything_is_written(workspace):
+    sources, texts = workspace
+    before = {p: p.read_bytes() for p in sources.rglob("*.csv")}
+    output = draft(sources, texts, kind="podcast", status=2)
+    assert "argument --kind: invalid choice: 'podcast' (choose from 'blog_post', 'discussion_paper'" in output
+    assert {p: p.read_bytes() for p in sources.rglob("*.csv")} == before

@@ -168,7 +168,7 @@ def account(text: str, mentions: list[Printing], events: list[Printing], ignores
     for event in events:
         if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
             result.not_found.append(event)
-    for mention in mentions:
+    for mention in sorted(mentions, key=lambda m: m.draft):  # a reviewed figure's unit label wins over a draft's
         label = mention.unit_as_printed
         if label and _has_digit(label):
             for line in doc.section_lines(mention.place.section):
