@@ -88,7 +88,7 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert added.success
     assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
     read = _rows_read(added)
-    assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 33
+    assert read["figures"] == 106 + 65 and read["claims"] == 47 + 22 and read["events"] == 33
     texts = {m.asset_key.path[-1]: m.metadata for m in added.asset_materializations_for_node("ingest_sources")}
     assert texts["document_texts"]["texts_read_this_run"].value == 2, "only the two documents' texts are read"
     assert _text_numbers(warehouse, "dalian_blog_2009") == blog_numbers, "the kept document's numbers are kept"
@@ -189,4 +189,4 @@ def test_changed_code_rebuilds_everything(sources, baseline):
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.reason) == (
         "full", "the ingest or dbt code, a GX suite or the check code changed since the published build")
-    assert read["figures"] == 171
+    assert read["figures"] == 173
