@@ -279,7 +279,7 @@ create or replace table dim_year as
 select unnest(range(
     least((select min(coalesce(start_year, year)) from raw.figures), (select min(year) from raw.events),
           (select min(year) from fx_rates_annual)),
-    greatest((select max(coalesce(end_year, year)) from raw.figures), (select max(year) from raw.events),
+    greatest((select max(coalesce(end_year, year)) from raw.figures), (select max(coalesce(year_high, year)) from raw.events),
              (select max(year) from fx_rates_annual)) + 1)) as year;
 
 create or replace table fct_event as

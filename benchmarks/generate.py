@@ -70,7 +70,7 @@ COLUMNS = {
                "stated_figure_id", "input_figure_ids", "relation", "statement"],
     "discrepancy_register": ["claim_id", "verdict", "diagnosis", "explanation"],
     "events": ["event_id", "document_id", "section", "paragraph", "entity_type", "entity_id", "event_kind", "year",
-               "month", "stated_text", "description"],
+               "year_high", "month", "stated_text", "description"],
 }
 
 
@@ -407,7 +407,7 @@ class Generator:
         month = self.rng.choice([None, None, 3, 6, 9, 11])
         stated = f"{_MONTHS[month]} {year}" if month else str(year)
         self.events.writerow([f"{self.pfx}_e{self.event_no:05d}", self.doc, "1. Background", 1, entity_type,
-                              entity_id, kind, year, month or "", stated, description])
+                              entity_id, kind, year, "", month or "", stated, description])
 
     def perturbation(self) -> float:
         """1.0 for a clean claim; else the factor its stated value (or an operand) is printed off by."""

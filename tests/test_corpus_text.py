@@ -123,3 +123,27 @@ def test_numbers_only_draft_rows_account_for_wait_for_review():
     assert _status(result, 12, "2014") == ("draft", "cargo14_m1")
     assert _status(result, 1, "12") == ("draft", "not_figures/doc.csv:2")
     assert _status(result, 5, "3,250") == ("figure", "ships_m1")
+
+
+def test_a_part_printed_inside_a_sum_is_a_printing_of_its_own():
+    # "64+1 countries" is claimed whole first (longest literal first); the 64 alone is the shorter printing
+    # within it, claimed by its own mention; a second mention of that 64 finds no printing left
+    text = "1. Routes\n\nThe route spans 64+1 countries.\n"
+    place = Place("1. Routes", 1)
+    total = Printing("total_m1", place, "64+1 countries", None, ())
+    part = Printing("part_m1", place, "64", None, ())
+    result = account(text, [part, total], [], [], ["1. Routes"])
+    assert _status(result, 3, "64") == ("figure", "total_m1")
+    assert _status(result, 3, "1") == ("figure", "total_m1")
+    assert result.not_found == []
+    again = account(text, [part, total, Printing("part_m2", place, "64", None, ())], [], [], ["1. Routes"])
+    assert [p.key for p in again.not_found] == ["part_m2"]
+
+
+def test_an_event_dated_by_decade_refers_to_its_first_and_last_year_only():
+    text = "1. Origins\n\nThe street opened in the late 1980s; by 1989 it had closed, by 1985 it had shrunk.\n"
+    event = Printing("street_e1", Place("1. Origins", 1), "late 1980s", None, (1980, 1989))
+    result = account(text, [], [event], [], ["1. Origins"])
+    assert _status(result, 3, "1980") == ("event", "street_e1")
+    assert _status(result, 3, "1989") == ("period", "street_e1")
+    assert _status(result, 3, "1985") == ("unaccounted", None), "a year between is not one the event refers to"

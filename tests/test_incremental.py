@@ -88,21 +88,21 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert added.success
     assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
     read = _rows_read(added)
-    assert read["figures"] == 105 + 64 and read["claims"] == 47 + 22 and read["events"] == 33
+    assert read["figures"] == 106 + 65 and read["claims"] == 47 + 22 and read["events"] == 33
     texts = {m.asset_key.path[-1]: m.metadata for m in added.asset_materializations_for_node("ingest_sources")}
     assert texts["document_texts"]["texts_read_this_run"].value == 2, "only the two documents' texts are read"
     assert _text_numbers(warehouse, "dalian_blog_2009") == blog_numbers, "the kept document's numbers are kept"
     assert read["documents"] == 3, "catalogues are always read whole"
-    assert _rows_validated(added)["figures_fidelity"] == (105 + 64, 2, 171), "GX validates the rebuilt rows"
+    assert _rows_validated(added)["figures_fidelity"] == (106 + 65, 2, 173), "GX validates the rebuilt rows"
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
     run, suites = _page(tmp_path)
     assert (run["run_id"], run["mode"]) == (added.run_id, "incremental")
-    assert (suites["figures_fidelity"]["rows_validated"], suites["figures_fidelity"]["rows_in_table"]) == (169, 171)
+    assert (suites["figures_fidelity"]["rows_validated"], suites["figures_fidelity"]["rows_in_table"]) == (171, 173)
 
     # nothing changed: no row is validated again, and the page still accounts for every row of every table
     same = build(monkeypatch, tmp_path, current)
     assert same.success
-    assert _rows_validated(same)["figures_fidelity"] == (0, 171, 171)
+    assert _rows_validated(same)["figures_fidelity"] == (0, 173, 173)
     run, suites = _page(tmp_path)
     assert run["run_id"] == same.run_id and run["reason"] == "no source file changed"
     assert all(s["run_id"] == same.run_id and s["rows_validated_in_earlier_runs"] + s["rows_validated"]
@@ -171,7 +171,7 @@ def test_what_makes_a_run_rebuild_everything(sources, baseline):
     changed["explanation"] += " (revised)"
     write_rows(sources / "discrepancy_register.csv", fields, rows)
     plan, read = validate_run(sources, None, baseline)
-    assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset({NINGBO}), 105)
+    assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset({NINGBO}), 106)
 
     # an added exchange rate keeps the run incremental; a changed one rebuilds everything
     fields, rows = read_rows(sources / "fx_rates.csv")
@@ -189,4 +189,4 @@ def test_changed_code_rebuilds_everything(sources, baseline):
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.reason) == (
         "full", "the ingest or dbt code, a GX suite or the check code changed since the published build")
-    assert read["figures"] == 171
+    assert read["figures"] == 173

@@ -102,6 +102,24 @@ def test_unknown_document(sources):
     assert any(":2: unknown document_id 'lost_manuscript'" in p for p in problems), problems
 
 
+def test_an_event_span_running_backwards_is_rejected_at_its_line(sources):
+    path = sources / "events" / "dalian_paper_2013.csv"
+    index = _first(path, event_id="dalian_e033")
+    _edit(path, index, year_high="1979")
+    problems = _problems(sources)
+    assert f"sources/events/dalian_paper_2013.csv:{index + 2}: year_high 1979 is before year 1980 (the span a " \
+           "date admits runs forwards)" in problems, problems
+
+
+def test_an_event_year_high_after_the_document_is_rejected_at_its_line(sources):
+    path = sources / "events" / "dalian_paper_2013.csv"
+    index = _first(path, event_id="dalian_e033")
+    _edit(path, index, year_high="2019")
+    problems = _problems(sources)
+    assert f"sources/events/dalian_paper_2013.csv:{index + 2}: dalian_e033: year_high 2019 is after the " \
+           "document's publication (2013)" in problems, problems
+
+
 def test_negative_count(sources):
     path = sources / FIGURES
     index = _first(path, stated_text="1,100 employees")

@@ -31,6 +31,12 @@ from orchestration.ingest.literals import LiteralParseError, parse_literal, pars
         ("50th", "", "50", None, 0, 0, None, "rank", "eq"),
         ("third", "", "3", None, 0, 0, None, "rank", "eq"),
         ("second-largest", "", "2", None, 0, 0, None, "rank", "eq"),
+        # a superlative, with or without "the", ranks its subject first
+        ("the highest", "", "1", None, 0, 0, None, "rank", "eq"),
+        ("highest", "", "1", None, 0, 0, None, "rank", "eq"),
+        ("the largest", "", "1", None, 0, 0, None, "rank", "eq"),
+        ("The Biggest", "", "1", None, 0, 0, None, "rank", "eq"),
+        ("the highest percentage", "", "1", None, 0, 0, None, "rank", "eq"),
         ("a sixfold increase", "", "6", None, 0, 0, None, "times", "eq"),
         ("about three square kilometers", "", "3", None, 0, 0, None, "km2", "approx"),
         ("up by more than 60%", "", "60", None, 0, 0, None, "percent", "gt"),
@@ -46,10 +52,16 @@ def test_reads_the_printed_forms(text, label, value, high, decimals, scale, curr
     assert (q.decimals, q.scale, q.currency, q.unit, q.comparator) == (decimals, scale, currency, unit, comparator)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "n/a", "/", "US$ billion", "50 to 45%"])
+@pytest.mark.parametrize("text", ["", "   ", "n/a", "/", "US$ billion", "50 to 45%", "the", "the high", "higher",
+                                  "the highestness", "largely"])
 def test_rejects_what_is_not_a_quantity(text):
     with pytest.raises(LiteralParseError):
         parse_literal(text)
+
+
+def test_a_superlative_is_rank_one_whatever_a_table_label_says():
+    q = parse_literal("the highest", "%")
+    assert (q.value, q.unit, q.scale, q.currency) == (Decimal(1), "rank", 0, None)
 
 
 def test_rejects_an_unknown_unit_label():

@@ -115,7 +115,7 @@ def test_a_changed_suite_revalidates_every_row(tmp_path, monkeypatch, built_ware
     path.write_text(path.read_text().replace('"blocking": true', '"blocking": false'))
     plan, read = validate_run(SOURCES, None, baseline)
     assert plan.mode == "full" and "a GX suite" in plan.reason
-    assert read["figures"] == 171
+    assert read["figures"] == 173
 
 
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):

@@ -153,7 +153,7 @@ def write_not_figures(sources_dir: Path, document_id: str, text: str,
                 if row["figure_id"] in figures and row["section"]]
     events = [Printing(row["event_id"], Place(row["section"] or None,
                                               int(row["paragraph"]) if row["paragraph"] else None),
-                       row["stated_text"], None, (int(row["year"]),) if row["year"] else ())
+                       row["stated_text"], None, tuple(int(row[c]) for c in ("year", "year_high") if row[c]))
               for row in _read(sources_dir / "events" / f"{document_id}.csv", "events") if row["stated_text"]]
     path = sources_dir / "not_figures" / f"{document_id}.csv"
     existing = _read(path, "not_figures")

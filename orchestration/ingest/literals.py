@@ -67,6 +67,8 @@ _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10,
 }
+# a superlative ("the highest percentage among major cities") ranks its subject first: rank 1
+_SUPERLATIVES = r"highest|largest|biggest"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _WORD_NUM = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 
@@ -188,6 +190,11 @@ def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
         rest = text[match.end():]
     elif match := re.match(rf"({'|'.join(_ORDINAL_WORDS)})\b", text, flags=re.IGNORECASE):
         value, decimals = Decimal(_ORDINAL_WORDS[match.group(1).lower()]), 0
+        unit = "rank"
+        rest = text[match.end():]
+    elif match := re.match(rf"(?:the\s+)?(?:{_SUPERLATIVES})\b", text, flags=re.IGNORECASE):
+        # "the highest": first among the peers the sentence names, a rank of 1 (never a value of its own)
+        value, decimals = Decimal(1), 0
         unit = "rank"
         rest = text[match.end():]
     else:

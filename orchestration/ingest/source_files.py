@@ -295,12 +295,18 @@ SOURCES: tuple[Source, ...] = (
             _position("paragraph"), _c("entity_type", required=True, allowed=ENTITY_TYPES),
             _id("entity_id", required=True), _c("event_kind", required=True),
             _year("year", required=True, by_document=True),
+            # the last year a date printed only by decade admits ("late 1980s": year 1980, year_high 1989), so
+            # no year is invented; empty when the date names its year
+            _year("year_high", by_document=True),
             _c("month", "int", rules=(Rule("{c} between 1 and 12", "month {value} is not a month (1 to 12)"),)),
             _c("stated_text", required=True), _c("description", required=True),
         ),
         ("event_id",), "Dated milestones: foundings, listings, park openings, policy decisions.",
         per_document=True,
         references={"document_id": "documents.document_id"},
+        row_rules=(RowRule("year_high >= year",
+                           "'year_high ' || year_high || ' is before year ' || year "
+                           "|| ' (the span a date admits runs forwards)'"),),
     ),
     Source(
         "not_figures", "not_figures/*.csv",

@@ -51,9 +51,10 @@ def _account_document(con: duckdb.DuckDBPyConnection, document: str, file_name: 
         from mentions as m join figures as f using (figure_id)
         where m.document_id = $doc and f.stated_text is not null and m.section is not null
         order by m._file, m._line""", document)]
-    events = [Printing(key, _place(section, paragraph), stated, None, _years(year))
-              for key, section, paragraph, stated, year in _rows(con, """
-        select event_id, section, paragraph, stated_text, year from events
+    # an event dated by decade refers to its first and last year (year, year_high), not to the years between
+    events = [Printing(key, _place(section, paragraph), stated, None, _years(year, year_high))
+              for key, section, paragraph, stated, year, year_high in _rows(con, """
+        select event_id, section, paragraph, stated_text, year, year_high from events
         where document_id = $doc and stated_text is not null and section is not null
         order by _file, _line""", document)]
     ignores = [Ignore(*row[:6], row[6] == "draft") for row in _rows(con, """

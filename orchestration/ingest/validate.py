@@ -415,12 +415,14 @@ class _Checker:
             {checks}""")
 
     def check_events_and_aliases(self) -> None:
-        self.report(f"""
-            select e._file, e._line, e.event_id || ': year ' || e.year || ' is after '
-                || coalesce('the document''s publication (' || d.year || ')',
-                            '{CURRENT_YEAR}, the current year (the document prints no year)')
-            from events as e left join (select distinct on (document_id) * from documents) as d using (document_id)
-            where e.year > coalesce(d.year, {CURRENT_YEAR})""")
+        for column in ("year", "year_high"):
+            self.report(f"""
+                select e._file, e._line, e.event_id || ': {column} ' || e.{column} || ' is after '
+                    || coalesce('the document''s publication (' || d.year || ')',
+                                '{CURRENT_YEAR}, the current year (the document prints no year)')
+                from events as e left join (select distinct on (document_id) * from documents) as d
+                    using (document_id)
+                where e.{column} > coalesce(d.year, {CURRENT_YEAR})""")
         self.report("""
             select _file, _line, q(alias) || ': valid_from_year ' || valid_from_year || ' is after valid_to_year '
                 || valid_to_year

@@ -8,7 +8,7 @@ with bounds as (
         ) as first_year,
         greatest(
             (select max(coalesce(end_year, year)) from {{ ref('stg_figures') }}),
-            (select max(year) from {{ ref('stg_events') }}),
+            (select max(coalesce(year_high, year)) from {{ ref('stg_events') }}),
             (select max(year) from {{ ref('int_fx_rates_annual') }})
         ) as last_year
 ),

@@ -8,6 +8,7 @@ select
     ent.entity_kind,
     e.event_kind,
     e.year,
+    e.year_high,
     e.month,
     e.stated_text,
     e.description,

@@ -7,6 +7,7 @@ select
     entity_id,
     event_kind,
     year,
+    year_high,
     month,
     stated_text,
     description
