@@ -119,6 +119,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"dbt build, {mode}: {reason}")
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
+    # dbt's unit tests check the SQL, not the data: the same on every run, and ~5 s of each build, so the
+    # test suite runs them (tests/test_dbt_unit_tests.py), not the pipeline
+    args = ["build", "--exclude-resource-type", "unit_test"] + (["--full-refresh"] if mode == "full" else [])
     with _build_through_slot(working):
-        yield from dbt.cli(["build", "--full-refresh"] if mode == "full" else ["build"], context=context).stream()
+        yield from dbt.cli(args, context=context).stream()
 
