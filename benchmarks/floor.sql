@@ -1,7 +1,7 @@
 -- The DuckDB floor: the pipeline's work as one plain DuckDB script, to compare its cost against.
 --
 -- The same inputs (every file under the sources folder), the same checks the ingest makes
--- (orchestration/ingest/validate.py and checks/) as set-based SQL, the same transforms as the dbt models
+-- (orchestration/ingest/validate.py and validation/) as set-based SQL, the same transforms as the dbt models
 -- (dbt_project/models: int_fx_rates_annual, int_figures_in_base_units, fct_observation, int_figure_intervals,
 -- int_claim_operands, claim_checks, plus the small dimensions), the dbt tests on those, and the Great
 -- Expectations suites (expectations/*.json) as SQL aggregates. No Python in the loop, no Dagster, no dbt, no GX.

@@ -113,7 +113,7 @@ def test_round_trips_generated_literals(number, scale, unit, qualifier, thousand
 def test_the_validators_table_cell_shortcut_reads_as_the_parser_does(literals):
     import duckdb
 
-    from orchestration.ingest.checks.figures import read_literals
+    from orchestration.ingest.validation.figures import read_literals
 
     with duckdb.connect() as con:
         con.execute("create table literals (stated_text varchar, unit_as_printed varchar, unit_interpreted varchar)")

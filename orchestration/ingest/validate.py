@@ -7,7 +7,7 @@ formatted into messages, a file that is not one row per line is read once more f
 (records.py), and the document texts are hashed and searched. At most MAX_LISTED problems are listed per file,
 the rest counted; a file with unreadable rows does not also make the rows that refer to it fail.
 
-This module only runs the checks, in order; each concern's checks are a module of checks/ (listed in its
+This module only runs the checks, in order; each concern's checks are a module of validation/ (listed in its
 __init__.py), to be read on its own.
 """
 
@@ -16,12 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from .changes import RunPlan, plan_run, source_files
-from .checks.documents import check_documents
-from .checks.facts import check_claims_and_mentions, check_events_and_aliases
-from .checks.figures import check_figures, check_literals
-from .checks.files import keep, read
-from .checks.problems import Checker, Problem, SourceValidationError, listed
-from .checks.rows import check_cells, check_keys, check_reference_origins, check_references
+from .validation.documents import check_documents
+from .validation.facts import check_claims_and_mentions, check_events_and_aliases
+from .validation.figures import check_figures, check_literals
+from .validation.files import keep, read
+from .validation.problems import Checker, Problem, SourceValidationError, listed
+from .validation.rows import check_cells, check_keys, check_reference_origins, check_references
 from .source_files import SOURCES
 from .texts import TextReadings, read_texts
 
