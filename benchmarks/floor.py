@@ -52,10 +52,12 @@ def run(sources: Path, out: Path, threads: int | None = None, memory_limit: str 
             con.execute(sql)
             timings[name] = round(time.perf_counter() - t, 4)
         checks = con.execute("select check_name, offending from checks order by check_name").fetchall()
-        counts = dict(con.execute(
-            "select 'figures', count(*) from fct_observation union all select 'claims', count(*) from claim_checks "
-            "union all select 'claims not consistent', count(*) from claim_checks where verdict <> 'consistent'"
-        ).fetchall())
+        counts = dict(
+            con.execute(
+                "select 'figures', count(*) from fct_observation union all select 'claims', count(*) from claim_checks "
+                "union all select 'claims not consistent', count(*) from claim_checks where verdict <> 'consistent'"
+            ).fetchall()
+        )
     return {
         "seconds": round(time.perf_counter() - started, 4),
         "steps": timings,

@@ -53,24 +53,96 @@ SECOND_MENTION_RATE = 0.03
 
 # column orders, exactly as orchestration/ingest/source_files.py declares them
 COLUMNS = {
-    "documents": ["document_id", "file_name", "title", "authors", "publisher", "year", "published", "date_accessed",
-                  "venue", "kind", "sha256", "url", "licence", "note"],
+    "documents": [
+        "document_id",
+        "file_name",
+        "title",
+        "authors",
+        "publisher",
+        "year",
+        "published",
+        "date_accessed",
+        "venue",
+        "kind",
+        "sha256",
+        "url",
+        "licence",
+        "note",
+    ],
     "geography": ["geo_id", "name", "level", "parent_id", "iso_code", "note"],
     "firms": ["firm_id", "canonical_name", "short_name", "firm_kind", "founded_year", "home_geo_id", "note"],
     "firm_aliases": ["firm_id", "alias", "alias_kind", "valid_from_year", "valid_to_year", "document_id"],
     "indicators": ["indicator_code", "indicator_name", "unit_kind", "unit", "additive", "definition"],
     "fx_rates": ["year", "currency", "series", "units_per_usd"],
-    "figures": ["figure_id", "document_id", "section", "paragraph", "table_row", "table_column", "entity_type",
-                "entity_id", "indicator_code", "measure", "period_kind", "year", "start_year", "end_year", "as_of_date",
-                "stated_text", "unit_as_printed", "value", "value_high", "decimals", "scale", "unit", "currency",
-                "comparator", "obs_status", "unit_interpreted", "interpretation_note", "review_status"],
-    "mentions": ["mention_id", "figure_id", "document_id", "section", "paragraph", "table_row", "table_column",
-                 "occurrence", "review_status"],
-    "claims": ["claim_id", "document_id", "section", "paragraph", "table_row", "table_column", "claim_kind",
-               "stated_figure_id", "input_figure_ids", "relation", "statement"],
+    "figures": [
+        "figure_id",
+        "document_id",
+        "section",
+        "paragraph",
+        "table_row",
+        "table_column",
+        "entity_type",
+        "entity_id",
+        "indicator_code",
+        "measure",
+        "period_kind",
+        "year",
+        "start_year",
+        "end_year",
+        "as_of_date",
+        "stated_text",
+        "unit_as_printed",
+        "value",
+        "value_high",
+        "decimals",
+        "scale",
+        "unit",
+        "currency",
+        "comparator",
+        "obs_status",
+        "unit_interpreted",
+        "interpretation_note",
+        "review_status",
+    ],
+    "mentions": [
+        "mention_id",
+        "figure_id",
+        "document_id",
+        "section",
+        "paragraph",
+        "table_row",
+        "table_column",
+        "occurrence",
+        "review_status",
+    ],
+    "claims": [
+        "claim_id",
+        "document_id",
+        "section",
+        "paragraph",
+        "table_row",
+        "table_column",
+        "claim_kind",
+        "stated_figure_id",
+        "input_figure_ids",
+        "relation",
+        "statement",
+    ],
     "discrepancy_register": ["claim_id", "verdict", "diagnosis", "explanation"],
-    "events": ["event_id", "document_id", "section", "paragraph", "entity_type", "entity_id", "event_kind", "year",
-               "year_high", "month", "stated_text", "description"],
+    "events": [
+        "event_id",
+        "document_id",
+        "section",
+        "paragraph",
+        "entity_type",
+        "entity_id",
+        "event_kind",
+        "year",
+        "year_high",
+        "month",
+        "stated_text",
+        "description",
+    ],
 }
 
 
@@ -96,32 +168,136 @@ FIRMS = Printing("", 0, 0, "firms")
 
 # code, name, unit_kind, unit, additive, definition, printing, table row label
 INDICATORS = [
-    ("outsourcing_revenue", "Service outsourcing revenue", "currency", "currency", "true",
-     "Service outsourcing revenue of the city, in yuan (synthetic).", CNY_1E8, "Outsourcing revenue"),
-    ("ito_revenue", "ITO revenue", "currency", "currency", "true",
-     "Information technology outsourcing part of the revenue, in yuan (synthetic).", CNY_1E8, "ITO"),
-    ("bpo_revenue", "BPO revenue", "currency", "currency", "true",
-     "Business process outsourcing part of the revenue, in yuan (synthetic).", CNY_1E8, "BPO"),
-    ("offshore_exports", "Offshore outsourcing exports", "currency", "currency", "true",
-     "Offshore outsourcing exports of the city, in US dollars (synthetic).", USD_1E8, "Offshore exports"),
-    ("japan_orders", "Orders from Japan", "currency", "currency", "true",
-     "Offshore orders received from Japan, in yen (synthetic).", JPY_1E8, "Orders from Japan"),
-    ("revenue_growth_pct", "Revenue growth", "growth", "percent", "false",
-     "Growth of the service outsourcing revenue over the previous year, percent (synthetic).", PERCENT, "Growth"),
-    ("ito_share_pct", "ITO share of revenue", "percent", "percent", "false",
-     "ITO revenue as a percentage of the service outsourcing revenue (synthetic).", PERCENT, "ITO share"),
-    ("outsourcing_employees", "Outsourcing employees", "count", "persons", "true",
-     "Persons employed in service outsourcing in the city (synthetic).", PERSONS, "Employees"),
-    ("outsourcing_enterprises", "Outsourcing enterprises", "count", "firms", "true",
-     "Service outsourcing enterprises in the city (synthetic).", FIRMS, "Enterprises"),
-    ("firm_sales", "Firm sales", "currency", "currency", "true",
-     "Sales of the firm, in yuan (synthetic).", CNY_1E4, "Sales"),
-    ("firm_exports", "Firm exports", "currency", "currency", "true",
-     "Exports of the firm, in US dollars (synthetic).", USD_1E6, "Exports"),
-    ("firm_employees", "Firm employees", "count", "persons", "true",
-     "Persons employed by the firm (synthetic).", PERSONS, "Employees"),
-    ("firm_sales_growth_pct", "Firm sales growth", "growth", "percent", "false",
-     "Growth of the firm's sales over the previous year, percent (synthetic).", PERCENT, "Sales growth"),
+    (
+        "outsourcing_revenue",
+        "Service outsourcing revenue",
+        "currency",
+        "currency",
+        "true",
+        "Service outsourcing revenue of the city, in yuan (synthetic).",
+        CNY_1E8,
+        "Outsourcing revenue",
+    ),
+    (
+        "ito_revenue",
+        "ITO revenue",
+        "currency",
+        "currency",
+        "true",
+        "Information technology outsourcing part of the revenue, in yuan (synthetic).",
+        CNY_1E8,
+        "ITO",
+    ),
+    (
+        "bpo_revenue",
+        "BPO revenue",
+        "currency",
+        "currency",
+        "true",
+        "Business process outsourcing part of the revenue, in yuan (synthetic).",
+        CNY_1E8,
+        "BPO",
+    ),
+    (
+        "offshore_exports",
+        "Offshore outsourcing exports",
+        "currency",
+        "currency",
+        "true",
+        "Offshore outsourcing exports of the city, in US dollars (synthetic).",
+        USD_1E8,
+        "Offshore exports",
+    ),
+    (
+        "japan_orders",
+        "Orders from Japan",
+        "currency",
+        "currency",
+        "true",
+        "Offshore orders received from Japan, in yen (synthetic).",
+        JPY_1E8,
+        "Orders from Japan",
+    ),
+    (
+        "revenue_growth_pct",
+        "Revenue growth",
+        "growth",
+        "percent",
+        "false",
+        "Growth of the service outsourcing revenue over the previous year, percent (synthetic).",
+        PERCENT,
+        "Growth",
+    ),
+    (
+        "ito_share_pct",
+        "ITO share of revenue",
+        "percent",
+        "percent",
+        "false",
+        "ITO revenue as a percentage of the service outsourcing revenue (synthetic).",
+        PERCENT,
+        "ITO share",
+    ),
+    (
+        "outsourcing_employees",
+        "Outsourcing employees",
+        "count",
+        "persons",
+        "true",
+        "Persons employed in service outsourcing in the city (synthetic).",
+        PERSONS,
+        "Employees",
+    ),
+    (
+        "outsourcing_enterprises",
+        "Outsourcing enterprises",
+        "count",
+        "firms",
+        "true",
+        "Service outsourcing enterprises in the city (synthetic).",
+        FIRMS,
+        "Enterprises",
+    ),
+    (
+        "firm_sales",
+        "Firm sales",
+        "currency",
+        "currency",
+        "true",
+        "Sales of the firm, in yuan (synthetic).",
+        CNY_1E4,
+        "Sales",
+    ),
+    (
+        "firm_exports",
+        "Firm exports",
+        "currency",
+        "currency",
+        "true",
+        "Exports of the firm, in US dollars (synthetic).",
+        USD_1E6,
+        "Exports",
+    ),
+    (
+        "firm_employees",
+        "Firm employees",
+        "count",
+        "persons",
+        "true",
+        "Persons employed by the firm (synthetic).",
+        PERSONS,
+        "Employees",
+    ),
+    (
+        "firm_sales_growth_pct",
+        "Firm sales growth",
+        "growth",
+        "percent",
+        "false",
+        "Growth of the firm's sales over the previous year, percent (synthetic).",
+        PERCENT,
+        "Sales growth",
+    ),
 ]
 INDICATOR = {row[0]: row for row in INDICATORS}
 UNIT_KIND = {row[0]: row[2] for row in INDICATORS}
@@ -185,8 +361,7 @@ def judge(kind: str, stated: Interval, operands: list[Interval]) -> tuple[str, s
         return "unverifiable", "inputs do not determine the claim", rec
     st = stated.value
     log_ratio = math.log10(st / rec) if rec > 0 and st > 0 else None
-    slip = (log_ratio is not None and abs(_round_away(log_ratio)) >= 1
-            and abs(log_ratio - _round_away(log_ratio)) < 0.1)
+    slip = log_ratio is not None and abs(_round_away(log_ratio)) >= 1 and abs(log_ratio - _round_away(log_ratio)) < 0.1
     if lo <= stated.high and hi >= stated.low:
         return "consistent", "within rounding", rec
     if kind == "share" and (st > 100 or lo > 100):
@@ -293,10 +468,24 @@ class Generator:
         with _writer(out / "documents.csv", "documents") as w:
             for d in range(self.documents):
                 doc = self.doc_id(d)
-                w.writerow([doc, f"{doc}.txt", f"Synthetic outsourcing statistics, volume {d + 1}",
-                            "Benchmark Generator", "", DOCUMENT_YEAR, "", "", "benchmarks/generate.py",
-                            "discussion_paper", hashlib.sha256(doc.encode()).hexdigest(), "", "",
-                            f"synthetic (seed {self.seed}); no text exists, so DOCUMENTS_DIR must be unset"])
+                w.writerow(
+                    [
+                        doc,
+                        f"{doc}.txt",
+                        f"Synthetic outsourcing statistics, volume {d + 1}",
+                        "Benchmark Generator",
+                        "",
+                        DOCUMENT_YEAR,
+                        "",
+                        "",
+                        "benchmarks/generate.py",
+                        "discussion_paper",
+                        hashlib.sha256(doc.encode()).hexdigest(),
+                        "",
+                        "",
+                        f"synthetic (seed {self.seed}); no text exists, so DOCUMENTS_DIR must be unset",
+                    ]
+                )
         with _writer(out / "geography.csv", "geography") as w:
             w.writerow(["china", "China", "country", "", "CN", ""])
             for p in range(self.provinces):
@@ -363,10 +552,12 @@ class Generator:
         doc = self.doc_id(d)
         self.doc, self.pfx = doc, self.prefix(d)
         self.figure_no = self.claim_no = self.event_no = 0
-        with (_writer(out / "figures" / f"{doc}.csv", "figures") as self.figures,
-              _writer(out / "mentions" / f"{doc}.csv", "mentions") as self.mentions,
-              _writer(out / "claims" / f"{doc}.csv", "claims") as self.claims,
-              _writer(out / "events" / f"{doc}.csv", "events") as self.events):
+        with (
+            _writer(out / "figures" / f"{doc}.csv", "figures") as self.figures,
+            _writer(out / "mentions" / f"{doc}.csv", "mentions") as self.mentions,
+            _writer(out / "claims" / f"{doc}.csv", "claims") as self.claims,
+            _writer(out / "events" / f"{doc}.csv", "events") as self.events,
+        ):
             first = d * self.groups_per_doc
             for table, g in enumerate(range(first, min(first + self.groups_per_doc, self.groups))):
                 self.write_city(g, table * (1 + FIRMS_PER_CITY) + 1)
@@ -378,8 +569,9 @@ class Generator:
     def full(self) -> bool:
         return self.stats.figures >= self.n
 
-    def figure(self, entity_type: str, entity_id: str, indicator: str, year: int, section: str,
-               value: str) -> Figure | None:
+    def figure(
+        self, entity_type: str, entity_id: str, indicator: str, year: int, section: str, value: str
+    ) -> Figure | None:
         """Write one table cell as a figure with its mention(s); None once N figures exist."""
         if self.full():
             return None
@@ -389,15 +581,44 @@ class Generator:
         printing, row_label = INDICATOR[indicator][6], INDICATOR[indicator][7]
         text = value + "%" if printing is PERCENT else value
         code, measure = MEASURED.get(indicator, (indicator, "level"))
-        self.figures.writerow([
-            fid, self.doc, section, "", row_label, year, entity_type, entity_id, code, measure, "year", year, "", "",
-            "", text, printing.label, value, "", printing.decimals, printing.scale, printing.unit, printing.currency,
-            "eq", "A", "", "", "reviewed"])
+        self.figures.writerow(
+            [
+                fid,
+                self.doc,
+                section,
+                "",
+                row_label,
+                year,
+                entity_type,
+                entity_id,
+                code,
+                measure,
+                "year",
+                year,
+                "",
+                "",
+                "",
+                text,
+                printing.label,
+                value,
+                "",
+                printing.decimals,
+                printing.scale,
+                printing.unit,
+                printing.currency,
+                "eq",
+                "A",
+                "",
+                "",
+                "reviewed",
+            ]
+        )
         self.mentions.writerow([f"{fid}_m1", fid, self.doc, section, "", row_label, year, 1, "reviewed"])
         self.stats.mentions += 1
         if self.rng.random() < SECOND_MENTION_RATE:
-            self.mentions.writerow([f"{fid}_m2", fid, self.doc, f"Appendix {section}", "", row_label, year, 2,
-                                   "reviewed"])
+            self.mentions.writerow(
+                [f"{fid}_m2", fid, self.doc, f"Appendix {section}", "", row_label, year, 2, "reviewed"]
+            )
             self.stats.mentions += 1
         return Figure(fid, text, value, printing, indicator)
 
@@ -406,8 +627,22 @@ class Generator:
         self.stats.events += 1
         month = self.rng.choice([None, None, 3, 6, 9, 11])
         stated = f"{_MONTHS[month]} {year}" if month else str(year)
-        self.events.writerow([f"{self.pfx}_e{self.event_no:05d}", self.doc, "1. Background", 1, entity_type,
-                              entity_id, kind, year, "", month or "", stated, description])
+        self.events.writerow(
+            [
+                f"{self.pfx}_e{self.event_no:05d}",
+                self.doc,
+                "1. Background",
+                1,
+                entity_type,
+                entity_id,
+                kind,
+                year,
+                "",
+                month or "",
+                stated,
+                description,
+            ]
+        )
 
     def perturbation(self) -> float:
         """1.0 for a clean claim; else the factor its stated value (or an operand) is printed off by."""
@@ -417,8 +652,17 @@ class Generator:
             return 10.0
         return self.rng.uniform(1.25, 1.6)
 
-    def claim(self, kind: str, stated: Figure | None, inputs: list[Figure | None], section: str, row_label: str,
-              year: int, statement: str, intended: float) -> None:
+    def claim(
+        self,
+        kind: str,
+        stated: Figure | None,
+        inputs: list[Figure | None],
+        section: str,
+        row_label: str,
+        year: int,
+        statement: str,
+        intended: float,
+    ) -> None:
         """Write a claim whose figures all exist; register it when the checks will not find it consistent."""
         if stated is None or any(f is None for f in inputs):
             return
@@ -427,22 +671,46 @@ class Generator:
             raise AssertionError(f"generator bug: {kind} claim perturbed by {intended} judged {verdict}")
         self.claim_no += 1
         cid = f"{self.pfx}_c{self.claim_no:07d}"
-        self.claims.writerow([cid, self.doc, section, "", row_label, year, kind, stated.figure_id,
-                              ";".join(f.figure_id for f in inputs), "eq", statement])
+        self.claims.writerow(
+            [
+                cid,
+                self.doc,
+                section,
+                "",
+                row_label,
+                year,
+                kind,
+                stated.figure_id,
+                ";".join(f.figure_id for f in inputs),
+                "eq",
+                statement,
+            ]
+        )
         self.stats.claims[kind] += 1
         self.stats.verdicts[verdict] += 1
         if verdict != "consistent":
-            self.register.writerow([cid, verdict, diagnosis,
-                                    f"Synthetic discrepancy: printed {stated.text}, recomputed {rec:.4g}; the "
-                                    f"generator printed a value off by a factor of {intended:.3g} on purpose."])
+            self.register.writerow(
+                [
+                    cid,
+                    verdict,
+                    diagnosis,
+                    f"Synthetic discrepancy: printed {stated.text}, recomputed {rec:.4g}; the "
+                    f"generator printed a value off by a factor of {intended:.3g} on purpose.",
+                ]
+            )
 
     # entities -------------------------------------------------------------------------------------------------
     def write_city(self, g: int, table: int) -> None:
         if self.full():
             return
         rng, city, section = self.rng, self.city_id(g), f"Table {table}"
-        self.event("geography", city, "designated", rng.randint(FIRST_RATE_YEAR, LAST_RATE_YEAR),
-                   "designated a service outsourcing demonstration city (synthetic)")
+        self.event(
+            "geography",
+            city,
+            "designated",
+            rng.randint(FIRST_RATE_YEAR, LAST_RATE_YEAR),
+            "designated a service outsourcing demonstration city (synthetic)",
+        )
         revenue = rng.randint(5000, 50000)  # hundredths of 10^8 yuan
         exports = rng.randint(50, 5000)  # hundredths of US$ 100 million
         orders = rng.randint(100, 20000)  # hundredths of 10^8 yen
@@ -479,12 +747,36 @@ class Generator:
             fig("outsourcing_employees", str(employees))
             fig("outsourcing_enterprises", str(enterprises))
             if i:
-                self.claim("growth", f_growth, [previous, f_rev], section, "Growth", year,
-                           f"Revenue grew {f_growth and f_growth.text} in {year} (synthetic)", growth_factor)
-            self.claim("share", f_share, [f_ito, f_rev], section, "ITO share", year,
-                       f"ITO is {f_share and f_share.text} of revenue in {year} (synthetic)", share_factor)
-            self.claim("sum", f_rev, [f_ito, f_bpo], section, "Outsourcing revenue", year,
-                       f"Revenue is the sum of ITO and BPO in {year} (synthetic)", sum_factor)
+                self.claim(
+                    "growth",
+                    f_growth,
+                    [previous, f_rev],
+                    section,
+                    "Growth",
+                    year,
+                    f"Revenue grew {f_growth and f_growth.text} in {year} (synthetic)",
+                    growth_factor,
+                )
+            self.claim(
+                "share",
+                f_share,
+                [f_ito, f_rev],
+                section,
+                "ITO share",
+                year,
+                f"ITO is {f_share and f_share.text} of revenue in {year} (synthetic)",
+                share_factor,
+            )
+            self.claim(
+                "sum",
+                f_rev,
+                [f_ito, f_bpo],
+                section,
+                "Outsourcing revenue",
+                year,
+                f"Revenue is the sum of ITO and BPO in {year} (synthetic)",
+                sum_factor,
+            )
             previous, previous_revenue = f_rev, revenue
             if self.full():
                 return
@@ -516,8 +808,16 @@ class Generator:
             fig("firm_employees", str(employees))
             f_growth = fig("firm_sales_growth_pct", hundredths(printed_growth))
             if i:
-                self.claim("growth", f_growth, [previous, f_sales], section, "Sales growth", year,
-                           f"Sales grew {f_growth and f_growth.text} in {year} (synthetic)", growth_factor)
+                self.claim(
+                    "growth",
+                    f_growth,
+                    [previous, f_sales],
+                    section,
+                    "Sales growth",
+                    year,
+                    f"Sales grew {f_growth and f_growth.text} in {year} (synthetic)",
+                    growth_factor,
+                )
             previous, previous_sales = f_sales, sales
             if self.full():
                 return
@@ -549,8 +849,9 @@ def parse_count(text: str) -> int:
     return int(value)
 
 
-def generate(n: int, seed: int, out: Path, inconsistent: float = 0.05, doc_figures: int = 100_000,
-             fx_rates: Path = REAL_FX_RATES) -> dict:
+def generate(
+    n: int, seed: int, out: Path, inconsistent: float = 0.05, doc_figures: int = 100_000, fx_rates: Path = REAL_FX_RATES
+) -> dict:
     """Write the sources folder `out` (replaced only if it is a generated one); return its summary."""
     out = out.resolve()
     if out.exists() and not (out / "GENERATED.json").exists():
@@ -571,8 +872,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--observations", "-n", type=parse_count, required=True, help="figures to write (1e6 ok)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, required=True, help="the sources folder to write")
-    parser.add_argument("--inconsistent", type=float, default=0.05,
-                        help="fraction of claims printed inconsistent on purpose (default 0.05)")
+    parser.add_argument(
+        "--inconsistent",
+        type=float,
+        default=0.05,
+        help="fraction of claims printed inconsistent on purpose (default 0.05)",
+    )
     parser.add_argument("--doc-figures", type=int, default=100_000, help="about this many figures per document")
     parser.add_argument("--fx-rates", type=Path, default=REAL_FX_RATES, help="the real fx_rates.csv to copy")
     args = parser.parse_args(argv)

@@ -27,8 +27,16 @@ def main(argv: list[str]) -> int:
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w", encoding="utf-8") as handle:
-        json.dump({"wall_s": wall, "user_s": usage.ru_utime, "sys_s": usage.ru_stime,
-                   "max_rss_kib": usage.ru_maxrss, "exit_status": status}, handle)
+        json.dump(
+            {
+                "wall_s": wall,
+                "user_s": usage.ru_utime,
+                "sys_s": usage.ru_stime,
+                "max_rss_kib": usage.ru_maxrss,
+                "exit_status": status,
+            },
+            handle,
+        )
     return status if status >= 0 else 128 - status
 
 

@@ -94,8 +94,8 @@ class TreeSampler(threading.Thread):
             except OSError:
                 continue
             pid = int(entry.name)
-            names[pid] = stat[stat.index("(") + 1:stat.rindex(")")]
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            names[pid] = stat[stat.index("(") + 1 : stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
             parents.setdefault(ppid, []).append(pid)
         tree, todo = [], [self.root]
         while todo:
@@ -149,8 +149,9 @@ def measure(command: list[str], log: Path, timeout: float, env: dict | None = No
     result: dict = {"command": command, "log": str(log.relative_to(PROJECT_ROOT)), "load_before": os.getloadavg()}
     with log.open("w", encoding="utf-8") as handle:
         started_epoch, started = time.time(), time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
         sampler = TreeSampler(process.pid)
         sampler.start()
         try:
@@ -162,10 +163,16 @@ def measure(command: list[str], log: Path, timeout: float, env: dict | None = No
             returncode = process.wait()
         wall = time.perf_counter() - started
         sampler.stop()
-    result.update(started_epoch=started_epoch, ended_epoch=started_epoch + wall, wall_s=round(wall, 3),
-                  returncode=returncode, tree_peak_mib=round(sampler.peak_kib / 1024, 1),
-                  peak_mib_by_command={k: round(v / 1024, 1) for k, v in
-                                       sorted(sampler.peak_by_command.items(), key=lambda kv: -kv[1])[:6]})
+    result.update(
+        started_epoch=started_epoch,
+        ended_epoch=started_epoch + wall,
+        wall_s=round(wall, 3),
+        returncode=returncode,
+        tree_peak_mib=round(sampler.peak_kib / 1024, 1),
+        peak_mib_by_command={
+            k: round(v / 1024, 1) for k, v in sorted(sampler.peak_by_command.items(), key=lambda kv: -kv[1])[:6]
+        },
+    )
     if timing.exists():
         text = timing.read_text(encoding="utf-8", errors="replace")
         parsed = json.loads(text) if text.startswith("{") else _parse_gnu_time(text)
@@ -215,22 +222,40 @@ def ensure_sources(n: int, seed: int, inconsistent: float, timeout: float) -> tu
     stamp.unlink(missing_ok=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     log = folder.parent / f"{folder.name}.generate.log"
-    measured = measure([sys.executable, "-m", "benchmarks.generate", "--observations", str(n), "--seed", str(seed),
-                        "--inconsistent", str(inconsistent), "--out", str(folder)], log, timeout)
+    measured = measure(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.generate",
+            "--observations",
+            str(n),
+            "--seed",
+            str(seed),
+            "--inconsistent",
+            str(inconsistent),
+            "--out",
+            str(folder),
+        ],
+        log,
+        timeout,
+    )
     measured.pop("_sampler")
     if measured["returncode"] != 0 or not marker.exists():
         reason = "timeout" if measured["timed_out"] else f"exit {measured['returncode']}"
         raise RuntimeError(f"generating {n} observations failed ({reason}): {_tail(log, 800)}")
     summary = json.loads(marker.read_text(encoding="utf-8"))
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
-    return folder, {"cached": False, "summary": summary, "wall_s": measured["wall_s"],
-                    "peak_mib": measured["peak_mib"]}
+    return folder, {"cached": False, "summary": summary, "wall_s": measured["wall_s"], "peak_mib": measured["peak_mib"]}
 
 
 def _generator_fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in (Path(__file__).with_name("generate.py"), PROJECT_ROOT / "sources" / "fx_rates.csv",
-                 PROJECT_ROOT / "sources" / "reference_origins.csv", PROJECT_ROOT / "sources" / "measures.csv"):
+    for path in (
+        Path(__file__).with_name("generate.py"),
+        PROJECT_ROOT / "sources" / "fx_rates.csv",
+        PROJECT_ROOT / "sources" / "reference_origins.csv",
+        PROJECT_ROOT / "sources" / "measures.csv",
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -274,10 +299,18 @@ def _manifest_stale() -> bool:
 def warm_up() -> dict:
     """Unmeasured: import the definitions once, which re-parses the dbt manifest if a model changed since."""
     started = time.perf_counter()
-    done = subprocess.run([str(VENV_BIN / "python"), "-c", "import orchestration.definitions"], cwd=CODE_DIR,
-                          env={**os.environ, "DOCUMENTS_DIR": ""}, capture_output=True, text=True)
-    return {"s": round(time.perf_counter() - started, 2), "returncode": done.returncode,
-            "stderr": done.stderr[-1000:] if done.returncode else ""}
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", "import orchestration.definitions"],
+        cwd=CODE_DIR,
+        env={**os.environ, "DOCUMENTS_DIR": ""},
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "s": round(time.perf_counter() - started, 2),
+        "returncode": done.returncode,
+        "stderr": done.stderr[-1000:] if done.returncode else "",
+    }
 
 
 def link_sources(sources: Path, out: Path) -> Path:
@@ -314,15 +347,26 @@ def _pipeline_plan(log: Path) -> dict | None:
     return {"mode": match.group(1), "reason": match.group(2), "documents": int(match.group(3))} if match else None
 
 
-def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, tag: str = "",
-                 clean: bool = True) -> dict:
+def run_pipeline(
+    n: int, sources: Path, out: Path, timeout: float, keep: bool, tag: str = "", clean: bool = True
+) -> dict:
     """One measured run of the job on `sources`, publishing to out/warehouse.duckdb. With `clean` (a first build)
     the published warehouse, its history, working files and validation reports are deleted first; without, the
     run starts from what is published there (only abandoned working files under .runs/ are removed)."""
     warmed = warm_up() if _manifest_stale() else None
-    stale_paths = (("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.sha256", "history", ".runs", "data",
-                    ".publish.lock")
-                   if clean else (".runs",))
+    stale_paths = (
+        (
+            "warehouse.duckdb",
+            "warehouse.duckdb.wal",
+            "warehouse.duckdb.sha256",
+            "history",
+            ".runs",
+            "data",
+            ".publish.lock",
+        )
+        if clean
+        else (".runs",)
+    )
     for stale in stale_paths:
         path = out / stale
         if path.is_dir():
@@ -332,16 +376,22 @@ def run_pipeline(n: int, sources: Path, out: Path, timeout: float, keep: bool, t
     sources_dir = link_sources(sources, out)
     home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
     shutil.copy(CODE_DIR / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "SOURCES_DIR": str(sources_dir), "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
-           "DATA_DIR": str(out / "data"), "DAGSTER_HOME": str(home), "DOCUMENTS_DIR": ""}
-    command = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions",
-               "-j", "build_warehouse"]
+    env = {
+        **os.environ,
+        "SOURCES_DIR": str(sources_dir),
+        "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
+        "DATA_DIR": str(out / "data"),
+        "DAGSTER_HOME": str(home),
+        "DOCUMENTS_DIR": "",
+    }
+    command = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"]
     manifest_before = _manifest_mtime()
     try:
         result = measure(command, out / f"pipeline{tag}.log", timeout, env, cwd=CODE_DIR)
         sampler = result.pop("_sampler")
-        result["sources"] = str(sources.relative_to(PROJECT_ROOT)) if sources.is_relative_to(PROJECT_ROOT) \
-            else str(sources)
+        result["sources"] = (
+            str(sources.relative_to(PROJECT_ROOT)) if sources.is_relative_to(PROJECT_ROOT) else str(sources)
+        )
         result["started_from"] = "nothing (first build)" if clean else "the published warehouse"
         result["warm_up_before"] = warmed
         result["plan"] = _pipeline_plan(out / f"pipeline{tag}.log")
@@ -363,8 +413,17 @@ def _pipeline_breakdown(result: dict, sampler: TreeSampler, env: dict, log: Path
     """Where the wall time and memory went: start-up, each Dagster step (with peak tree RSS), dbt's slowest nodes."""
     breakdown: dict = {}
     try:
-        stats = json.loads(subprocess.run([str(VENV_BIN / "python"), "-c", _STEP_STATS], cwd=CODE_DIR, env=env,
-                                          capture_output=True, text=True, timeout=300).stdout or "{}")
+        stats = json.loads(
+            subprocess.run(
+                [str(VENV_BIN / "python"), "-c", _STEP_STATS],
+                cwd=CODE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            ).stdout
+            or "{}"
+        )
     except (subprocess.TimeoutExpired, json.JSONDecodeError):
         stats = {}
     if not stats.get("start"):
@@ -380,8 +439,11 @@ def _pipeline_breakdown(result: dict, sampler: TreeSampler, env: dict, log: Path
         if step["start"] is None:
             continue
         end = step["end"] or result["ended_epoch"]
-        steps[step["step"]] = {"s": round(end - step["start"], 2), "status": step["status"],
-                               "peak_tree_mib": sampler.peak_between(step["start"], end + sampler.interval)}
+        steps[step["step"]] = {
+            "s": round(end - step["start"], 2),
+            "status": step["status"],
+            "peak_tree_mib": sampler.peak_between(step["start"], end + sampler.interval),
+        }
     breakdown["steps"] = steps
     breakdown["dbt"] = _dbt_breakdown(stats["run_id"], log.parent, log.stem.replace("pipeline", ""))
     return breakdown
@@ -408,13 +470,17 @@ def _dbt_breakdown(run_id: str, out: Path, tag: str = "") -> dict:
         "elapsed_s": round(results.get("elapsed_time", 0.0), 2),
         "nodes": len(nodes),
         "execution_s_by_kind": {k: round(v, 2) for k, v in sorted(by_kind.items())},
-        "slowest": [{"node": node["unique_id"].split(".", 2)[-1], "s": round(node.get("execution_time", 0.0), 2)}
-                    for node in slowest],
+        "slowest": [
+            {"node": node["unique_id"].split(".", 2)[-1], "s": round(node.get("execution_time", 0.0), 2)}
+            for node in slowest
+        ],
     }
 
 
-_LOG_STEP = re.compile(r'STEP_(?:SUCCESS|FAILURE) - (?:Finished execution of step|Execution of step) "([^"]+)"'
-                       r'(?: in ([0-9.]+ms|[0-9hms.]+))?')
+_LOG_STEP = re.compile(
+    r'STEP_(?:SUCCESS|FAILURE) - (?:Finished execution of step|Execution of step) "([^"]+)"'
+    r"(?: in ([0-9.]+ms|[0-9hms.]+))?"
+)
 
 
 def _log_steps(log: Path) -> dict:
@@ -437,19 +503,25 @@ def _pipeline_failure(log: Path, returncode: int) -> str:
     """The failing step and its error message, from the run log."""
     text = _tail(log, 50_000_000)
     lines = text.splitlines()
-    failed_checks = [line.split(" - ")[-1] for line in lines
-                     if "ASSET_CHECK_EVALUATION" in line and not line.rstrip(".").endswith("passed")]
+    failed_checks = [
+        line.split(" - ")[-1]
+        for line in lines
+        if "ASSET_CHECK_EVALUATION" in line and not line.rstrip(".").endswith("passed")
+    ]
     checks = f"; failed checks: {' | '.join(failed_checks)}" if failed_checks else ""
     for i, line in enumerate(lines):
         if "STEP_FAILURE" in line or "RUN_FAILURE" in line:
             detail = [line.split(" - ")[-1]]
-            for follow in lines[i + 1:i + 30]:
+            for follow in lines[i + 1 : i + 30]:
                 if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", follow) or follow.startswith("Stack Trace"):
                     break
                 detail.append(follow.strip())
             step = re.search(r'step "([^"]+)"', line)
-            return (f"exit {returncode}; step {step.group(1) if step else '?'}: "
-                    + " | ".join(d for d in detail if d)[:1500] + checks)
+            return (
+                f"exit {returncode}; step {step.group(1) if step else '?'}: "
+                + " | ".join(d for d in detail if d)[:1500]
+                + checks
+            )
     return f"exit {returncode}{checks}; " + text[-1500:].replace("\n", " | ")
 
 
@@ -495,28 +567,49 @@ print(json.dumps(out))
 def run_components(sources: Path, out: Path, timeout: float) -> dict:
     """Ingest validation alone, and every GX suite alone on the built warehouse: time and peak memory."""
     components = {}
-    for name, script, argument in (("validate_sources", _VALIDATE_ONLY, sources),
-                                   ("gx_suites", _GX_ONLY, out / "warehouse.duckdb")):
+    for name, script, argument in (
+        ("validate_sources", _VALIDATE_ONLY, sources),
+        ("gx_suites", _GX_ONLY, out / "warehouse.duckdb"),
+    ):
         if name == "gx_suites" and not argument.exists():
             continue
-        result = measure([str(VENV_BIN / "python"), "-c", script, str(argument)], out / f"{name}.log", timeout,
-                         {**os.environ, "DOCUMENTS_DIR": ""}, cwd=CODE_DIR)
+        result = measure(
+            [str(VENV_BIN / "python"), "-c", script, str(argument)],
+            out / f"{name}.log",
+            timeout,
+            {**os.environ, "DOCUMENTS_DIR": ""},
+            cwd=CODE_DIR,
+        )
         result.pop("_sampler")
         lines = _tail(out / f"{name}.log", 100_000).strip().splitlines()
         try:
             detail = json.loads(lines[-1]) if lines else {}
         except json.JSONDecodeError:
             detail = {"output": "\n".join(lines[-10:])}
-        components[name] = {"wall_s": result["wall_s"], "peak_mib": result["peak_mib"],
-                            "returncode": result["returncode"], "timed_out": result["timed_out"], **detail}
+        components[name] = {
+            "wall_s": result["wall_s"],
+            "peak_mib": result["peak_mib"],
+            "returncode": result["returncode"],
+            "timed_out": result["timed_out"],
+            **detail,
+        }
     return components
 
 
 def run_floor(sources: Path, out: Path, timeout: float, tag: str = "") -> dict:
     report = out / f"floor{tag}.json"
     report.unlink(missing_ok=True)
-    command = [str(VENV_BIN / "python"), "-m", "benchmarks.floor", "--sources", str(sources),
-               "--out", str(out / "floor.duckdb"), "--report", str(report)]
+    command = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "benchmarks.floor",
+        "--sources",
+        str(sources),
+        "--out",
+        str(out / "floor.duckdb"),
+        "--report",
+        str(report),
+    ]
     result = measure(command, out / f"floor{tag}.log", timeout)
     result.pop("_sampler")
     if report.exists():
@@ -536,8 +629,9 @@ def run_floor(sources: Path, out: Path, timeout: float, tag: str = "") -> dict:
 
 def export_revision(revision: str) -> tuple[Path, str]:
     """The committed tree of `revision`, exported once with `git archive` (read-only for the repository)."""
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=PROJECT_ROOT,
-                         capture_output=True, text=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     if sha.returncode:
         raise SystemExit(f"--revision {revision}: {sha.stderr.strip()}")
     sha_text = sha.stdout.strip()
@@ -557,19 +651,32 @@ def export_revision(revision: str) -> tuple[Path, str]:
 
 def machine_info() -> dict:
     meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
-    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), platform.processor())
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     versions = subprocess.run(
-        [str(VENV_BIN / "python"), "-c",
-         "import json, sys, platform, duckdb, dagster, great_expectations, pandas;"
-         "from dbt.version import __version__ as dbt;"
-         "print(json.dumps({'python': platform.python_version(), 'duckdb': duckdb.__version__, "
-         "'dagster': dagster.__version__, 'dbt_core': dbt, 'great_expectations': great_expectations.__version__, "
-         "'pandas': pandas.__version__}))"],
-        cwd=CODE_DIR, capture_output=True, text=True)
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "import json, sys, platform, duckdb, dagster, great_expectations, pandas;"
+            "from dbt.version import __version__ as dbt;"
+            "print(json.dumps({'python': platform.python_version(), 'duckdb': duckdb.__version__, "
+            "'dagster': dagster.__version__, 'dbt_core': dbt, 'great_expectations': great_expectations.__version__, "
+            "'pandas': pandas.__version__}))",
+        ],
+        cwd=CODE_DIR,
+        capture_output=True,
+        text=True,
+    )
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                           capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu_count": os.cpu_count(),
@@ -587,8 +694,9 @@ def machine_info() -> dict:
     }
 
 
-def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, components: bool = True,
-                 incremental: bool = True) -> dict:
+def measure_size(
+    n: int, args: argparse.Namespace, repeats: int | None = None, components: bool = True, incremental: bool = True
+) -> dict:
     repeats = repeats or args.repeats
     entry: dict = {"observations": n, "status": "ok"}
     out = BENCH_DIR / str(n)
@@ -603,7 +711,8 @@ def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, c
     failures = []
     if not args.skip_pipeline:
         entry["pipeline"], entry["pipeline_runs"] = _repeat(
-            lambda tag: run_pipeline(n, sources, out, args.timeout, args.keep, tag), repeats, f"{n:,}: pipeline")
+            lambda tag: run_pipeline(n, sources, out, args.timeout, args.keep, tag), repeats, f"{n:,}: pipeline"
+        )
         if "failure" in entry["pipeline"]:
             failures.append("pipeline: " + entry["pipeline"]["failure"])
             entry["status"] = "timeout" if entry["pipeline"]["timed_out"] else "failed"
@@ -618,7 +727,8 @@ def measure_size(n: int, args: argparse.Namespace, repeats: int | None = None, c
                 entry["status"] = "timeout" if entry["incremental"].get("timed_out") else "failed"
     if not args.skip_floor:
         entry["floor"], entry["floor_runs"] = _repeat(
-            lambda tag: run_floor(sources, out, args.timeout, tag), repeats, f"{n:,}: floor")
+            lambda tag: run_floor(sources, out, args.timeout, tag), repeats, f"{n:,}: floor"
+        )
         if "failure" in entry["floor"]:
             failures.append("floor: " + entry["floor"]["failure"])
             if entry["status"] == "ok":
@@ -648,9 +758,13 @@ def run_incremental(n: int, entry: dict, out: Path, args: argparse.Namespace, re
     after = info["generate"]["summary"]
     # the generator is prefix-stable (tests/test_generator_prefix.py): the last document of n and any new ones
     # change, every other per-document file is the same bytes
-    info["documents"] = {"before": before.get("documents"), "after": after.get("documents"),
-                         "expected_to_change": (after["documents"] - before["documents"] + 1
-                                                if before.get("documents") and after.get("documents") else None)}
+    info["documents"] = {
+        "before": before.get("documents"),
+        "after": after.get("documents"),
+        "expected_to_change": (
+            after["documents"] - before["documents"] + 1 if before.get("documents") and after.get("documents") else None
+        ),
+    }
     published = out / "warehouse.duckdb"
     if not published.exists():
         return {**info, "skipped": f"the full run published no {published.relative_to(PROJECT_ROOT)}"}, []
@@ -688,10 +802,18 @@ def _repeat(run, repeats: int, label: str) -> tuple[dict, list[dict]]:
             break
     good = [r for r in runs if "failure" not in r]
     chosen = min(good, key=lambda r: r["wall_s"]) if good else runs[-1]
-    return chosen, [{"wall_s": r["wall_s"], "cpu_s": r.get("cpu_s"), "peak_mib": r.get("peak_mib"),
-                     "load_before": r.get("load_before"), "log": r.get("log"), "failure": r.get("failure", ""),
-                     **({"plan": r["plan"]} if r.get("plan") else {})}
-                    for r in runs]
+    return chosen, [
+        {
+            "wall_s": r["wall_s"],
+            "cpu_s": r.get("cpu_s"),
+            "peak_mib": r.get("peak_mib"),
+            "load_before": r.get("load_before"),
+            "log": r.get("log"),
+            "failure": r.get("failure", ""),
+            **({"plan": r["plan"]} if r.get("plan") else {}),
+        }
+        for r in runs
+    ]
 
 
 def summarise(entry: dict, fixed: dict | None) -> dict:
@@ -701,8 +823,12 @@ def summarise(entry: dict, fixed: dict | None) -> dict:
     pipeline_ok = pipeline and "failure" not in pipeline
     floor_ok = floor and "failure" not in floor
     if pipeline_ok:
-        row.update(pipeline_wall_s=pipeline["wall_s"], pipeline_peak_mib=pipeline["peak_mib"],
-                   pipeline_tree_peak_mib=pipeline["tree_peak_mib"], pipeline_cpu_s=pipeline.get("cpu_s"))
+        row.update(
+            pipeline_wall_s=pipeline["wall_s"],
+            pipeline_peak_mib=pipeline["peak_mib"],
+            pipeline_tree_peak_mib=pipeline["tree_peak_mib"],
+            pipeline_cpu_s=pipeline.get("cpu_s"),
+        )
     if floor_ok:
         row.update(floor_wall_s=floor["wall_s"], floor_peak_mib=floor["peak_mib"], floor_cpu_s=floor.get("cpu_s"))
     if pipeline_ok and floor_ok:
@@ -715,9 +841,13 @@ def summarise(entry: dict, fixed: dict | None) -> dict:
             row["ratio_growing_floor"] = round(row["growing_s"] / floor["wall_s"], 2)
     incremental = entry.get("incremental") or {}
     if pipeline_ok and "wall_s" in incremental and "failure" not in incremental:
-        row.update(incremental_wall_s=incremental["wall_s"], incremental_peak_mib=incremental["peak_mib"],
-                   incremental_cpu_s=incremental.get("cpu_s"), incremental_figures_added=incremental["figures_added"],
-                   ratio_incremental_full=round(incremental["wall_s"] / pipeline["wall_s"], 2))
+        row.update(
+            incremental_wall_s=incremental["wall_s"],
+            incremental_peak_mib=incremental["peak_mib"],
+            incremental_cpu_s=incremental.get("cpu_s"),
+            incremental_figures_added=incremental["figures_added"],
+            ratio_incremental_full=round(incremental["wall_s"] / pipeline["wall_s"], 2),
+        )
         plan = incremental.get("plan")
         if plan:
             row["incremental_plan"] = f"{plan['mode']}, {plan['documents']} document(s) re-read"
@@ -725,16 +855,21 @@ def summarise(entry: dict, fixed: dict | None) -> dict:
 
 
 def format_table(rows: list[dict]) -> str:
-    header = "  ".join(title.ljust(_width(fmt, title)) if key == "status" else title.rjust(_width(fmt, title))
-                       for key, title, fmt in TABLE_COLUMNS)
+    header = "  ".join(
+        title.ljust(_width(fmt, title)) if key == "status" else title.rjust(_width(fmt, title))
+        for key, title, fmt in TABLE_COLUMNS
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         cells = []
         for key, title, fmt in TABLE_COLUMNS:
             value = row.get(key)
             width = _width(fmt, title)
-            cells.append((fmt.format(value) if value is not None else "-").rjust(width)
-                         if key != "status" else str(value).ljust(width))
+            cells.append(
+                (fmt.format(value) if value is not None else "-").rjust(width)
+                if key != "status"
+                else str(value).ljust(width)
+            )
         lines.append("  ".join(cells))
     return "\n".join(lines)
 
@@ -748,9 +883,12 @@ def format_breakdown(entry: dict) -> str:
     """Where one size's pipeline time and memory went (the full run, then the incremental one)."""
     lines = _run_breakdown_lines(f"{entry['observations']:,} observations: pipeline", entry.get("pipeline") or {})
     for name, component in (entry.get("components") or {}).items():
-        lines.append(f"  alone, {name}: {component['wall_s']:.2f} s, peak {component['peak_mib']:.0f} MiB; "
-                     + json.dumps({k: v for k, v in component.items()
-                                   if k not in ("wall_s", "peak_mib", "returncode", "timed_out")}))
+        lines.append(
+            f"  alone, {name}: {component['wall_s']:.2f} s, peak {component['peak_mib']:.0f} MiB; "
+            + json.dumps(
+                {k: v for k, v in component.items() if k not in ("wall_s", "peak_mib", "returncode", "timed_out")}
+            )
+        )
     floor = entry.get("floor") or {}
     if floor.get("steps"):
         lines.append(f"  floor: {floor['wall_s']:.2f} s, peak {floor['peak_mib']:.0f} MiB; steps {floor['steps']}")
@@ -763,7 +901,8 @@ def format_breakdown(entry: dict) -> str:
             f"{incremental['from_observations']:,} -> {incremental['observations']:,} observations "
             f"(+{incremental['figures_added']:,} figures; documents {documents.get('before')} -> "
             f"{documents.get('after')}, {documents.get('expected_to_change')} of them changed): incremental pipeline",
-            incremental)
+            incremental,
+        )
     return "\n".join(lines)
 
 
@@ -771,21 +910,29 @@ def _run_breakdown_lines(title: str, run: dict) -> list[str]:
     breakdown = run.get("breakdown") or {}
     if not breakdown.get("steps"):
         return []
-    lines = [f"{title} {run['wall_s']:.1f} s, peak {run['peak_mib']:.0f} MiB (one process), "
-             f"tree {run['tree_peak_mib']:.0f} MiB (sampled sum; by command: {run.get('peak_mib_by_command')})"]
+    lines = [
+        f"{title} {run['wall_s']:.1f} s, peak {run['peak_mib']:.0f} MiB (one process), "
+        f"tree {run['tree_peak_mib']:.0f} MiB (sampled sum; by command: {run.get('peak_mib_by_command')})"
+    ]
     plan = run.get("plan")
-    lines.append(f"  the job's plan: {plan['mode']} run, {plan['reason']}; re-reading {plan['documents']} document(s)"
-                 if plan else "  the job's plan: not reported in its log")
-    lines.append(f"  before the run starts (imports, definitions, dbt manifest): {breakdown.get('before_run_s')} s, "
-                 f"peak {breakdown.get('before_run_peak_mib')} MiB")
+    lines.append(
+        f"  the job's plan: {plan['mode']} run, {plan['reason']}; re-reading {plan['documents']} document(s)"
+        if plan
+        else "  the job's plan: not reported in its log"
+    )
+    lines.append(
+        f"  before the run starts (imports, definitions, dbt manifest): {breakdown.get('before_run_s')} s, "
+        f"peak {breakdown.get('before_run_peak_mib')} MiB"
+    )
     for step, info in sorted(breakdown["steps"].items(), key=lambda kv: -kv[1]["s"]):
         lines.append(f"  step {step:<45} {info['s']:>9.2f} s  peak tree {info['peak_tree_mib']} MiB  {info['status']}")
     lines.append(f"  after the run (teardown): {breakdown.get('after_run_s')} s")
     dbt = breakdown.get("dbt") or {}
     if dbt:
-        lines.append(f"  dbt: {dbt['nodes']} nodes in {dbt['elapsed_s']} s; execution by kind "
-                     f"{dbt['execution_s_by_kind']}; slowest "
-                     + ", ".join(f"{s['node']} {s['s']}s" for s in dbt["slowest"][:5]))
+        lines.append(
+            f"  dbt: {dbt['nodes']} nodes in {dbt['elapsed_s']} s; execution by kind "
+            f"{dbt['execution_s_by_kind']}; slowest " + ", ".join(f"{s['node']} {s['s']}s" for s in dbt["slowest"][:5])
+        )
     return lines
 
 
@@ -809,40 +956,79 @@ def write_results(document: dict, rows: list[dict]) -> None:
     revision = document["config"].get("revision")
     stems = ["results"] + ([f"results-{revision[:12]}"] if revision else [])
     machine = document["machine"]
-    columns = [key for key, _, _ in TABLE_COLUMNS] + ["pipeline_cpu_s", "floor_cpu_s", "incremental_cpu_s",
-                                                       "incremental_figures_added", "incremental_plan", "failure",
-                                                       "nproc", "mem_total_mib", "python", "duckdb", "revision"]
+    columns = [key for key, _, _ in TABLE_COLUMNS] + [
+        "pipeline_cpu_s",
+        "floor_cpu_s",
+        "incremental_cpu_s",
+        "incremental_figures_added",
+        "incremental_plan",
+        "failure",
+        "nproc",
+        "mem_total_mib",
+        "python",
+        "duckdb",
+        "revision",
+    ]
     for stem in stems:
         (BENCH_DIR / f"{stem}.json").write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         with (BENCH_DIR / f"{stem}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({**row, "nproc": machine["nproc"], "mem_total_mib": machine["mem_total_mib"],
-                                 "python": machine["venv"].get("python"), "duckdb": machine["venv"].get("duckdb"),
-                                 "revision": revision or f"working tree at {machine['git_commit']}"})
+                writer.writerow(
+                    {
+                        **row,
+                        "nproc": machine["nproc"],
+                        "mem_total_mib": machine["mem_total_mib"],
+                        "python": machine["venv"].get("python"),
+                        "duckdb": machine["venv"].get("duckdb"),
+                        "revision": revision or f"working tree at {machine['git_commit']}",
+                    }
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1e3,1e5,1e6,1e7"),
-                        help="observation counts, comma separated (default 1e3,1e5,1e6,1e7)")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("1e3,1e5,1e6,1e7"),
+        help="observation counts, comma separated (default 1e3,1e5,1e6,1e7)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--inconsistent", type=float, default=0.05, help="fraction of claims made inconsistent")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per measured command (default 3600)")
     parser.add_argument("--fixed-size", type=int, default=10, help="size whose pipeline time is the fixed cost")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="measure each size this many times and keep the fastest successful run (default 1)")
-    parser.add_argument("--fixed-repeats", type=int, default=2,
-                        help="measure the fixed size this many times and keep the fastest (default 2)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="measure each size this many times and keep the fastest successful run (default 1)",
+    )
+    parser.add_argument(
+        "--fixed-repeats",
+        type=int,
+        default=2,
+        help="measure the fixed size this many times and keep the fastest (default 2)",
+    )
     parser.add_argument("--skip-pipeline", action="store_true", help="measure the floor only")
     parser.add_argument("--skip-floor", action="store_true", help="measure the pipeline only")
-    parser.add_argument("--components", action="store_true",
-                        help="also measure the ingest validation alone and the GX suites alone, in fresh processes")
-    parser.add_argument("--revision", help="measure this commit (exported with git archive to data/bench/trees/) "
-                        "instead of the working tree, e.g. HEAD")
-    parser.add_argument("--no-incremental", dest="incremental", action="store_false",
-                        help="skip the incremental run (the job again on N + N//100 figures, from the full build)")
+    parser.add_argument(
+        "--components",
+        action="store_true",
+        help="also measure the ingest validation alone and the GX suites alone, in fresh processes",
+    )
+    parser.add_argument(
+        "--revision",
+        help="measure this commit (exported with git archive to data/bench/trees/) "
+        "instead of the working tree, e.g. HEAD",
+    )
+    parser.add_argument(
+        "--no-incremental",
+        dest="incremental",
+        action="store_false",
+        help="skip the incremental run (the job again on N + N//100 figures, from the full build)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep each build's history/ snapshot")
     args = parser.parse_args(argv)
     if not (VENV_BIN / "dagster").exists():
@@ -854,8 +1040,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"measuring revision {revision[:12]} exported to {CODE_DIR.relative_to(PROJECT_ROOT)}", flush=True)
 
     machine = machine_info()
-    print(f"machine: {machine['nproc']} cores, {machine['mem_total_mib']} MiB, python {machine['venv'].get('python')}, "
-          f"duckdb {machine['venv'].get('duckdb')}, load {machine['loadavg_at_start']}", flush=True)
+    print(
+        f"machine: {machine['nproc']} cores, {machine['mem_total_mib']} MiB, python {machine['venv'].get('python')}, "
+        f"duckdb {machine['venv'].get('duckdb')}, load {machine['loadavg_at_start']}",
+        flush=True,
+    )
     # unmeasured warm-up: imports into the page cache, and the dbt manifest re-parsed if a model changed
     warmed = warm_up()
     if warmed["returncode"]:
@@ -863,21 +1052,32 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,
-        "config": {"sizes": args.sizes, "seed": args.seed, "inconsistent": args.inconsistent, "revision": revision,
-                   "timeout_s": args.timeout, "fixed_size": args.fixed_size, "repeats": args.repeats,
-                   "incremental": args.incremental},
+        "config": {
+            "sizes": args.sizes,
+            "seed": args.seed,
+            "inconsistent": args.inconsistent,
+            "revision": revision,
+            "timeout_s": args.timeout,
+            "fixed_size": args.fixed_size,
+            "repeats": args.repeats,
+            "incremental": args.incremental,
+        },
         "warm_up": warmed,
     }
     fixed = None
     if not args.skip_pipeline:
         print(f"[{_now()}] fixed cost: the pipeline at {args.fixed_size} observations", flush=True)
-        fixed = measure_size(args.fixed_size, args, repeats=max(args.fixed_repeats, args.repeats), components=False,
-                             incremental=False)
+        fixed = measure_size(
+            args.fixed_size, args, repeats=max(args.fixed_repeats, args.repeats), components=False, incremental=False
+        )
         document["fixed"] = fixed
         row = summarise(fixed, fixed)
-        print(f"  fixed: pipeline {row.get('pipeline_wall_s')} s "
-              f"(runs: {[r['wall_s'] for r in fixed.get('pipeline_runs', [])]}), "
-              f"floor {row.get('floor_wall_s')} s", flush=True)
+        print(
+            f"  fixed: pipeline {row.get('pipeline_wall_s')} s "
+            f"(runs: {[r['wall_s'] for r in fixed.get('pipeline_runs', [])]}), "
+            f"floor {row.get('floor_wall_s')} s",
+            flush=True,
+        )
     results, rows = [], []
     for n in args.sizes:
         entry = measure_size(n, args)
@@ -894,8 +1094,10 @@ def main(argv: list[str] | None = None) -> int:
     write_results(document, rows)
     print()
     print(format_table(rows))
-    print(f"\nwritten: {(BENCH_DIR / 'results.json').relative_to(PROJECT_ROOT)}, "
-          f"{(BENCH_DIR / 'results.csv').relative_to(PROJECT_ROOT)}")
+    print(
+        f"\nwritten: {(BENCH_DIR / 'results.json').relative_to(PROJECT_ROOT)}, "
+        f"{(BENCH_DIR / 'results.csv').relative_to(PROJECT_ROOT)}"
+    )
     return 0 if all(row["status"] == "ok" for row in rows) else 1
 
 

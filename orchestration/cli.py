@@ -83,13 +83,17 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
         for event in checks:
             data = event.dagster_event.event_specific_data
             if not data.passed:
-                lines.append(f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
-                             f"({data.severity.value}){': ' + data.description if data.description else ''}")
+                lines.append(
+                    f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
+                    f"({data.severity.value}){': ' + data.description if data.description else ''}"
+                )
                 failures = data.metadata.get("failures")
                 for failure in (failures.value if failures is not None else [])[:10]:
                     rows = json.dumps(failure.get("failed_rows", [])[:5], default=str)
-                    lines.append(f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
-                                 f"{failure.get('unexpected_count')} row(s), e.g. {rows}")
+                    lines.append(
+                        f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
+                        f"{failure.get('unexpected_count')} row(s), e.g. {rows}"
+                    )
     return ok, lines
 
 
@@ -102,11 +106,13 @@ def _published_summary(settings: Settings) -> list[str]:
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
         coverage = coverage_outcome(con)[2]
         waiting = draft_figures_waiting(con)
-    return [f"published {settings.warehouse_path} ({mode} build: {reason})",
-            "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
-            "numbers in the texts: " + coverage_line(coverage),
-            *waiting_lines(waiting),
-            f"validation page: {settings.validation_dir / 'index.html'}"]
+    return [
+        f"published {settings.warehouse_path} ({mode} build: {reason})",
+        "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
+        "numbers in the texts: " + coverage_line(coverage),
+        *waiting_lines(waiting),
+        f"validation page: {settings.validation_dir / 'index.html'}",
+    ]
 
 
 def run(_args) -> int:
@@ -127,10 +133,24 @@ def run(_args) -> int:
     try:
         print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
         with log.open("w") as out:
-            subprocess.run([str(dagster), "job", "execute", "-m", "orchestration.definitions", "-j",
-                            "build_warehouse", "--tags", f'{{"{LAUNCH_TAG}": "{tag}"}}'],
-                           cwd=PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=out,
-                           stderr=subprocess.STDOUT, check=False)
+            subprocess.run(
+                [
+                    str(dagster),
+                    "job",
+                    "execute",
+                    "-m",
+                    "orchestration.definitions",
+                    "-j",
+                    "build_warehouse",
+                    "--tags",
+                    f'{{"{LAUNCH_TAG}": "{tag}"}}',
+                ],
+                cwd=PROJECT_ROOT,
+                env={**os.environ, "DAGSTER_HOME": str(home)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
     finally:
         lock.close()
     ok, lines = _summary(tag, home, settings, log)
@@ -138,8 +158,10 @@ def run(_args) -> int:
     if ok:
         lines += _published_summary(settings)
     else:
-        lines.append(f"not published: {settings.warehouse_path} is unchanged. Fix the cause above and run again "
-                     f"(full log: {log}).")
+        lines.append(
+            f"not published: {settings.warehouse_path} is unchanged. Fix the cause above and run again "
+            f"(full log: {log})."
+        )
     print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
@@ -162,8 +184,9 @@ def restore_command(args) -> int:
 
 def _document_id(value: str) -> str:
     if not re.fullmatch(ID_PATTERN, value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not an id (lowercase ASCII letters, digits and _, "
-                                         "starting with a letter)")
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an id (lowercase ASCII letters, digits and _, starting with a letter)"
+        )
     return value
 
 
@@ -177,42 +200,61 @@ def draft(args) -> int:
     if not text.is_file():
         print(f"error: no text file {text}", file=sys.stderr)
         return 2
-    fields = {name: str(getattr(args, name) or "") for name in ("title", "kind", "authors", "publisher", "year",
-                                                                 "url")}
+    fields = {name: str(getattr(args, name) or "") for name in ("title", "kind", "authors", "publisher", "year", "url")}
     try:
         print(register_document(sources, text, args.document_id, fields))
         mentions = sources / "mentions" / f"{args.document_id}.csv"
-        known = {row["section"] for row in csv.DictReader(mentions.open(encoding="utf-8"))} if mentions.exists() \
-            else set()
+        known = (
+            {row["section"] for row in csv.DictReader(mentions.open(encoding="utf-8"))} if mentions.exists() else set()
+        )
         content = text.read_text(encoding="utf-8")
-        drafts, skipped = draft_figures(content, load_catalogues(sources), known,
-                                        int(args.year) if args.year else None)
+        drafts, skipped = draft_figures(content, load_catalogues(sources), known, int(args.year) if args.year else None)
         written = write_drafts(sources, args.document_id, args.prefix or args.document_id, drafts)
         not_figures = write_not_figures(sources, args.document_id, content, skipped)
     except DraftError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     figures = sources / "figures" / f"{args.document_id}.csv"
-    print(f"{len(written.added)} new draft figure(s) in {figures} and its mentions; {written.kept} row(s) already "
-          "there kept as they are")
+    print(
+        f"{len(written.added)} new draft figure(s) in {figures} and its mentions; {written.kept} row(s) already "
+        "there kept as they are"
+    )
     for figure_id, d in written.added:
-        suggested = ", ".join(f"{k} {v}" for k, v in (("entity", d.entity and d.entity[1]),
-                                                      ("indicator", d.indicator and d.indicator.code),
-                                                      ("measure", d.measure),
-                                                      ("year", d.year)) if v) or "no suggestion"
+        suggested = (
+            ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("entity", d.entity and d.entity[1]),
+                    ("indicator", d.indicator and d.indicator.code),
+                    ("measure", d.measure),
+                    ("year", d.year),
+                )
+                if v
+            )
+            or "no suggestion"
+        )
         print(f"  {figure_id}  line {d.line}  {d.stated_text!r}  ({suggested})")
-    print(f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
-          "suggestions, then set review_status to reviewed (in the mentions file too)")
+    print(
+        f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
+        "suggestions, then set review_status to reviewed (in the mentions file too)"
+    )
     if not_figures:
-        print(f"{not_figures} number(s) that are not figures, with a suggested reason, as draft rows of "
-              f"{sources / 'not_figures' / (args.document_id + '.csv')}: check each reason (or record the number "
-              "as a figure instead), then set review_status to reviewed")
-    in_texts = settings.documents_dir is not None and (settings.documents_dir / text.name).is_file() and \
-        (settings.documents_dir / text.name).read_bytes() == text.read_bytes()
+        print(
+            f"{not_figures} number(s) that are not figures, with a suggested reason, as draft rows of "
+            f"{sources / 'not_figures' / (args.document_id + '.csv')}: check each reason (or record the number "
+            "as a figure instead), then set review_status to reviewed"
+        )
+    in_texts = (
+        settings.documents_dir is not None
+        and (settings.documents_dir / text.name).is_file()
+        and (settings.documents_dir / text.name).read_bytes() == text.read_bytes()
+    )
     if not in_texts:
-        print(f"note: {text.name} is not in DOCUMENTS_DIR ({settings.documents_dir or 'not set'}): copy it there, "
-              "or `warehouse run` stops with 'document text ... not found' (or, with no texts folder, cannot "
-              "check the literals and sha256)")
+        print(
+            f"note: {text.name} is not in DOCUMENTS_DIR ({settings.documents_dir or 'not set'}): copy it there, "
+            "or `warehouse run` stops with 'document text ... not found' (or, with no texts folder, cannot "
+            "check the literals and sha256)"
+        )
     return 0
 
 

@@ -1,6 +1,5 @@
 """Every dbt model as a Dagster asset, keyed by schema, grouped by layer, sources mapped onto the ingest assets."""
 
-
 import fcntl
 import os
 import shutil
@@ -124,4 +123,3 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     args = ["build", "--exclude-resource-type", "unit_test"] + (["--full-refresh"] if mode == "full" else [])
     with _build_through_slot(working):
         yield from dbt.cli(args, context=context).stream()
-

@@ -38,10 +38,21 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    page = publish_results(settings.validation_dir, staged, {
-        "warehouse": str(files.published), "published_at": outcome["published_at"], "run_id": context.run.run_id,
-        "root_run_id": key, "mode": mode, "reason": reason, "texts": settings.documents_note,
-        "snapshot": outcome["snapshot"], "sha256": outcome["sha256"]})
+    page = publish_results(
+        settings.validation_dir,
+        staged,
+        {
+            "warehouse": str(files.published),
+            "published_at": outcome["published_at"],
+            "run_id": context.run.run_id,
+            "root_run_id": key,
+            "mode": mode,
+            "reason": reason,
+            "texts": settings.documents_note,
+            "snapshot": outcome["snapshot"],
+            "sha256": outcome["sha256"],
+        },
+    )
     for dead in outcome["removed_dead_runs"]:
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     context.log.info(f"published {files.published} (snapshot {outcome['snapshot']}); validation page {page}")

@@ -30,6 +30,6 @@ def retry_transient(context) -> Iterator[None]:
     except (duckdb.IOException, OSError) as exc:
         if not is_transient(exc):
             raise
-        delay = BASE_DELAY_SECONDS * 2 ** context.retry_number  # 5 s, 10 s, 20 s
+        delay = BASE_DELAY_SECONDS * 2**context.retry_number  # 5 s, 10 s, 20 s
         context.log.warning(f"transient failure ({exc}); retrying in {delay} s")
         raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=delay) from exc

@@ -40,8 +40,9 @@ def record_worker(context) -> str:
     """Tag the run with this process (once per run and process), and return the run's working-state key."""
     pid = os.getpid()
     if (context.run.run_id, pid) not in _RECORDED:
-        context.instance.add_run_tags(context.run.run_id, {
-            PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""})
+        context.instance.add_run_tags(
+            context.run.run_id, {PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""}
+        )
         _RECORDED.add((context.run.run_id, pid))
     return run_key(context)
 
@@ -59,6 +60,7 @@ class WarehouseRunLauncher(DefaultRunLauncher):
             # not yet recorded (the worker is still starting), or elsewhere: max_runtime_seconds still applies
             return CheckRunHealthResult(WorkerStatus.RUNNING, "worker not recorded on this host")
         if _start_ticks(int(pid)) != start:
-            return CheckRunHealthResult(WorkerStatus.FAILED, f"worker process {pid} on {host} is gone "
-                                        "(killed or crashed)")
+            return CheckRunHealthResult(
+                WorkerStatus.FAILED, f"worker process {pid} on {host} is gone (killed or crashed)"
+            )
         return CheckRunHealthResult(WorkerStatus.RUNNING, f"worker process {pid} is alive")

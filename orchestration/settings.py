@@ -18,8 +18,12 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # Where a checkout finds the document texts when DOCUMENTS_DIR is not set (a new clone has none)
 DEFAULT_DOCUMENTS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
-DEFAULTS = {"WAREHOUSE_HISTORY": "7", "DUCKDB_MEMORY_LIMIT": "1GB", "DBT_MEMORY_LIMIT": "2.5GB",
-            "GX_BATCH_ROWS": "200000"}
+DEFAULTS = {
+    "WAREHOUSE_HISTORY": "7",
+    "DUCKDB_MEMORY_LIMIT": "1GB",
+    "DBT_MEMORY_LIMIT": "2.5GB",
+    "GX_BATCH_ROWS": "200000",
+}
 # DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
@@ -82,8 +86,17 @@ class Settings:
         for name in ("DUCKDB_MEMORY_LIMIT", "DBT_MEMORY_LIMIT"):
             if not _MEMORY.match(values[name]):
                 problems.append(f"{name}={values[name]!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)")
-        settings = cls(sources_dir, warehouse, documents_dir, note, data_dir, history or 0,
-                       values["DUCKDB_MEMORY_LIMIT"], values["DBT_MEMORY_LIMIT"], batch or 0)
+        settings = cls(
+            sources_dir,
+            warehouse,
+            documents_dir,
+            note,
+            data_dir,
+            history or 0,
+            values["DUCKDB_MEMORY_LIMIT"],
+            values["DBT_MEMORY_LIMIT"],
+            batch or 0,
+        )
         problems += settings._path_problems()
         if problems:
             raise SettingsError(problems)
@@ -119,14 +132,18 @@ def _documents_dir(problems: list[str]) -> tuple[Path | None, str]:
     if "DOCUMENTS_DIR" not in os.environ:
         if DEFAULT_DOCUMENTS_DIR.is_dir():
             return DEFAULT_DOCUMENTS_DIR, f"texts read from {DEFAULT_DOCUMENTS_DIR} (the default)"
-        return None, (f"literals NOT checked against the document texts: DOCUMENTS_DIR is not set and the "
-                      f"default folder {DEFAULT_DOCUMENTS_DIR} does not exist")
+        return None, (
+            f"literals NOT checked against the document texts: DOCUMENTS_DIR is not set and the "
+            f"default folder {DEFAULT_DOCUMENTS_DIR} does not exist"
+        )
     if not os.environ["DOCUMENTS_DIR"].strip():
         return None, "literals NOT checked against the document texts: DOCUMENTS_DIR is set empty"
     folder = _path_from_env("DOCUMENTS_DIR", DEFAULT_DOCUMENTS_DIR)
     if not folder.is_dir():
-        problems.append(f"DOCUMENTS_DIR={folder} is not a directory (unset it to use {DEFAULT_DOCUMENTS_DIR} "
-                        "when present, or set it empty to skip the text checks)")
+        problems.append(
+            f"DOCUMENTS_DIR={folder} is not a directory (unset it to use {DEFAULT_DOCUMENTS_DIR} "
+            "when present, or set it empty to skip the text checks)"
+        )
     return folder, f"texts read from {folder} (DOCUMENTS_DIR)"
 
 

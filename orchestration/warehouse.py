@@ -108,8 +108,10 @@ def _copy_hashing(source: Path, target: Path) -> str:
 def _recovery_advice(files: WarehouseFiles) -> str:
     verified = [p.name for p in reversed(snapshots(files)) if verify_snapshot(p) is None]
     if verified:
-        return (f"restore a verified snapshot with `warehouse restore {verified[0]}` (verified: "
-                f"{', '.join(verified)}), or move {files.published} away to rebuild everything from the sources")
+        return (
+            f"restore a verified snapshot with `warehouse restore {verified[0]}` (verified: "
+            f"{', '.join(verified)}), or move {files.published} away to rebuild everything from the sources"
+        )
     return f"no verified snapshot is kept: move {files.published} away and run again to rebuild from the sources"
 
 
@@ -134,14 +136,16 @@ def start_working_copy(files: WarehouseFiles, key: str) -> Path:
             partial.unlink()
             raise WarehouseError(
                 f"the published warehouse {files.published} is damaged: its sha256 is {digest}, not "
-                f"{recorded.get('sha256')} as published by run {recorded.get('run_id')}; {_recovery_advice(files)}")
+                f"{recorded.get('sha256')} as published by run {recorded.get('run_id')}; {_recovery_advice(files)}"
+            )
         try:
             with connect(partial, read_only=True) as con:
                 con.execute("select count(*) from duckdb_tables()").fetchone()
         except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
             partial.unlink()
-            raise WarehouseError(f"the published warehouse {files.published} is unreadable ({exc}); "
-                                 f"{_recovery_advice(files)}") from exc
+            raise WarehouseError(
+                f"the published warehouse {files.published} is unreadable ({exc}); {_recovery_advice(files)}"
+            ) from exc
     (folder / "base.json").write_text(json.dumps({"published": base}))
     partial.replace(working)
     return working
@@ -153,7 +157,8 @@ def existing_working_copy(files: WarehouseFiles, key: str) -> Path:
     if not working.exists():
         raise WarehouseError(
             f"run {key} has no working warehouse at {working}: its ingest did not run, or a later run removed "
-            "its leftovers. Start a new run instead of re-executing this one.")
+            "its leftovers. Start a new run instead of re-executing this one."
+        )
     _lock_run_dir(working.parent)
     return working
 
@@ -247,7 +252,8 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
             raise WarehouseError(
                 f"not published: {files.published} was replaced by {_latest_publisher(files)} after run {key} "
                 "started from it, and this run's build would overwrite the newer warehouse. Run again to build "
-                "on the current one.")
+                "on the current one."
+            )
         files.history_dir.mkdir(parents=True, exist_ok=True)
         for leftover in files.history_dir.glob(".pending-*"):
             leftover.unlink()  # a publish killed before its swap: never published, so not history
@@ -269,8 +275,13 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
         pruned = _prune_history(files, keep)
     discard_working_copy(files, key)
     removed = clean_dead_runs(files, key)
-    return {"snapshot": str(snapshot), "published_at": published_at.isoformat(), "pruned": pruned,
-            "sha256": digest, "removed_dead_runs": removed}
+    return {
+        "snapshot": str(snapshot),
+        "published_at": published_at.isoformat(),
+        "pruned": pruned,
+        "sha256": digest,
+        "removed_dead_runs": removed,
+    }
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -334,8 +345,9 @@ def restore(files: WarehouseFiles, name: str) -> Path:
         staging = files.published.with_name(files.published.name + ".restoring")
         shutil.copyfile(matches[0], staging)
         _fsync(staging)
-        write_json(files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino,
-                                      "run_id": record["run_id"]})
+        write_json(
+            files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino, "run_id": record["run_id"]}
+        )
         os.replace(staging, files.published)
         _fsync(files.published.parent)
     return matches[0]
@@ -346,6 +358,5 @@ def history_lines(files: WarehouseFiles) -> list[str]:
     for path in snapshots(files):
         info = _read_json(path.with_suffix(".json"))
         shared = " (the published file)" if _same_file(path, files.published) else ""
-        lines.append(f"{path.name}\trun {info.get('run_id', '?')}\tpublished {info.get('published_at', '?')}"
-                     f"{shared}")
+        lines.append(f"{path.name}\trun {info.get('run_id', '?')}\tpublished {info.get('published_at', '?')}{shared}")
     return lines

@@ -9,21 +9,23 @@ from orchestration.corpus.coverage import Ignore, Printing, account
 from orchestration.corpus.text import Place, printed_numbers, read_lines
 
 SECTION = "2.1. Harbour Trade Keeps Growing"
-TEXT = "\n".join([
-    "Harbour Town Report No.12",  # 1
-    "",
-    "2.1. Harbour Trade Keeps Growing",  # 3
-    "",
-    "In 2015 the harbour handled 3,250 ships, 12.5% more than a year before (Table 1).",  # 5
-    "",
-    "Figure 1: Ships per year since 2010",  # 7
-    "",
-    "The port opened in 1998 and joined the 7th Coastal League; it employs 420 people.",  # 9
-    "",
-    "Table 1. Cargo (unit: 10 <sup>8</sup> yuan)",  # 11
-    "Years\t2014\t2015",  # 12
-    "Cargo\t4.10\t5.02",  # 13
-])
+TEXT = "\n".join(
+    [
+        "Harbour Town Report No.12",  # 1
+        "",
+        "2.1. Harbour Trade Keeps Growing",  # 3
+        "",
+        "In 2015 the harbour handled 3,250 ships, 12.5% more than a year before (Table 1).",  # 5
+        "",
+        "Figure 1: Ships per year since 2010",  # 7
+        "",
+        "The port opened in 1998 and joined the 7th Coastal League; it employs 420 people.",  # 9
+        "",
+        "Table 1. Cargo (unit: 10 <sup>8</sup> yuan)",  # 11
+        "Years\t2014\t2015",  # 12
+        "Cargo\t4.10\t5.02",  # 13
+    ]
+)
 
 
 def _mentions() -> list[Printing]:
@@ -36,8 +38,9 @@ def _mentions() -> list[Printing]:
 
 
 def _status(result, line: int, literal: str) -> tuple[str, str | None]:
-    found = [(a.status, a.accounted_by) for a in result.numbers
-             if a.number.line == line and a.number.literal == literal]
+    found = [
+        (a.status, a.accounted_by) for a in result.numbers if a.number.line == line and a.number.literal == literal
+    ]
     assert len(found) == 1, (line, literal, found)
     return found[0]
 
@@ -45,17 +48,25 @@ def _status(result, line: int, literal: str) -> tuple[str, str | None]:
 def test_lines_sections_paragraphs_and_table_cells():
     lines = read_lines(TEXT, [SECTION])
     assert [(line.number, line.kind) for line in lines if line.kind != "blank"] == [
-        (1, "prose"), (3, "heading"), (5, "prose"), (7, "caption"), (9, "prose"), (11, "caption"),
-        (12, "table_header"), (13, "table_row")]
+        (1, "prose"),
+        (3, "heading"),
+        (5, "prose"),
+        (7, "caption"),
+        (9, "prose"),
+        (11, "caption"),
+        (12, "table_header"),
+        (13, "table_row"),
+    ]
     by_number = {line.number: line for line in lines}
     # a figure's caption is a place of its own; the prose after it goes on with its section's paragraphs
     assert by_number[7].place == Place("Figure 1")
     assert by_number[9].place == Place(SECTION, 2)
     numbers = printed_numbers(lines)
-    assert [(n.line, n.literal) for n in numbers if n.line == 5] == [(5, "2015"), (5, "3,250"), (5, "12.5"),
-                                                                     (5, "1")]
-    assert [n.place for n in numbers if n.line == 13] == [Place("Table 1", None, "Cargo", "2014"),
-                                                          Place("Table 1", None, "Cargo", "2015")]
+    assert [(n.line, n.literal) for n in numbers if n.line == 5] == [(5, "2015"), (5, "3,250"), (5, "12.5"), (5, "1")]
+    assert [n.place for n in numbers if n.line == 13] == [
+        Place("Table 1", None, "Cargo", "2014"),
+        Place("Table 1", None, "Cargo", "2015"),
+    ]
 
 
 def test_every_status_and_what_the_sources_do_not_bear_out():
@@ -92,8 +103,15 @@ def test_a_printing_is_claimed_by_one_mention_only():
 
 
 def test_a_literal_is_not_found_inside_a_longer_number():
-    result = account(TEXT, [Printing("part_m1", Place(SECTION, 1), "250 ships", None, ()),
-                            Printing("decimal_m1", Place("Table 1", None, "Cargo", "2014"), "4.1", None, ())], [], [])
+    result = account(
+        TEXT,
+        [
+            Printing("part_m1", Place(SECTION, 1), "250 ships", None, ()),
+            Printing("decimal_m1", Place("Table 1", None, "Cargo", "2014"), "4.1", None, ()),
+        ],
+        [],
+        [],
+    )
     assert [p.key for p in result.not_found] == ["part_m1", "decimal_m1"]
 
 

@@ -25,9 +25,13 @@ def test_every_model_and_built_column_is_described(built_warehouse):
         for node in models:
             if not node["description"].strip():
                 undocumented.append(f"model {node['name']}")
-            built = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [node["schema"], node["name"]]).fetchall()]
+            built = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                    [node["schema"], node["name"]],
+                ).fetchall()
+            ]
             assert built, f"{node['schema']}.{node['name']} was not built"
             described = {name: c["description"].strip() for name, c in node["columns"].items()}
             undocumented += [f"{node['name']}.{c}" for c in built if not described.get(c)]
@@ -38,9 +42,20 @@ def test_dbt_docs_generate_works(built_warehouse, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse, warehouse)
     result = subprocess.run(
-        [str(DBT), "docs", "generate", "--target-path", str(tmp_path / "docs"), "--profiles-dir", str(dbt_project.project_dir)],
-        cwd=dbt_project.project_dir, env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True, text=True, timeout=300,
+        [
+            str(DBT),
+            "docs",
+            "generate",
+            "--target-path",
+            str(tmp_path / "docs"),
+            "--profiles-dir",
+            str(dbt_project.project_dir),
+        ],
+        cwd=dbt_project.project_dir,
+        env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     catalog = json.loads((tmp_path / "docs" / "catalog.json").read_text())

@@ -66,10 +66,21 @@ def unit_run(built_warehouse, tmp_path_factory):
     warehouse = tmp / built_warehouse.name
     shutil.copy(built_warehouse, warehouse)
     result = subprocess.run(
-        [str(DBT), "test", "--select", "test_type:unit", "--target-path", str(tmp / "target"),
-         "--profiles-dir", str(dbt_project.project_dir)],
-        cwd=dbt_project.project_dir, env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True, text=True, timeout=600,
+        [
+            str(DBT),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--target-path",
+            str(tmp / "target"),
+            "--profiles-dir",
+            str(dbt_project.project_dir),
+        ],
+        cwd=dbt_project.project_dir,
+        env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
     results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
@@ -102,13 +113,18 @@ def test_claim_checks_cases_cover_every_branch(unit_run):
             covered.add((claim["claim_kind"], claim["relation"], row["verdict"], row["diagnosis"]))
 
     def met(kind, relation, verdict, prefix):
-        return any((kind is None or k == kind) and (relation is None or r == relation) and v == verdict
-                   and d.startswith(prefix) for k, r, v, d in covered)
+        return any(
+            (kind is None or k == kind)
+            and (relation is None or r == relation)
+            and v == verdict
+            and d.startswith(prefix)
+            for k, r, v, d in covered
+        )
 
     assert [b for b in VERDICT_BRANCHES if not met(*b)] == []
     # every diagnosis the SQL can write (a literal, or the literal start of a composed one) has a case
     sql = (MODELS / "marts" / "claim_checks.sql").read_text()
-    diagnosis_case = sql[sql.index("as compared_in"):sql.index("end as diagnosis")]
+    diagnosis_case = sql[sql.index("as compared_in") : sql.index("end as diagnosis")]
     # a result's leading literal (lowercase: not the ' (printed ' appended to one)
     literals = set(re.findall(r"(?:then|else)\s+'([a-z][^']*)'", diagnosis_case))
     assert len(literals) >= 15
@@ -138,6 +154,9 @@ def test_interval_cases_cover_every_rule(unit_run):
     assert any(f.get("measure") == "share_pct" and f["unit_kind"] == "percent" for f in figures)
     assert {f.get("currency") for f in figures} >= {"CNY", "JPY", "USD", None}
     assert any(re.search(r"\.\d*0%?$", f["stated_text"]) for f in figures)  # trailing zeros as padding
-    assert names >= {"int_figure_intervals_comparators", "int_figure_intervals_rounding_scale_and_exact_counts",
-                     "int_figure_intervals_trailing_zeros_as_padding",
-                     "int_figure_intervals_us_dollars_with_rate_spread"}
+    assert names >= {
+        "int_figure_intervals_comparators",
+        "int_figure_intervals_rounding_scale_and_exact_counts",
+        "int_figure_intervals_trailing_zeros_as_padding",
+        "int_figure_intervals_us_dollars_with_rate_spread",
+    }

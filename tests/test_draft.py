@@ -52,10 +52,31 @@ def workspace(tmp_path, monkeypatch) -> tuple[Path, Path]:
 
 def draft(sources: Path, texts: Path, *extra: str, kind: str = "report", status: int = 0) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "draft", str(texts / f"{DOC}.txt"), "--document-id", DOC,
-         "--title", "Notes on two coastal software cities", "--kind", kind, "--authors", "A. Writer",
-         "--year", "2018", "--sources", str(sources), *extra],
-        cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "draft",
+            str(texts / f"{DOC}.txt"),
+            "--document-id",
+            DOC,
+            "--title",
+            "Notes on two coastal software cities",
+            "--kind",
+            kind,
+            "--authors",
+            "A. Writer",
+            "--year",
+            "2018",
+            "--sources",
+            str(sources),
+            *extra,
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == status, done.stderr
     return done.stdout + done.stderr
 
@@ -84,47 +105,162 @@ def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
     _, documents = read_rows(sources / "documents.csv")
     row = next(r for r in documents if r["document_id"] == DOC)
     assert (row["file_name"], row["sha256"], row["kind"], row["year"]) == (
-        f"{DOC}.txt", hashlib.sha256(TEXT.encode()).hexdigest(), "report", "2018")
+        f"{DOC}.txt",
+        hashlib.sha256(TEXT.encode()).hexdigest(),
+        "report",
+        "2018",
+    )
 
     _, figures = read_rows(sources / "figures" / f"{DOC}.csv")
     drafted = {r["stated_text"]: r for r in figures}
     # years, the heading numbers, the caption's number and the table's column labels are not figures
-    assert list(drafted) == ["120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50",
-                             "15.00"]
+    assert list(drafted) == ["120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50", "15.00"]
     assert all(r["review_status"] == "draft" for r in figures)
     assert [r["figure_id"] for r in figures] == [f"{DOC}_f{n:03d}" for n in range(1, 8)]
-    cells = ("section", "paragraph", "table_row", "table_column", "entity_type", "entity_id", "indicator_code",
-             "measure", "period_kind", "year", "unit_as_printed", "value", "decimals", "scale", "unit", "currency", "comparator",
-             "obs_status")
+    cells = (
+        "section",
+        "paragraph",
+        "table_row",
+        "table_column",
+        "entity_type",
+        "entity_id",
+        "indicator_code",
+        "measure",
+        "period_kind",
+        "year",
+        "unit_as_printed",
+        "value",
+        "decimals",
+        "scale",
+        "unit",
+        "currency",
+        "comparator",
+        "obs_status",
+    )
     shown = {text: tuple(r[c] for c in cells) for text, r in drafted.items()}
-    assert shown["120.5 billion yuan"] == ("1. Dalian", "1", "", "", "geography", "dalian", "software_is_sales",
-                                           "level", "year", "2012", "", "120.5", "1", "9", "CNY", "CNY", "eq", "A")
-    assert shown["US$ 3.2 billion"][5:] == ("dalian", "software_is_exports", "level", "year", "2012", "", "3.2", "1", "9",
-                                            "USD", "USD", "eq", "A")
-    assert shown["16.8%"][6:] == ("software_is_export_ratio_pct", "level", "year", "2012", "", "16.8", "1", "0", "percent",
-                                  "", "eq", "A")
-    assert shown["about 600"][1:] == ("2", "", "", "geography", "dalian_software_park", "park_tenants", "level", "year",
-                                      "2012", "", "600", "0", "0", "firms", "", "approx", "E")
+    assert shown["120.5 billion yuan"] == (
+        "1. Dalian",
+        "1",
+        "",
+        "",
+        "geography",
+        "dalian",
+        "software_is_sales",
+        "level",
+        "year",
+        "2012",
+        "",
+        "120.5",
+        "1",
+        "9",
+        "CNY",
+        "CNY",
+        "eq",
+        "A",
+    )
+    assert shown["US$ 3.2 billion"][5:] == (
+        "dalian",
+        "software_is_exports",
+        "level",
+        "year",
+        "2012",
+        "",
+        "3.2",
+        "1",
+        "9",
+        "USD",
+        "USD",
+        "eq",
+        "A",
+    )
+    assert shown["16.8%"][6:] == (
+        "software_is_export_ratio_pct",
+        "level",
+        "year",
+        "2012",
+        "",
+        "16.8",
+        "1",
+        "0",
+        "percent",
+        "",
+        "eq",
+        "A",
+    )
+    assert shown["about 600"][1:] == (
+        "2",
+        "",
+        "",
+        "geography",
+        "dalian_software_park",
+        "park_tenants",
+        "level",
+        "year",
+        "2012",
+        "",
+        "600",
+        "0",
+        "0",
+        "firms",
+        "",
+        "approx",
+        "E",
+    )
     # a growth rate is its indicator's growth_pct measure, not an indicator of its own
-    assert shown["20.0%"][:10] == ("2. Ningbo", "1", "", "", "geography", "ningbo",
-                                   "offshore_outsourcing_realization", "growth_pct", "year", "2016")
-    assert shown["15.00"] == ("Table 1", "", "Offshore outsourcing realization amount", "2016", "geography",
-                              "ningbo", "offshore_outsourcing_realization", "level", "year", "2016", "US$ 100 million",
-                              "15.00", "2", "8", "USD", "USD", "eq", "A")
+    assert shown["20.0%"][:10] == (
+        "2. Ningbo",
+        "1",
+        "",
+        "",
+        "geography",
+        "ningbo",
+        "offshore_outsourcing_realization",
+        "growth_pct",
+        "year",
+        "2016",
+    )
+    assert shown["15.00"] == (
+        "Table 1",
+        "",
+        "Offshore outsourcing realization amount",
+        "2016",
+        "geography",
+        "ningbo",
+        "offshore_outsourcing_realization",
+        "level",
+        "year",
+        "2016",
+        "US$ 100 million",
+        "15.00",
+        "2",
+        "8",
+        "USD",
+        "USD",
+        "eq",
+        "A",
+    )
     _, mentions = read_rows(sources / "mentions" / f"{DOC}.csv")
     assert [(m["mention_id"], m["section"], m["table_column"], m["review_status"]) for m in mentions][-1] == (
-        f"{DOC}_f007_m1", "Table 1", "2016", "draft")
+        f"{DOC}_f007_m1",
+        "Table 1",
+        "2016",
+        "draft",
+    )
     assert "7 draft figure(s) waiting for review" in output
     assert "not in DOCUMENTS_DIR" not in output
 
 
 def _checks(result) -> dict:
-    return {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
 
 
 def test_a_document_added_by_draft_and_review_is_published_incrementally_with_every_number(
-        workspace, tmp_path, monkeypatch):
+    workspace, tmp_path, monkeypatch
+):
     """The whole workflow: a published warehouse, a draft of a new text, a review that leaves one row waiting (the
     run is refused, naming it; nothing published changes), the review finished, an incremental run that reads only
     the new document and publishes it with every number of its text accounted for."""
@@ -144,12 +280,16 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     # an unknown document kind is refused at ingest, naming the file and line, before any work
     fields, documents = read_rows(sources / "documents.csv")
     line = 2 + next(i for i, r in enumerate(documents) if r["document_id"] == DOC)
-    write_rows(sources / "documents.csv", fields, [{**r, "kind": "podcast"} if r["document_id"] == DOC else r
-                                                   for r in documents])
+    write_rows(
+        sources / "documents.csv",
+        fields,
+        [{**r, "kind": "podcast"} if r["document_id"] == DOC else r for r in documents],
+    )
     rejected = build(monkeypatch, workdir, sources)
     assert not rejected.success
     assert f"sources/documents.csv:{line}: kind='podcast' is not one of" in "\n".join(
-        str(e.event_specific_data.error) for e in rejected.all_events if e.event_type_value == "STEP_FAILURE")
+        str(e.event_specific_data.error) for e in rejected.all_events if e.event_type_value == "STEP_FAILURE"
+    )
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
     write_rows(sources / "documents.csv", fields, documents)
 
@@ -157,8 +297,10 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     assert not refused.success
     coverage = _checks(refused)["document_coverage"]
     assert not coverage.passed
-    assert f"{DOC}.txt:16: '12.50' in Table 1 (row Offshore outsourcing realization amount, column 2015) — drafted " \
-           f"as {waiting}_m1, waiting for review" in coverage.description
+    assert (
+        f"{DOC}.txt:16: '12.50' in Table 1 (row Offshore outsourcing realization amount, column 2015) — drafted "
+        f"as {waiting}_m1, waiting for review" in coverage.description
+    )
     assert _checks(refused)["draft_figures_waiting"].passed is False
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published, "a refused run changes nothing"
 
@@ -174,19 +316,23 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     with duckdb.connect(str(warehouse), read_only=True) as con:
         mode = con.execute("select mode from ingest.build").fetchone()[0]
         scope = {d for (d,) in con.execute("select document_id from ingest.run_scope").fetchall()}
-        figures = dict(con.execute("select stated_text, value_usd from marts.figures where document_id = ?",
-                                   [DOC]).fetchall())
-        coverage_row = con.execute("select numbers_in_text, unaccounted, waiting_review, coverage_pct "
-                                   "from marts.document_coverage where document_id = ?", [DOC]).fetchone()
+        figures = dict(
+            con.execute("select stated_text, value_usd from marts.figures where document_id = ?", [DOC]).fetchall()
+        )
+        coverage_row = con.execute(
+            "select numbers_in_text, unaccounted, waiting_review, coverage_pct "
+            "from marts.document_coverage where document_id = ?",
+            [DOC],
+        ).fetchone()
     assert (mode, scope) == ("incremental", {DOC})
-    assert set(figures) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50",
-                            "15.00"}
+    assert set(figures) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50", "15.00"}
     assert figures["US$ 3.2 billion"] == 3_200_000_000
     assert figures["15.00"] == 1_500_000_000
     assert coverage_row[1:] == (0, 0, 100.0) and coverage_row[0] > len(figures)
 
     from orchestration.cli import _published_summary
     from orchestration.settings import Settings
+
     monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
     summary = "\n".join(_published_summary(Settings.from_env()))
     assert f"{DOC} 100% of {coverage_row[0]} numbers" in summary
@@ -206,10 +352,13 @@ def test_a_second_draft_keeps_reviewed_rows_and_adds_only_what_is_new(workspace)
     _, figures = read_rows(sources / "figures" / f"{DOC}.csv")
     new = [r for r in figures if r["review_status"] == "draft"]
     assert [(r["figure_id"], r["stated_text"], r["entity_id"], r["indicator_code"], r["year"]) for r in new] == [
-        (f"{DOC}_f008", "about 1,000", "ningbo", "outsourcing_enterprises", "2016")]
+        (f"{DOC}_f008", "about 1,000", "ningbo", "outsourcing_enterprises", "2016")
+    ]
     _, documents = read_rows(sources / "documents.csv")
-    assert next(r for r in documents if r["document_id"] == DOC)["sha256"] == hashlib.sha256(
-        (TEXT + ADDED).encode()).hexdigest()
+    assert (
+        next(r for r in documents if r["document_id"] == DOC)["sha256"]
+        == hashlib.sha256((TEXT + ADDED).encode()).hexdigest()
+    )
     assert "1 new draft figure(s)" in output and "7 row(s) already there kept" in output
     assert "1 new draft figure(s)" not in draft(sources, texts)  # nothing new the third time
 
@@ -222,15 +371,29 @@ def test_a_claim_on_a_draft_figure_is_an_ingest_error(workspace):
     review(sources, keep_draft=(f"{DOC}_f006",))
     claims = sources / "claims" / f"{DOC}.csv"
     fields, _ = read_rows(sources / "claims" / "ningbo_paper.csv")
-    write_rows(claims, fields, [{
-        "claim_id": f"{DOC}_c001", "document_id": DOC, "section": "Table 1", "table_row": "Growth",
-        "claim_kind": "growth", "stated_figure_id": f"{DOC}_f005", "input_figure_ids": f"{DOC}_f006;{DOC}_f007",
-        "relation": "eq", "statement": "growth as the table prints it"}])
+    write_rows(
+        claims,
+        fields,
+        [
+            {
+                "claim_id": f"{DOC}_c001",
+                "document_id": DOC,
+                "section": "Table 1",
+                "table_row": "Growth",
+                "claim_kind": "growth",
+                "stated_figure_id": f"{DOC}_f005",
+                "input_figure_ids": f"{DOC}_f006;{DOC}_f007",
+                "relation": "eq",
+                "statement": "growth as the table prints it",
+            }
+        ],
+    )
     with pytest.raises(SourceValidationError) as raised:
         validate_sources(sources, texts)
     assert [str(p) for p in raised.value.problems] == [
         f"sources/claims/{DOC}.csv:2: {DOC}_c001: claim names draft figure '{DOC}_f006' (review it: fill its "
-        "cells and set review_status to reviewed)"]
+        "cells and set review_status to reviewed)"
+    ]
 
 
 def test_a_filled_draft_cell_must_still_be_valid(workspace):
@@ -248,7 +411,8 @@ def test_a_filled_draft_cell_must_still_be_valid(workspace):
     assert [str(p) for p in raised.value.problems] == [
         f"sources/figures/{DOC}.csv:2: unknown geography entity 'atlantis' (not in geography.csv)",
         f"sources/mentions/{DOC}.csv:3: {DOC}_f002_m1: review_status draft but its figure '{DOC}_f002' is "
-        "reviewed (a mention is reviewed with its figure)"]
+        "reviewed (a mention is reviewed with its figure)",
+    ]
 
 
 def test_an_unknown_kind_is_refused_before_anything_is_written(workspace):

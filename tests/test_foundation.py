@@ -19,7 +19,10 @@ BIN = Path(sys.executable).parent
 def test_definitions_validate_with_the_dagster_cli():
     result = subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -95,9 +98,16 @@ def test_the_gx_checks_ran_and_passed_on_the_real_sources(built_warehouse):
 def test_published_file_opens_read_only_in_the_duckdb_cli(built_warehouse):
     cli = BIN / "duckdb"
     result = subprocess.run(
-        [str(cli), "-readonly", "-csv", str(built_warehouse),
-         "select value_usd from marts.figures where stated_text = '20.07'"],
-        capture_output=True, text=True, timeout=60,
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            str(built_warehouse),
+            "select value_usd from marts.figures where stated_text = '20.07'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["value_usd", "2007000000.0"]

@@ -25,8 +25,17 @@ import pytest
 from benchmarks.generate import generate
 
 PER_DOCUMENT = ("figures", "mentions", "claims", "events")
-CATALOGUES = ("documents", "geography", "firms", "firm_aliases", "indicators", "measures", "fx_rates", "reference_origins",
-              "discrepancy_register")
+CATALOGUES = (
+    "documents",
+    "geography",
+    "firms",
+    "firm_aliases",
+    "indicators",
+    "measures",
+    "fx_rates",
+    "reference_origins",
+    "discrepancy_register",
+)
 
 
 def _rows(path: Path) -> set[tuple[str, ...]]:
@@ -51,17 +60,22 @@ def prefix_violations(small: Path, large: Path) -> list[str]:
     for name in CATALOGUES:
         missing = _rows(small / f"{name}.csv") - _rows(large / f"{name}.csv")
         if missing:
-            problems.append(f"{name}.csv: {len(missing)} row(s) of the smaller sources missing from the larger, "
-                            f"e.g. {sorted(missing)[0]}")
+            problems.append(
+                f"{name}.csv: {len(missing)} row(s) of the smaller sources missing from the larger, "
+                f"e.g. {sorted(missing)[0]}"
+            )
     return problems
 
 
-@pytest.mark.parametrize(("figures", "doc_figures"), [
-    pytest.param(10_000, 2_000, id="1e4-last-of-6-documents-grows"),
-    pytest.param(6_205, 1_000, id="new-document-appears"),
-    pytest.param(5_113, 1_000, id="cut-inside-a-city-year-claim-ids-shift"),
-    pytest.param(1_000, 200, id="1e3-ten-years-not-23"),
-])
+@pytest.mark.parametrize(
+    ("figures", "doc_figures"),
+    [
+        pytest.param(10_000, 2_000, id="1e4-last-of-6-documents-grows"),
+        pytest.param(6_205, 1_000, id="new-document-appears"),
+        pytest.param(5_113, 1_000, id="cut-inside-a-city-year-claim-ids-shift"),
+        pytest.param(1_000, 200, id="1e3-ten-years-not-23"),
+    ],
+)
 def test_sources_of_n_are_a_prefix_of_the_sources_of_n_plus_one_percent(tmp_path, figures, doc_figures):
     small, large = tmp_path / "small", tmp_path / "large"
     added = figures // 100

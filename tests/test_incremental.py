@@ -25,7 +25,9 @@ def _without_ningbo_and_with_an_edit(sources: Path) -> None:
         fields, rows = read_rows(sources / name)
         write_rows(sources / name, fields, [r for r in rows if r[column] != value])
     fields, rows = read_rows(sources / "discrepancy_register.csv")
-    write_rows(sources / "discrepancy_register.csv", fields, [r for r in rows if not r["claim_id"].startswith("ningbo_")])
+    write_rows(
+        sources / "discrepancy_register.csv", fields, [r for r in rows if not r["claim_id"].startswith("ningbo_")]
+    )
     fields, rows = read_rows(sources / "events" / "dalian_paper_2013.csv")
     rows[0]["description"] += " (earlier wording)"
     write_rows(sources / "events" / "dalian_paper_2013.csv", fields, rows)
@@ -49,8 +51,10 @@ def _rows_read(result) -> dict[str, int]:
 def _rows_validated(result) -> dict[str, tuple[int, int, int]]:
     """Per suite: rows validated by this run, by earlier runs, and in the whole table."""
     return {
-        e.event_specific_data.check_name: tuple(e.event_specific_data.metadata[k].value for k in (
-            "rows_validated_this_run", "rows_validated_in_earlier_runs", "rows_in_table"))
+        e.event_specific_data.check_name: tuple(
+            e.event_specific_data.metadata[k].value
+            for k in ("rows_validated_this_run", "rows_validated_in_earlier_runs", "rows_in_table")
+        )
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and "rows_validated_this_run" in e.event_specific_data.metadata
@@ -59,12 +63,14 @@ def _rows_validated(result) -> dict[str, tuple[int, int, int]]:
 
 def _text_numbers(warehouse: Path, document: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("select * from raw.text_numbers where document_id = ? order by line, \"column\"",
-                           [document]).fetchall()
+        return con.execute(
+            'select * from raw.text_numbers where document_id = ? order by line, "column"', [document]
+        ).fetchall()
 
 
 def _page(workdir: Path) -> tuple[dict, dict[str, dict]]:
     """The validation page's record of the published run, and of each suite, read strictly as JSON."""
+
     def strict(path: Path) -> dict:
         return json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{path} holds {c}"))
 
@@ -105,8 +111,10 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert _rows_validated(same)["figures_fidelity"] == (0, 173, 173)
     run, suites = _page(tmp_path)
     assert run["run_id"] == same.run_id and run["reason"] == "no source file changed"
-    assert all(s["run_id"] == same.run_id and s["rows_validated_in_earlier_runs"] + s["rows_validated"]
-               == s["rows_in_table"] for s in suites.values())
+    assert all(
+        s["run_id"] == same.run_id and s["rows_validated_in_earlier_runs"] + s["rows_validated"] == s["rows_in_table"]
+        for s in suites.values()
+    )
 
     # and back: the Ningbo paper's rows leave every table, the Dalian event is reworded again
     removed = build(monkeypatch, tmp_path, earlier)
@@ -132,9 +140,23 @@ def _add_document(sources: Path, document_id: str, figures: list[dict], claims: 
     fields, _ = read_rows(sources / "figures" / "dalian_blog_2009.csv")
     write_rows(sources / "figures" / f"{document_id}.csv", fields, figures)
     fields, _ = read_rows(sources / "mentions" / "dalian_blog_2009.csv")
-    write_rows(sources / "mentions" / f"{document_id}.csv", fields, [
-        {"mention_id": f"{f['figure_id']}_m", "figure_id": f["figure_id"], "document_id": document_id,
-         "section": "1", "paragraph": "", "table_row": "", "table_column": "", "occurrence": "1"} for f in figures])
+    write_rows(
+        sources / "mentions" / f"{document_id}.csv",
+        fields,
+        [
+            {
+                "mention_id": f"{f['figure_id']}_m",
+                "figure_id": f["figure_id"],
+                "document_id": document_id,
+                "section": "1",
+                "paragraph": "",
+                "table_row": "",
+                "table_column": "",
+                "occurrence": "1",
+            }
+            for f in figures
+        ],
+    )
     fields, _ = read_rows(sources / "claims" / "dalian_blog_2009.csv")
     write_rows(sources / "claims" / f"{document_id}.csv", fields, claims)
 
@@ -150,15 +172,21 @@ def test_a_new_document_is_checked_against_the_documents_kept(sources, baseline)
     with pytest.raises(SourceValidationError) as caught:
         validate_run(sources, None, baseline)
     reasons = [(p.file, p.line, p.reason) for p in caught.value.problems]
-    assert ("sources/figures/extra_doc.csv", 2,
-            f"duplicate figure_id {blog[0]['figure_id']} (also in sources/figures/dalian_blog_2009.csv)") in reasons
+    assert (
+        "sources/figures/extra_doc.csv",
+        2,
+        f"duplicate figure_id {blog[0]['figure_id']} (also in sources/figures/dalian_blog_2009.csv)",
+    ) in reasons
     foreign = paper_claims[0]["input_figure_ids"].split(";")[0].split("+")[0].strip()
-    assert ("sources/claims/extra_doc.csv", 2,
-            f"extra_c1: claim names figure '{foreign}' of document 'dalian_paper_2013', not of the claim's "
-            "document") in reasons
+    assert (
+        "sources/claims/extra_doc.csv",
+        2,
+        f"extra_c1: claim names figure '{foreign}' of document 'dalian_paper_2013', not of the claim's document",
+    ) in reasons
     # only the new document's rows were read: nothing is reported against the kept ones
-    assert {file for file, _, _ in reasons} <= {f"sources/{folder}/extra_doc.csv"
-                                                for folder in ("figures", "mentions", "claims")}
+    assert {file for file, _, _ in reasons} <= {
+        f"sources/{folder}/extra_doc.csv" for folder in ("figures", "mentions", "claims")
+    }
 
 
 def test_what_makes_a_run_rebuild_everything(sources, baseline):
@@ -188,5 +216,7 @@ def test_changed_code_rebuilds_everything(sources, baseline):
         con.execute("update ingest.build set transform_hash = 'built by other code'")
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.reason) == (
-        "full", "the ingest or dbt code, a GX suite or the check code changed since the published build")
+        "full",
+        "the ingest or dbt code, a GX suite or the check code changed since the published build",
+    )
     assert read["figures"] == 173

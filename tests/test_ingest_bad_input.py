@@ -71,7 +71,9 @@ def test_duplicate_id(sources):
     rows.append(dict(rows[0]))
     write_rows(path, fields, rows)
     problems = _problems(sources)
-    assert any(f":{len(rows) + 1}: duplicate figure_id {rows[0]['figure_id']} (first at" in p for p in problems), problems
+    assert any(f":{len(rows) + 1}: duplicate figure_id {rows[0]['figure_id']} (first at" in p for p in problems), (
+        problems
+    )
 
 
 @pytest.mark.parametrize(
@@ -107,8 +109,10 @@ def test_an_event_span_running_backwards_is_rejected_at_its_line(sources):
     index = _first(path, event_id="dalian_e033")
     _edit(path, index, year_high="1979")
     problems = _problems(sources)
-    assert f"sources/events/dalian_paper_2013.csv:{index + 2}: year_high 1979 is before year 1980 (the span a " \
-           "date admits runs forwards)" in problems, problems
+    assert (
+        f"sources/events/dalian_paper_2013.csv:{index + 2}: year_high 1979 is before year 1980 (the span a "
+        "date admits runs forwards)" in problems
+    ), problems
 
 
 def test_an_event_year_high_after_the_document_is_rejected_at_its_line(sources):
@@ -116,8 +120,10 @@ def test_an_event_year_high_after_the_document_is_rejected_at_its_line(sources):
     index = _first(path, event_id="dalian_e033")
     _edit(path, index, year_high="2019")
     problems = _problems(sources)
-    assert f"sources/events/dalian_paper_2013.csv:{index + 2}: dalian_e033: year_high 2019 is after the " \
-           "document's publication (2013)" in problems, problems
+    assert (
+        f"sources/events/dalian_paper_2013.csv:{index + 2}: dalian_e033: year_high 2019 is after the "
+        "document's publication (2013)" in problems
+    ), problems
 
 
 def test_negative_count(sources):
@@ -140,8 +146,9 @@ def test_claim_naming_a_missing_figure(sources):
     path = sources / "claims" / "dalian_paper_2013.csv"
     row = _edit(path, 0, input_figure_ids="dalian_f000;dalian_f999")
     problems = _problems(sources)
-    assert any(f":2: {row['claim_id']}: claim names figure 'dalian_f999', which does not exist" in p
-               for p in problems), problems
+    assert any(
+        f":2: {row['claim_id']}: claim names figure 'dalian_f999', which does not exist" in p for p in problems
+    ), problems
 
 
 def test_literal_missing_from_the_document_text(sources):
@@ -150,7 +157,9 @@ def test_literal_missing_from_the_document_text(sources):
     row = _edit(path, index, stated_text="RMB 1 billion", value="1", decimals="0", scale="9")
     problems = _problems(sources, SHARED_SEEDS)
     assert any(f":{index + 2}:" in p and "does not occur in document 'dalian_paper_2013'" in p for p in problems), (
-        row, problems)
+        row,
+        problems,
+    )
 
 
 def test_changed_document_text_fails_its_checksum(sources, tmp_path):

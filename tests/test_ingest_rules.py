@@ -40,6 +40,7 @@ def _in(problems: list[str], file: Path | str) -> list[str]:
 
 # -- 12: exchange rates -----------------------------------------------------------------------------------------
 
+
 def test_an_exchange_rate_must_be_above_zero(sources):
     path = sources / "fx_rates.csv"
     _edit(path, 0, units_per_usd="0")
@@ -50,6 +51,7 @@ def test_an_exchange_rate_must_be_above_zero(sources):
 
 
 # -- 13: ranges -------------------------------------------------------------------------------------------------
+
 
 def test_figure_years_are_bounded_by_their_document_or_the_current_year(sources):
     dated = _first(sources / FIGURES, period_kind="year")
@@ -63,8 +65,12 @@ def test_figure_years_are_bounded_by_their_document_or_the_current_year(sources)
     _edit(sources / FIGURES, as_of, as_of_date="1850-06-30")
     problems = _problems(sources)
     assert _at(problems, FIGURES, dated + 2, "year 99999 is after the document's publication (2013)"), problems
-    assert _at(problems, ningbo, undated + 2,
-               f"year 99999 is after {CURRENT_YEAR}, the current year (the document prints no year)"), problems
+    assert _at(
+        problems,
+        ningbo,
+        undated + 2,
+        f"year 99999 is after {CURRENT_YEAR}, the current year (the document prints no year)",
+    ), problems
     assert _at(problems, ningbo, other + 2, "start_year 0 is before 1900"), problems
     assert _at(problems, FIGURES, as_of + 2, "as_of_date 1850-06-30 is before 1900"), problems
 
@@ -106,6 +112,7 @@ def test_catalogue_years_are_in_range(sources):
 
 # -- 14: conventions --------------------------------------------------------------------------------------------
 
+
 def test_ids_follow_the_convention(sources):
     _edit(sources / FIGURES, 0, figure_id="Dalian_F001")
     _edit(sources / MENTIONS, 1, mention_id="dalian f002 m1")
@@ -126,8 +133,12 @@ def test_a_claim_naming_its_stated_figure_as_an_input(sources):
     index = _first(path, claim_kind="bound")
     row = _edit(path, index, input_figure_ids=read_rows(path)[1][index]["stated_figure_id"])
     problems = _problems(sources)
-    assert _at(problems, CLAIMS, index + 2, f"{row['claim_id']}: the stated figure '{row['stated_figure_id']}' is "
-                                            "also one of its inputs"), problems
+    assert _at(
+        problems,
+        CLAIMS,
+        index + 2,
+        f"{row['claim_id']}: the stated figure '{row['stated_figure_id']}' is also one of its inputs",
+    ), problems
 
 
 def test_a_second_mention_of_the_same_printing(sources):
@@ -136,11 +147,16 @@ def test_a_second_mention_of_the_same_printing(sources):
     rows.append({**rows[0], "mention_id": rows[0]["mention_id"][:-1] + "9"})
     write_rows(path, fields, rows)
     problems = _problems(sources)
-    assert _at(problems, MENTIONS, len(rows) + 1, f"the same printing of '{rows[0]['figure_id']}' as mention "
-                                                  f"'{rows[0]['mention_id']}' (line 2)"), problems
+    assert _at(
+        problems,
+        MENTIONS,
+        len(rows) + 1,
+        f"the same printing of '{rows[0]['figure_id']}' as mention '{rows[0]['mention_id']}' (line 2)",
+    ), problems
 
 
 # -- 15: one reading of every cell ------------------------------------------------------------------------------
+
 
 def test_what_is_validated_is_what_is_loaded(sources, tmp_path):
     blog = sources / "figures" / "dalian_blog_2009.csv"
@@ -150,14 +166,16 @@ def test_what_is_validated_is_what_is_loaded(sources, tmp_path):
     validate_sources(sources, SHARED_SEEDS)
     with connect(tmp_path / "warehouse.duckdb") as con:
         load_all(con, sources)
-        loaded = con.execute("select figure_id, stated_text from raw.figures where document_id = 'dalian_blog_2009' "
-                             "order by figure_id").fetchall()[0]
+        loaded = con.execute(
+            "select figure_id, stated_text from raw.figures where document_id = 'dalian_blog_2009' order by figure_id"
+        ).fetchall()[0]
         mentioned = con.execute("select count(*) from raw.mentions where figure_id = 'blog_f001'").fetchone()[0]
     assert loaded == (figure["figure_id"].strip(), "US $2 billion")
     assert mentioned == 2
 
 
 # -- 16: scale --------------------------------------------------------------------------------------------------
+
 
 def test_the_parser_rejects_a_power_beyond_the_largest_scale():
     assert parse_unit_label(f"10^{MAX_SCALE} yuan")[0] == MAX_SCALE
@@ -175,8 +193,15 @@ def test_scale_is_bounded(sources):
     power = _first(path, currency="CNY", period_kind="year", scale="9")
     _edit(path, power, stated_text="35", unit_as_printed="10^9999999999 yuan")  # a table cell takes its label's
     large = _first(path, currency="USD", period_kind="year", stated_text="1.4 billion dollars")
-    _edit(path, large, stated_text="12345678901 10^18 dollars", unit_as_printed="10^18 dollars", value="12345678901",
-          decimals="0", scale="18")
+    _edit(
+        path,
+        large,
+        stated_text="12345678901 10^18 dollars",
+        unit_as_printed="10^18 dollars",
+        value="12345678901",
+        decimals="0",
+        scale="18",
+    )
     _edit(sources / FIGURES, 0, indicator_code="nope")  # still reported beside the rest
     problems = _problems(sources)
     assert _at(problems, FIGURES, index + 2, f"scale 30 is not a power of ten from 0 to {MAX_SCALE}"), problems
@@ -191,10 +216,11 @@ def test_dbt_converts_the_largest_value_the_ingest_admits():
     largest = "9" * (28 - MAX_SCALE) + "." + "9" * 10
     sql = body.replace("{{ value }}", f"'{largest}'").replace("{{ scale }}", str(MAX_SCALE))
     with duckdb.connect() as con:
-        assert con.execute(f"select {sql}").fetchone()[0] == pytest.approx(float(largest) * 10 ** MAX_SCALE)
+        assert con.execute(f"select {sql}").fetchone()[0] == pytest.approx(float(largest) * 10**MAX_SCALE)
 
 
 # -- 17: line numbers and checksums -----------------------------------------------------------------------------
+
 
 def _insert_lines(path: Path, at: int, text: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -216,7 +242,8 @@ def test_a_file_with_mixed_line_endings(sources):
     _insert_lines(path, 3, "\r\n")
     problems = _problems(sources)
     assert _in(problems, FIGURES) == [
-        f"sources/{FIGURES}:4: the line ends in CRLF, the header in LF: every line of a file must end alike"]
+        f"sources/{FIGURES}:4: the line ends in CRLF, the header in LF: every line of a file must end alike"
+    ]
 
 
 def test_lines_after_a_quoted_field_holding_newlines(sources):
@@ -241,7 +268,8 @@ def test_a_byte_that_is_not_utf8_is_reported_at_its_line(sources):
     position = data[3].index(b"\xe4") + 1
     problems = _problems(sources)
     assert [p for p in _in(problems, FIGURES) if "UTF-8" in p] == [
-        f"sources/{FIGURES}:4: not UTF-8: byte 0xe4 at position {position} of the line"], problems
+        f"sources/{FIGURES}:4: not UTF-8: byte 0xe4 at position {position} of the line"
+    ], problems
     assert _at(problems, EVENTS, 1, "not UTF-8: byte 0xff at position 6 of the line"), problems
 
 
@@ -250,10 +278,12 @@ def test_a_sha256_must_be_lowercase_hex(sources):
     row = _edit(path, 0, sha256=read_rows(path)[1][0]["sha256"].upper())
     problems = _problems(sources, SHARED_SEEDS)
     assert _in(problems, "documents.csv") == [
-        f"sources/documents.csv:2: sha256='{row['sha256']}' is not 64 lowercase hexadecimal digits"], problems
+        f"sources/documents.csv:2: sha256='{row['sha256']}' is not 64 lowercase hexadecimal digits"
+    ], problems
 
 
 # -- 18: bounded work on bad rows ------------------------------------------------------------------------------
+
 
 def test_an_unreadable_row_gives_one_problem(sources):
     figures = sources / FIGURES
@@ -269,8 +299,9 @@ def test_an_unreadable_row_gives_one_problem(sources):
     mentions.write_text("".join(lines), encoding="utf-8")
     problems = _problems(sources)
     assert len(problems) == 2, problems
-    assert problems[0] == (f"sources/{FIGURES}:{index + 2}: expected {FIGURE_COLUMNS} columns, "
-                           f"found {FIGURE_COLUMNS - 3}")
+    assert problems[0] == (
+        f"sources/{FIGURES}:{index + 2}: expected {FIGURE_COLUMNS} columns, found {FIGURE_COLUMNS - 3}"
+    )
     assert problems[1].startswith(f"sources/{MENTIONS}:2: unreadable CSV: ")
 
 
@@ -296,15 +327,16 @@ def test_a_file_of_junk_is_reported_in_bounded_time_and_messages(sources):
     listed = _in(problems, FIGURES)
     assert len(listed) == MAX_LISTED + 1, listed[-3:]
     assert listed[0].startswith(f"sources/{FIGURES}:2: expected {FIGURE_COLUMNS} columns, found ")
-    assert listed[-1] == (f"sources/{FIGURES}:{MAX_LISTED + 2}: {junk - MAX_LISTED} more problem(s) from this line "
-                          "on are not listed")
+    assert listed[-1] == (
+        f"sources/{FIGURES}:{MAX_LISTED + 2}: {junk - MAX_LISTED} more problem(s) from this line on are not listed"
+    )
     # the figures are gone, but not reported again through every mention and claim of the document
     assert _in(problems, MENTIONS) == _in(problems, CLAIMS) == [], problems
     assert elapsed < 30, elapsed
 
 
 def test_junk_with_quotes_is_bounded_too(sources):
-    _junk(sources / MENTIONS, 1_000_000, 'abcdefghij0123456789 ,;"\'\t')
+    _junk(sources / MENTIONS, 1_000_000, "abcdefghij0123456789 ,;\"'\t")
     problems = _problems(sources)
     listed = _in(problems, MENTIONS)
     assert len(listed) <= MAX_LISTED + 1, listed[-3:]

@@ -52,8 +52,10 @@ def test_reads_the_printed_forms(text, label, value, high, decimals, scale, curr
     assert (q.decimals, q.scale, q.currency, q.unit, q.comparator) == (decimals, scale, currency, unit, comparator)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "n/a", "/", "US$ billion", "50 to 45%", "the", "the high", "higher",
-                                  "the highestness", "largely"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "n/a", "/", "US$ billion", "50 to 45%", "the", "the high", "higher", "the highestness", "largely"],
+)
 def test_rejects_what_is_not_a_quantity(text):
     with pytest.raises(LiteralParseError):
         parse_literal(text)
@@ -100,16 +102,25 @@ def test_round_trips_generated_literals(number, scale, unit, qualifier, thousand
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(
-    st.one_of(
-        st.builds(lambda n, suffix: f"{n}{suffix}",
-                  st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False),
-                  st.sampled_from(["", "%"])),
-        st.sampled_from(["1", "1%", "about 3 km2", "US$ 2.007 billion", "45 to 50%", "n/a"]),
-    ),
-    st.sampled_from([None, "US$ 100 million", "10 <sup>8</sup> yuan", "%", "furlongs"]),
-    st.sampled_from([None, "US$ 100 million"]),
-), min_size=1, max_size=8, unique=True))
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.builds(
+                    lambda n, suffix: f"{n}{suffix}",
+                    st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False),
+                    st.sampled_from(["", "%"]),
+                ),
+                st.sampled_from(["1", "1%", "about 3 km2", "US$ 2.007 billion", "45 to 50%", "n/a"]),
+            ),
+            st.sampled_from([None, "US$ 100 million", "10 <sup>8</sup> yuan", "%", "furlongs"]),
+            st.sampled_from([None, "US$ 100 million"]),
+        ),
+        min_size=1,
+        max_size=8,
+        unique=True,
+    )
+)
 def test_the_validators_table_cell_shortcut_reads_as_the_parser_does(literals):
     import duckdb
 
@@ -119,15 +130,20 @@ def test_the_validators_table_cell_shortcut_reads_as_the_parser_does(literals):
         con.execute("create table literals (stated_text varchar, unit_as_printed varchar, unit_interpreted varchar)")
         con.executemany("insert into literals values (?, ?, ?)", literals)
         read_literals(con, "literals")
-        rows = con.execute("select stated_text, unit_as_printed, unit_interpreted, error, value, decimals, scale, "
-                           "currency, unit, comparator from readings").fetchall()
+        rows = con.execute(
+            "select stated_text, unit_as_printed, unit_interpreted, error, value, decimals, scale, "
+            "currency, unit, comparator from readings"
+        ).fetchall()
     assert len(rows) == len(literals)
     for text, label, interpreted, error, value, decimals, scale, currency, unit, comparator in rows:
         try:
             q = parse_literal(text, label or "")
-            expected = (q.value, q.decimals,
-                        *(parse_unit_label(interpreted) if interpreted else (q.scale, q.currency, q.unit)),
-                        q.comparator)
+            expected = (
+                q.value,
+                q.decimals,
+                *(parse_unit_label(interpreted) if interpreted else (q.scale, q.currency, q.unit)),
+                q.comparator,
+            )
         except LiteralParseError:
             expected = "error"
         assert ("error" if error else (value, decimals, scale, currency, unit, comparator)) == expected, text

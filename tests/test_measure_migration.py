@@ -31,16 +31,19 @@ def _mapping() -> dict[str, tuple[str, str]]:
 def test_every_figure_is_kept_with_its_values_and_its_mapped_indicator_and_measure(built_warehouse):
     before = {r["figure_id"]: r for r in read("figures_before.csv")}
     after = {r["figure_id"]: r for r in rows(built_warehouse, FIGURES)}
-    measured = {r["figure_id"]: (r["indicator_code"], r["measure"])
-                for r in rows(built_warehouse, "select figure_id, indicator_code, measure from marts.figures")}
+    measured = {
+        r["figure_id"]: (r["indicator_code"], r["measure"])
+        for r in rows(built_warehouse, "select figure_id, indicator_code, measure from marts.figures")
+    }
     assert len(before) == 171
     # figures recorded after the migration are extra: every one of the 171 is kept, none is lost
     assert before.keys() <= after.keys() == measured.keys()
     mapping = _mapping()
     for figure_id, old in before.items():
         new = after[figure_id]
-        assert {k: v for k, v in new.items() if k != "indicator_code"} == \
-               {k: v for k, v in old.items() if k != "indicator_code"}, figure_id
+        assert {k: v for k, v in new.items() if k != "indicator_code"} == {
+            k: v for k, v in old.items() if k != "indicator_code"
+        }, figure_id
         assert measured[figure_id] == mapping[old["indicator_code"]], figure_id
 
 
@@ -58,8 +61,12 @@ def test_the_transformed_codes_are_gone_from_the_catalogue():
     assert mapped <= codes, "no indicator of the migration is missing"
     # an indicator added after the migration is used by a figure recorded after it (not in the fixture)
     before = {r["figure_id"] for r in read("figures_before.csv")}
-    later = {r["indicator_code"] for path in (SOURCES / "figures").glob("*.csv") for r in read_rows(path)[1]
-             if r["figure_id"] not in before}
+    later = {
+        r["indicator_code"]
+        for path in (SOURCES / "figures").glob("*.csv")
+        for r in read_rows(path)[1]
+        if r["figure_id"] not in before
+    }
     assert codes - mapped <= later, "every indicator is used"
     assert {measure for _, measure in _mapping().values()} <= {r["measure"] for r in measures}
     # the indicator catalogue no longer holds growth rates or ranks: those are measures
@@ -85,43 +92,90 @@ def test_a_figure_unit_must_be_its_measure_s_or_else_its_indicator_s(tmp_path):
     problems = [p.split(": ", 1)[1] for p in _problems(sources) if p.startswith(f"sources/{FIGURES_CSV}:")]
     assert "ningbo_f010: unit 'times' is not the unit of measure 'growth_pct' ('percent')" in problems, problems
     assert any("unit 'firms' is not the unit of measure 'multiple' ('times')" in p for p in problems), problems
-    assert any("unit 'percent' is not the unit of indicator 'outsourcing_enterprises' ('firms')" in p
-               for p in problems), problems
+    assert any(
+        "unit 'percent' is not the unit of indicator 'outsourcing_enterprises' ('firms')" in p for p in problems
+    ), problems
 
 
 def test_a_measure_gives_its_unit_kind_and_unit_together(tmp_path):
     sources = copy_sources(tmp_path)
     _edit(sources / "measures.csv", _first(sources / "measures.csv", measure="rank"), unit="")
     problems = _problems(sources)
-    assert any(p.startswith("sources/measures.csv:") and "unit_kind and unit are given together" in p
-               for p in problems), problems
+    assert any(
+        p.startswith("sources/measures.csv:") and "unit_kind and unit are given together" in p for p in problems
+    ), problems
 
 
 # A second document, written for this test, that states the growth of Ningbo's offshore outsourcing in 2013 as
 # ningbo_paper's Table 1 does (47.10): it needs no new indicator code, and both land on one (indicator, measure).
-NOTE_TEXT = ("Test note on Ningbo.\n\nBy our reading of the city's statistics, the offshore service outsourcing "
-             "carried out by Ningbo enterprises in 2013 rose by 47.1% compared with 2012.\n")
+NOTE_TEXT = (
+    "Test note on Ningbo.\n\nBy our reading of the city's statistics, the offshore service outsourcing "
+    "carried out by Ningbo enterprises in 2013 rose by 47.1% compared with 2012.\n"
+)
 
 
 def _add_note(sources: Path, texts: Path) -> None:
     (texts / "measure_note.txt").write_text(NOTE_TEXT, encoding="utf-8")
     fields, documents = read_rows(sources / "documents.csv")
-    documents.append({**{f: "" for f in fields}, "document_id": "measure_note", "file_name": "measure_note.txt",
-                      "title": "Test note on Ningbo", "publisher": "The warehouse's tests", "year": "2020",
-                      "kind": "report", "sha256": hashlib.sha256(NOTE_TEXT.encode()).hexdigest()})
+    documents.append(
+        {
+            **{f: "" for f in fields},
+            "document_id": "measure_note",
+            "file_name": "measure_note.txt",
+            "title": "Test note on Ningbo",
+            "publisher": "The warehouse's tests",
+            "year": "2020",
+            "kind": "report",
+            "sha256": hashlib.sha256(NOTE_TEXT.encode()).hexdigest(),
+        }
+    )
     write_rows(sources / "documents.csv", fields, documents)
     fields, _ = read_rows(sources / FIGURES_CSV)
-    write_rows(sources / "figures" / "measure_note.csv", fields, [{
-        **{f: "" for f in fields}, "figure_id": "note_f001", "document_id": "measure_note",
-        "section": "Title page", "paragraph": "2", "entity_type": "geography", "entity_id": "ningbo",
-        "indicator_code": "offshore_outsourcing_realization", "measure": "growth_pct", "period_kind": "year",
-        "year": "2013", "stated_text": "47.1%", "unit_as_printed": "%", "value": "47.1", "decimals": "1",
-        "scale": "0", "unit": "percent", "comparator": "eq", "obs_status": "A", "review_status": "reviewed"}])
+    write_rows(
+        sources / "figures" / "measure_note.csv",
+        fields,
+        [
+            {
+                **{f: "" for f in fields},
+                "figure_id": "note_f001",
+                "document_id": "measure_note",
+                "section": "Title page",
+                "paragraph": "2",
+                "entity_type": "geography",
+                "entity_id": "ningbo",
+                "indicator_code": "offshore_outsourcing_realization",
+                "measure": "growth_pct",
+                "period_kind": "year",
+                "year": "2013",
+                "stated_text": "47.1%",
+                "unit_as_printed": "%",
+                "value": "47.1",
+                "decimals": "1",
+                "scale": "0",
+                "unit": "percent",
+                "comparator": "eq",
+                "obs_status": "A",
+                "review_status": "reviewed",
+            }
+        ],
+    )
     fields, _ = read_rows(sources / "mentions" / "ningbo_paper.csv")
-    write_rows(sources / "mentions" / "measure_note.csv", fields, [{
-        **{f: "" for f in fields}, "mention_id": "note_f001_m1", "figure_id": "note_f001",
-        "document_id": "measure_note", "section": "Title page", "paragraph": "2", "occurrence": "1",
-        "review_status": "reviewed"}])
+    write_rows(
+        sources / "mentions" / "measure_note.csv",
+        fields,
+        [
+            {
+                **{f: "" for f in fields},
+                "mention_id": "note_f001_m1",
+                "figure_id": "note_f001",
+                "document_id": "measure_note",
+                "section": "Title page",
+                "paragraph": "2",
+                "occurrence": "1",
+                "review_status": "reviewed",
+            }
+        ],
+    )
 
 
 def test_two_documents_stating_one_growth_rate_land_on_one_indicator_and_measure(tmp_path):
@@ -139,14 +193,17 @@ def test_two_documents_stating_one_growth_rate_land_on_one_indicator_and_measure
             order by document_id""").fetchall()
     assert [(d, code, m, float(v)) for d, code, m, v in stated] == [
         ("measure_note", "offshore_outsourcing_realization", "growth_pct", 47.1),
-        ("ningbo_paper", "offshore_outsourcing_realization", "growth_pct", 47.1)]
+        ("ningbo_paper", "offshore_outsourcing_realization", "growth_pct", 47.1),
+    ]
 
 
 def test_dim_measure_is_the_catalogue(built_warehouse):
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
         built = con.execute("select measure, unit from marts.dim_measure order by measure").fetchall()
-        unknown = con.execute("select count(*) from marts.figures left join marts.dim_measure using (measure) "
-                              "where dim_measure.measure is null").fetchone()[0]
+        unknown = con.execute(
+            "select count(*) from marts.figures left join marts.dim_measure using (measure) "
+            "where dim_measure.measure is null"
+        ).fetchone()[0]
     _, catalogue = read_rows(SOURCES / "measures.csv")
     assert built == sorted((r["measure"], r["unit"] or None) for r in catalogue)
     assert unknown == 0

@@ -23,8 +23,16 @@ def clone(tmp_path_factory) -> Path:
     """The project's files as a fresh clone has them, with no ../shared beside it; it shares our .venv (file
     times kept, so make finds it set up) and imports its own code first."""
     root = tmp_path_factory.mktemp("newcomer") / "clone"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         if (PROJECT_ROOT / name).is_file():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -42,8 +50,14 @@ def _env(clone: Path, **env) -> dict:
 
 
 def _make_run(clone: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", "run"], cwd=clone, capture_output=True, text=True,
-                          env=_env(clone, **env), timeout=900)
+    return subprocess.run(
+        ["make", "--no-print-directory", "run"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env=_env(clone, **env),
+        timeout=900,
+    )
 
 
 def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
@@ -55,8 +69,15 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
     processes = []
     for log in logs:
         with log.open("w") as handle:
-            processes.append(subprocess.Popen(["make", "--no-print-directory", "run"], cwd=clone, stdout=handle,
-                                              stderr=subprocess.STDOUT, env=_env(clone, DATA_DIR=str(data))))
+            processes.append(
+                subprocess.Popen(
+                    ["make", "--no-print-directory", "run"],
+                    cwd=clone,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
+                    env=_env(clone, DATA_DIR=str(data)),
+                )
+            )
     for process, log in zip(processes, logs):
         assert process.wait(timeout=900) == 0, log.read_text()[-3000:]
     first, second = sorted((log.read_text() for log in logs), key=lambda out: "waiting for it" in out)
@@ -75,8 +96,13 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
     assert not list((data / ".runs").iterdir()), "no working copy is left behind"
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.figures").fetchone()[0] > 100
-        assert con.execute("select count(*) from marts.document_coverage where coverage_pct is null "
-                           "and coverage_note like 'no texts folder%'").fetchone()[0] == 3
+        assert (
+            con.execute(
+                "select count(*) from marts.document_coverage where coverage_pct is null "
+                "and coverage_note like 'no texts folder%'"
+            ).fetchone()[0]
+            == 3
+        )
 
 
 def test_a_texts_folder_that_is_set_but_missing_is_an_error(clone, tmp_path):
@@ -100,8 +126,10 @@ def test_a_rejected_run_ends_with_its_cause_in_a_few_lines_and_changes_nothing(c
     result = _make_run(clone, DATA_DIR=str(tmp_path / "data"), SOURCES_DIR=str(sources))
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    for problem in ("sources/figures/dalian_paper_2013.csv:2: unknown indicator_code 'no_such_indicator'",
-                    "sources/figures/dalian_paper_2013.csv:3: currency='EUR' is not one of CNY, USD, JPY"):
+    for problem in (
+        "sources/figures/dalian_paper_2013.csv:2: unknown indicator_code 'no_such_indicator'",
+        "sources/figures/dalian_paper_2013.csv:3: currency='EUR' is not one of CNY, USD, JPY",
+    ):
         assert output.count(problem) == 1, output
     assert "Traceback" not in output and "DEBUG" not in output
     assert len(output.splitlines()) < 30, output

@@ -17,10 +17,20 @@ from orchestration.ingest.validate import validate_run, validate_sources
 from test_ingest_bad_input import _edit, _problems
 
 NEWS = {
-    "document_id": "xinhua_news_2019", "file_name": "xinhua_news_2019.txt",
-    "title": "Dalian's service outsourcing grows", "authors": "", "publisher": "Xinhua News Agency", "year": "2019",
-    "published": "2019-03-01", "date_accessed": "2024-05-02", "venue": "", "kind": "news_article",
-    "sha256": "0" * 64, "url": "https://www.example.org/news/1", "licence": "", "note": "",
+    "document_id": "xinhua_news_2019",
+    "file_name": "xinhua_news_2019.txt",
+    "title": "Dalian's service outsourcing grows",
+    "authors": "",
+    "publisher": "Xinhua News Agency",
+    "year": "2019",
+    "published": "2019-03-01",
+    "date_accessed": "2024-05-02",
+    "venue": "",
+    "kind": "news_article",
+    "sha256": "0" * 64,
+    "url": "https://www.example.org/news/1",
+    "licence": "",
+    "note": "",
 }
 NEW_LINE = 5  # the header and the three real documents come first
 
@@ -48,7 +58,8 @@ def test_a_document_with_neither_authors_nor_publisher_is_rejected(sources):
     _add_document(sources, publisher="")
     assert _documents_problems(sources) == [
         f"sources/documents.csv:{NEW_LINE}: neither authors nor publisher: a document without authors must name "
-        "its publisher"]
+        "its publisher"
+    ]
 
 
 def test_an_unknown_kind_is_rejected_naming_the_allowed_kinds(sources):
@@ -56,10 +67,21 @@ def test_an_unknown_kind_is_rejected_naming_the_allowed_kinds(sources):
 
     _add_document(sources, kind="podcast")
     assert _documents_problems(sources) == [
-        f"sources/documents.csv:{NEW_LINE}: kind='podcast' is not one of {', '.join(DOCUMENT_KINDS)}"]
-    assert {"news_article", "government_release", "statistical_communique", "statistical_yearbook",
-            "encyclopedia_entry", "web_page", "report", "blog_post", "discussion_paper", "journal_article",
-            "conference_paper"} <= set(DOCUMENT_KINDS)
+        f"sources/documents.csv:{NEW_LINE}: kind='podcast' is not one of {', '.join(DOCUMENT_KINDS)}"
+    ]
+    assert {
+        "news_article",
+        "government_release",
+        "statistical_communique",
+        "statistical_yearbook",
+        "encyclopedia_entry",
+        "web_page",
+        "report",
+        "blog_post",
+        "discussion_paper",
+        "journal_article",
+        "conference_paper",
+    } <= set(DOCUMENT_KINDS)
 
 
 def test_origin_dates_and_addresses_are_checked(sources):
@@ -68,10 +90,12 @@ def test_origin_dates_and_addresses_are_checked(sources):
     problems = _problems(sources)
     assert [p for p in problems if p.startswith("sources/documents.csv:")] == [
         f"sources/documents.csv:{NEW_LINE}: date_accessed 2019-02-28 is before published 2019-03-01",
-        f"sources/documents.csv:{NEW_LINE}: url='www.example.org' is not an http:// or https:// address"]
+        f"sources/documents.csv:{NEW_LINE}: url='www.example.org' is not an http:// or https:// address",
+    ]
     assert [p for p in problems if p.startswith("sources/reference_origins.csv:")] == [
         "sources/reference_origins.csv:2: date_accessed='2024-13-01' is not a valid date",
-        "sources/reference_origins.csv:2: url='ftp://example.org' is not an http:// or https:// address"]
+        "sources/reference_origins.csv:2: url='ftp://example.org' is not an http:// or https:// address",
+    ]
 
 
 def test_an_exchange_rate_series_without_an_origin_is_rejected(sources):
@@ -81,7 +105,8 @@ def test_an_exchange_rate_series_without_an_origin_is_rejected(sources):
     first_fred = next(i for i, r in enumerate(rates) if r["series"] == "fred") + 2
     assert _problems(sources) == [
         f"sources/fx_rates.csv:{first_fred}: series 'fred' has no origin in reference_origins.csv (a row with "
-        "dataset fx_rates and series 'fred')"]
+        "dataset fx_rates and series 'fred')"
+    ]
 
 
 def test_every_copy_of_the_document_kinds_is_the_python_list():
@@ -112,15 +137,32 @@ def test_an_edited_origin_keeps_the_run_incremental(sources, built_warehouse, tm
 
 def test_the_marts_expose_the_origins(built_warehouse):
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
-        origins = con.execute("select series, producer, url, accessed_on, licence, currencies, first_year, last_year "
-                              "from marts.dim_reference_origin order by series").fetchall()
-        dalian_paper = con.execute("select authors, publisher, published_on, accessed_on, url, licence "
-                                   "from marts.dim_document where document_id = 'dalian_paper_2013'").fetchone()
+        origins = con.execute(
+            "select series, producer, url, accessed_on, licence, currencies, first_year, last_year "
+            "from marts.dim_reference_origin order by series"
+        ).fetchall()
+        dalian_paper = con.execute(
+            "select authors, publisher, published_on, accessed_on, url, licence "
+            "from marts.dim_document where document_id = 'dalian_paper_2013'"
+        ).fetchone()
     assert origins == [
-        ("fred", "Federal Reserve Bank of St. Louis (FRED), from the Federal Reserve H.10 release",
-         "https://fred.stlouisfed.org/series/AEXCHUS; https://fred.stlouisfed.org/series/AEXJPUS", None, None,
-         "CNY; JPY", 1995, 2017),
+        (
+            "fred",
+            "Federal Reserve Bank of St. Louis (FRED), from the Federal Reserve H.10 release",
+            "https://fred.stlouisfed.org/series/AEXCHUS; https://fred.stlouisfed.org/series/AEXJPUS",
+            None,
+            None,
+            "CNY; JPY",
+            1995,
+            2017,
+        ),
         ("wdi", "World Bank", "https://data.worldbank.org/indicator/PA.NUS.FCRF", None, None, "CNY; JPY", 1995, 2017),
     ]
-    assert dalian_paper == ("Yan Zhang; Nozomu Kawabata",
-                            "Graduate School of Economics and Management, Tohoku University", None, None, None, None)
+    assert dalian_paper == (
+        "Yan Zhang; Nozomu Kawabata",
+        "Graduate School of Economics and Management, Tohoku University",
+        None,
+        None,
+        None,
+        None,
+    )

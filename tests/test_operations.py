@@ -43,8 +43,12 @@ def _env(workdir: Path, sources: Path | None = None, documents: str | None = Non
     home = workdir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "WAREHOUSE_PATH": str(workdir / "pub" / "warehouse.duckdb"),
-           "DATA_DIR": str(workdir / "data"), "DAGSTER_HOME": str(home)}
+    env = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(workdir / "pub" / "warehouse.duckdb"),
+        "DATA_DIR": str(workdir / "data"),
+        "DAGSTER_HOME": str(home),
+    }
     if sources is not None:
         env["SOURCES_DIR"] = str(sources)
     if documents is not None:
@@ -57,7 +61,11 @@ def _start_run(env: dict, log: Path) -> subprocess.Popen:
     with log.open("w") as handle:
         return subprocess.Popen(
             [str(BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"],
-            cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -81,13 +89,20 @@ def _table_checksums(path: Path) -> dict[str, str]:
             schema, name = table.split(".")
             relation = f'"{schema}"."{name}"'
             # raw tables carry the source file path, which differs between copies of sources/
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position", [schema, name]).fetchall() if c not in ("_source_file", "source_file")]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+                if c not in ("_source_file", "source_file")
+            ]
             select = ", ".join(f'"{c}"' for c in columns)
             sums[table] = con.execute(
                 f"select md5(coalesce(string_agg(r, '\n' order by r), '')) from "
-                f"(select cast(row({select}) as varchar) as r from {relation})").fetchone()[0]
+                f"(select cast(row({select}) as varchar) as r from {relation})"
+            ).fetchone()[0]
     return sums
 
 
@@ -138,13 +153,19 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
     (home / "dagster.yaml").write_text(config.replace("poll_interval_seconds: 30", "poll_interval_seconds: 2"))
     subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=env, check=True, capture_output=True)
     with (tmp_path / "daemon.log").open("w") as handle:
-        daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
-                                  cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     log = tmp_path / "killed.log"
     killed = _start_run(env, log)
     try:
         with DagsterInstance.from_config(str(home)) as instance:
+
             def runs():
                 return {r.run_id: r for r in instance.get_runs()}
 
@@ -153,8 +174,13 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
                 assert killed.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.2)
             (victim,) = runs().values()
-            subprocess.run([str(BIN / "dagster"), "job", "launch", "-m", "orchestration.definitions",
-                            "-j", "build_warehouse"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+            subprocess.run(
+                [str(BIN / "dagster"), "job", "launch", "-m", "orchestration.definitions", "-j", "build_warehouse"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             time.sleep(5)  # a few of the daemon's polls: the new run waits for the writer slot
             (queued,) = [r.run_id for r in runs().values() if r.run_id != victim.run_id]
             assert runs()[queued].status == DagsterRunStatus.QUEUED
@@ -166,8 +192,10 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
             while runs()[queued].status != DagsterRunStatus.SUCCESS:
                 state = runs()
                 assert state[queued].status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
-                assert time.monotonic() < deadline, ({k: r.status for k, r in state.items()},
-                                                     (tmp_path / "daemon.log").read_text()[-3000:])
+                assert time.monotonic() < deadline, (
+                    {k: r.status for k, r in state.items()},
+                    (tmp_path / "daemon.log").read_text()[-3000:],
+                )
                 time.sleep(1)
             assert runs()[victim.run_id].status == DagsterRunStatus.FAILURE
             messages = [e.message for e in instance.all_logs(victim.run_id)]
@@ -180,8 +208,13 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
 
 
 # What a build reads from the texts, which a build without them (below) has as null coverage instead
-_FROM_TEXTS = {"raw.text_numbers", "raw.document_texts", "staging.stg_text_numbers", "staging.stg_document_texts",
-               "marts.document_coverage"}
+_FROM_TEXTS = {
+    "raw.text_numbers",
+    "raw.document_texts",
+    "staging.stg_text_numbers",
+    "staging.stg_document_texts",
+    "marts.document_coverage",
+}
 
 
 def _apart_from_texts(path: Path) -> dict[str, str]:
@@ -202,16 +235,19 @@ def test_builds_are_deterministic_and_a_snapshot_restores(tmp_path, monkeypatch,
     assert changed != _table_checksums(built_warehouse)
 
     env = {**os.environ, "WAREHOUSE_PATH": str(published), "DATA_DIR": str(tmp_path / "pub" / "data")}
-    history = subprocess.run([str(BIN / "warehouse"), "history"], cwd=PROJECT_ROOT,
-                             env=env, capture_output=True, text=True, check=True).stdout.splitlines()
+    history = subprocess.run(
+        [str(BIN / "warehouse"), "history"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     assert len(history) == 2
     first_snapshot = history[0].split("\t")[0]
-    subprocess.run([str(BIN / "warehouse"), "restore", first_snapshot],
-                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "warehouse"), "restore", first_snapshot], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True
+    )
     assert _table_checksums(published) == first
 
-    missing = subprocess.run([str(BIN / "warehouse"), "restore", "no-such-run"],
-                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    missing = subprocess.run(
+        [str(BIN / "warehouse"), "restore", "no-such-run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "no single snapshot matches 'no-such-run'" in missing.stderr
 
 

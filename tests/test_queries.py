@@ -42,8 +42,11 @@ def test_wage_gaps(built_warehouse):
     rows = run(built_warehouse, "wage_gaps")
     engineer = [r for r in rows if r["indicator_code"] == "software_engineer_annual_salary"]
     assert [(r["lower_paid"], r["compared_with"], r["pay_ratio"]) for r in engineer] == [("China", "Japan", 3.33)]
-    it_wages = {(r["lower_paid"], r["compared_with"]): r["pay_ratio"] for r in rows
-                if r["indicator_code"] == "it_average_annual_wage"}
+    it_wages = {
+        (r["lower_paid"], r["compared_with"]): r["pay_ratio"]
+        for r in rows
+        if r["indicator_code"] == "it_average_annual_wage"
+    }
     assert it_wages[("Liaoning Province", "Shanghai")] == 2.10
     assert it_wages[("Liaoning Province", "Beijing")] == 2.06
 
@@ -51,8 +54,9 @@ def test_wage_gaps(built_warehouse):
 def test_firm_by_any_name(built_warehouse):
     rows = run(built_warehouse, "firm_by_any_name")
     assert {r["canonical_name"] for r in rows} == {"HiSoft Technology International Limited"}
-    assert ("firm_sales", 2010, "148.88 million dollars") in {(r["indicator_code"], r["year"], r["stated_text"])
-                                                               for r in rows}
+    assert ("firm_sales", 2010, "148.88 million dollars") in {
+        (r["indicator_code"], r["year"], r["stated_text"]) for r in rows
+    }
 
 
 def test_discrepancies(built_warehouse):
@@ -74,7 +78,8 @@ def test_dalian_and_ningbo_in_usd(built_warehouse):
     by_key = {(r["concept"], r["city"], r["year"], r["stated_text"]): r for r in rows}
     # Dalian's 2010 sales, 53.5 billion yuan at WDI 2010 (6.7703 yuan per US$)
     assert by_key[("industry_total", "Dalian", 2010, "53.5 billion yuan")]["usd_million"] == pytest.approx(
-        round(53.5e9 / 6.7703 / 1e6, 1))
+        round(53.5e9 / 6.7703 / 1e6, 1)
+    )
     # Ningbo's offshore realization in 2017 is printed twice: in the prose and in Table 1
     assert by_key[("sold_abroad", "Ningbo", 2017, "20.07")]["usd_million"] == 2007.0
     assert by_key[("sold_abroad", "Ningbo", 2017, "US\\$ 2.007 billion")]["usd_million"] == 2007.0

@@ -16,8 +16,16 @@ from conftest import SOURCES, copy_sources, read_rows, write_rows
 from orchestration.ingest import changes
 from orchestration.ingest.load import connect
 from orchestration.ingest.validate import validate_run
-from orchestration.warehouse import (WarehouseError, WarehouseFiles, history_lines, publish, restore, snapshots,
-                                     start_working_copy, verify_snapshot)
+from orchestration.warehouse import (
+    WarehouseError,
+    WarehouseFiles,
+    history_lines,
+    publish,
+    restore,
+    snapshots,
+    start_working_copy,
+    verify_snapshot,
+)
 
 
 def build_job():
@@ -126,8 +134,12 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
     files = WarehouseFiles(tmp_path / "pub" / "warehouse.duckdb")
     files.published.parent.mkdir()
     shutil.copy(built_warehouse, files.published)
-    for name, value in (("SOURCES_DIR", sources), ("WAREHOUSE_PATH", files.published),
-                        ("DATA_DIR", tmp_path / "data"), ("DOCUMENTS_DIR", "")):
+    for name, value in (
+        ("SOURCES_DIR", sources),
+        ("WAREHOUSE_PATH", files.published),
+        ("DATA_DIR", tmp_path / "data"),
+        ("DOCUMENTS_DIR", ""),
+    ):
         monkeypatch.setenv(name, str(value))
     monkeypatch.setenv("DBT_MEMORY_LIMIT", "1KB")  # dbt fails after the ingest loaded the changed figure
     job = dg.reconstructable(build_job)
@@ -138,19 +150,31 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
         monkeypatch.setenv("DBT_MEMORY_LIMIT", "2.5GB")
         folder = files.run_dir(first.run_id)
         aside = folder.rename(tmp_path / "aside")
-        gone = dg.execute_job(job, instance, raise_on_error=False,
-                              reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance))
+        gone = dg.execute_job(
+            job,
+            instance,
+            raise_on_error=False,
+            reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance),
+        )
         assert not gone.success
         failure = next(e for e in gone.all_events if e.is_step_failure)
         assert f"run {first.run_id} has no working warehouse" in str(failure.event_specific_data.error)
         aside.rename(folder)
-        again = dg.execute_job(job, instance, raise_on_error=False,
-                               reexecution_options=dg.ReexecutionOptions.from_failure(gone.run_id, instance))
+        again = dg.execute_job(
+            job,
+            instance,
+            raise_on_error=False,
+            reexecution_options=dg.ReexecutionOptions.from_failure(gone.run_id, instance),
+        )
         assert again.success
         assert "ingest_sources" not in {e.step_key for e in again.all_events if e.is_step_success}
     with duckdb.connect(str(files.published), read_only=True) as con:
-        printed = {t for (t,) in con.execute(
-            "select stated_text from marts.figures where document_id = 'dalian_blog_2009'").fetchall()}
+        printed = {
+            t
+            for (t,) in con.execute(
+                "select stated_text from marts.figures where document_id = 'dalian_blog_2009'"
+            ).fetchall()
+        }
     assert "US $41 billion" in printed, "the re-execution published the build its first run ingested"
     assert not files.runs_dir.exists() or not any(files.runs_dir.iterdir())
 

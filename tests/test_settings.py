@@ -44,14 +44,17 @@ def _unwritable(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("WAREHOUSE_HISTORY", "abc", "WAREHOUSE_HISTORY='abc' must be a whole number of at least 1"),
-    ("DUCKDB_MEMORY_LIMIT", "lots", "DUCKDB_MEMORY_LIMIT='lots' is not a memory size"),
-    ("DBT_MEMORY_LIMIT", "2.5 gigs", "DBT_MEMORY_LIMIT='2.5 gigs' is not a memory size"),
-    ("GX_BATCH_ROWS", "-5", "GX_BATCH_ROWS='-5' must be a whole number"),
-    ("DOCUMENTS_DIR", "/no/such/texts", "DOCUMENTS_DIR=/no/such/texts is not a directory"),
-    ("SOURCES_DIR", "/no/such/sources", "SOURCES_DIR=/no/such/sources is not a directory"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WAREHOUSE_HISTORY", "abc", "WAREHOUSE_HISTORY='abc' must be a whole number of at least 1"),
+        ("DUCKDB_MEMORY_LIMIT", "lots", "DUCKDB_MEMORY_LIMIT='lots' is not a memory size"),
+        ("DBT_MEMORY_LIMIT", "2.5 gigs", "DBT_MEMORY_LIMIT='2.5 gigs' is not a memory size"),
+        ("GX_BATCH_ROWS", "-5", "GX_BATCH_ROWS='-5' must be a whole number"),
+        ("DOCUMENTS_DIR", "/no/such/texts", "DOCUMENTS_DIR=/no/such/texts is not a directory"),
+        ("SOURCES_DIR", "/no/such/sources", "SOURCES_DIR=/no/such/sources is not a directory"),
+    ],
+)
 def test_each_bad_setting_is_named(monkeypatch, tmp_path, name, value, message):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     assert any(message in p for p in _problems(monkeypatch, **{name: value}))
@@ -86,8 +89,13 @@ def test_the_texts_folder_default_set_and_empty(monkeypatch, tmp_path):
 
 def test_the_command_reports_every_problem_at_once_before_any_work(tmp_path):
     data = tmp_path / "data"
-    env = {**os.environ, "DATA_DIR": str(data), "WAREHOUSE_HISTORY": "abc", "DUCKDB_MEMORY_LIMIT": "lots",
-           "DOCUMENTS_DIR": str(tmp_path / "missing")}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data),
+        "WAREHOUSE_HISTORY": "abc",
+        "DUCKDB_MEMORY_LIMIT": "lots",
+        "DOCUMENTS_DIR": str(tmp_path / "missing"),
+    }
     env.pop("DAGSTER_HOME", None)
     started = time.monotonic()
     result = subprocess.run([str(WAREHOUSE), "run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
@@ -98,14 +106,17 @@ def test_the_command_reports_every_problem_at_once_before_any_work(tmp_path):
     assert not data.exists(), "nothing is created before the settings are known to be good"
 
 
-@pytest.mark.parametrize(("error", "transient"), [
-    (duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock is held'), True),
-    (OSError(errno.EBUSY, "busy"), True),
-    (OSError(errno.ENOSPC, "No space left on device"), False),
-    (duckdb.IOException("could not write file: No space left on device"), False),
-    (PermissionError(errno.EACCES, "Permission denied"), False),
-    (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
-    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), False),
-])
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock is held'), True),
+        (OSError(errno.EBUSY, "busy"), True),
+        (OSError(errno.ENOSPC, "No space left on device"), False),
+        (duckdb.IOException("could not write file: No space left on device"), False),
+        (PermissionError(errno.EACCES, "Permission denied"), False),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
+        (NotADirectoryError(errno.ENOTDIR, "Not a directory"), False),
+    ],
+)
 def test_only_locks_and_busy_files_are_retried(error, transient):
     assert is_transient(error) is transient

@@ -116,17 +116,27 @@ def _suite(name):
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        ("update marts.fct_observation set scale = scale + 1 where figure_id = 'ningbo_f009'",
-         "the base-unit value is the printed literal times 10^scale"),
-        ("update marts.fct_observation set value_cny = value_cny * 1.01 where figure_id = 'ningbo_f009'",
-         "value_usd x rate = value_cny"),
-        ("update marts.fct_observation set value = 2.5, printed_value = 2.5 where figure_id = "
-         "(select figure_id from marts.fct_observation where unit = 'persons' limit 1)",
-         "counts are whole numbers"),
-        ("insert into marts.fct_observation select * from marts.fct_observation where figure_id = 'ningbo_f009'",
-         "one row per distinct figure"),
-        ("update marts.fct_observation set geo_id = 'atlantis' where figure_id = 'ningbo_f009'",
-         "every fact joins to its place or firm"),
+        (
+            "update marts.fct_observation set scale = scale + 1 where figure_id = 'ningbo_f009'",
+            "the base-unit value is the printed literal times 10^scale",
+        ),
+        (
+            "update marts.fct_observation set value_cny = value_cny * 1.01 where figure_id = 'ningbo_f009'",
+            "value_usd x rate = value_cny",
+        ),
+        (
+            "update marts.fct_observation set value = 2.5, printed_value = 2.5 where figure_id = "
+            "(select figure_id from marts.fct_observation where unit = 'persons' limit 1)",
+            "counts are whole numbers",
+        ),
+        (
+            "insert into marts.fct_observation select * from marts.fct_observation where figure_id = 'ningbo_f009'",
+            "one row per distinct figure",
+        ),
+        (
+            "update marts.fct_observation set geo_id = 'atlantis' where figure_id = 'ningbo_f009'",
+            "every fact joins to its place or firm",
+        ),
     ],
 )
 def test_fidelity_suite_fails_on_a_tampered_fact(tampered, change, why):
@@ -148,8 +158,9 @@ def test_every_suite_passes_on_the_untouched_copy(tampered, name):
 def test_figures_contract_fails_when_a_contract_column_goes_missing(tampered):
     with duckdb.connect(str(tampered)) as con:
         con.execute("alter view marts.figures rename to figures_before")
-        con.execute("create view marts.figures as select * rename (indicator_name as measure_name) "
-                    "from marts.figures_before")
+        con.execute(
+            "create view marts.figures as select * rename (indicator_name as measure_name) from marts.figures_before"
+        )
     with duckdb.connect(str(tampered), read_only=True) as con:
         outcome = run_suite(_suite("figures_contract"), con)
     assert not outcome.success
@@ -161,20 +172,32 @@ def test_batched_validation_finds_what_one_batch_would(tmp_path):
     from orchestration.checks.gx_suites import SuiteDefinition
 
     suite = SuiteDefinition(
-        name="batched", asset=("t",), blocking=True, description="batch test", id_columns=("id",),
+        name="batched",
+        asset=("t",),
+        blocking=True,
+        description="batch test",
+        id_columns=("id",),
         query="select id, share, count(*) over (partition by id) as copies from t",
         expectations=(
-            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "copies", "value_set": [1]},
-             "meta": {"why": "unique"}},
-            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "share", "min_value": 0,
-                                                                      "max_value": 100}, "meta": {"why": "share"}},
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "copies", "value_set": [1]},
+                "meta": {"why": "unique"},
+            },
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "share", "min_value": 0, "max_value": 100},
+                "meta": {"why": "share"},
+            },
         ),
         path=tmp_path / "batched.json",
     )
     with duckdb.connect() as con:
         # 10,000 rows in order; id 7 again at the end, three shares over 100 far from the start
-        con.execute("create table t as select i as id, 50.0::double as share from range(10000) as r(i) "
-                    "union all select 7, 50.0::double")
+        con.execute(
+            "create table t as select i as id, 50.0::double as share from range(10000) as r(i) "
+            "union all select 7, 50.0::double"
+        )
         con.execute("update t set share = 150 where id in (6000, 8000, 9999)")
         outcome = run_suite(suite, con, batch_rows=2048)
     assert outcome.rows_validated == 10001

@@ -53,10 +53,21 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     log_path = tmp_path / "dev.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port),
-             "-m", "orchestration.definitions"],
-            cwd=PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).parent / "dagster"),
+                "dev",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-m",
+                "orchestration.definitions",
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 180

@@ -1,6 +1,5 @@
 """Every GX suite in `expectations/` as a Dagster asset check on the asset it validates."""
 
-
 import dagster as dg
 
 from ..ingest.load import connect
@@ -29,8 +28,9 @@ def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
             outcome = run_suite(suite, con, settings.gx_batch_rows)
             rows_in_table = con.execute(f"select count(*) from {table}").fetchone()[0]
             mode = con.execute("select mode from ingest.build").fetchone()[0]
-        record = write_result(files.run_dir(key) / "validation", suite, outcome, context.run.run_id, mode,
-                              rows_in_table)
+        record = write_result(
+            files.run_dir(key) / "validation", suite, outcome, context.run.run_id, mode, rows_in_table
+        )
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,

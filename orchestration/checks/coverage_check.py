@@ -18,14 +18,21 @@ MAX_SHOWN = 100
 
 def coverage_outcome(con) -> tuple[list[str], int, list[dict]]:
     """The problems (the first MAX_SHOWN, in text order), how many there are, and each document's coverage."""
-    problems = [p for (p,) in con.execute(
-        "select problem from marts.unaccounted_numbers order by document_id, line nulls last, line_column, literal "
-        f"limit {MAX_SHOWN}").fetchall()]
+    problems = [
+        p
+        for (p,) in con.execute(
+            "select problem from marts.unaccounted_numbers order by document_id, line nulls last, line_column, literal "
+            f"limit {MAX_SHOWN}"
+        ).fetchall()
+    ]
     total = con.execute("select count(*) from marts.unaccounted_numbers").fetchone()[0]
-    columns = ("document_id", "numbers_in_text", "recorded", "ignored", "unaccounted", "coverage_pct",
-               "coverage_note")
-    coverage = [dict(zip(columns, row)) for row in con.execute(
-        f"select {', '.join(columns)} from marts.document_coverage order by document_id").fetchall()]
+    columns = ("document_id", "numbers_in_text", "recorded", "ignored", "unaccounted", "coverage_pct", "coverage_note")
+    coverage = [
+        dict(zip(columns, row))
+        for row in con.execute(
+            f"select {', '.join(columns)} from marts.document_coverage order by document_id"
+        ).fetchall()
+    ]
     for row in coverage:
         row["coverage_pct"] = None if row["coverage_pct"] is None else float(row["coverage_pct"])
     return problems, total, coverage
@@ -36,9 +43,9 @@ def coverage_outcome(con) -> tuple[list[str], int, list[dict]]:
     name=COVERAGE_CHECK,
     blocking=True,
     description="Every number printed in each document's text is accounted for (a recorded figure or event, a "
-                "unit label, a recorded period, or listed in sources/not_figures with a reason), and every "
-                "literal is printed where its mention says; fails naming each unaccounted number with its line. "
-                "Documents without a text pass, with null coverage and the reason.",
+    "unit label, a recorded period, or listed in sources/not_figures with a reason), and every "
+    "literal is printed where its mention says; fails naming each unaccounted number with its line. "
+    "Documents without a text pass, with null coverage and the reason.",
 )
 def document_coverage_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     settings = Settings.from_env()
@@ -47,9 +54,10 @@ def document_coverage_check(context: dg.AssetCheckExecutionContext) -> dg.AssetC
         problems, total, coverage = coverage_outcome(con)
     if total:
         more = [f"... and {total - len(problems)} more (marts.unaccounted_numbers)"] if total > len(problems) else []
-        description = (f"{total} number(s) or literal(s) not accounted for: record each figure (sources/figures, "
-                       "mentions) or list it in sources/not_figures/<document_id>.csv with a reason\n"
-                       + "\n".join(problems + more))
+        description = (
+            f"{total} number(s) or literal(s) not accounted for: record each figure (sources/figures, "
+            "mentions) or list it in sources/not_figures/<document_id>.csv with a reason\n" + "\n".join(problems + more)
+        )
     else:
         description = "every number accounted for: " + coverage_line(coverage)
     return dg.AssetCheckResult(
@@ -64,5 +72,8 @@ def coverage_line(coverage: list[dict]) -> str:
     """Each document's coverage in a few words, for the run summary."""
     return "; ".join(
         f"{row['document_id']} {row['coverage_pct']:g}% of {row['numbers_in_text']} numbers "
-        f"({row['unaccounted']} unaccounted)" if row["coverage_pct"] is not None
-        else f"{row['document_id']} not computed ({row['coverage_note']})" for row in coverage)
+        f"({row['unaccounted']} unaccounted)"
+        if row["coverage_pct"] is not None
+        else f"{row['document_id']} not computed ({row['coverage_note']})"
+        for row in coverage
+    )

@@ -131,16 +131,23 @@ def validate_frame(suite: SuiteDefinition, frame) -> SuiteOutcome:
         if item.success:
             continue
         details = item.result or {}
-        failed.append(_jsonable({
-            "expectation": item.expectation_config.type,
-            "kwargs": {k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
-            "why": (item.expectation_config.meta or {}).get("why"),
-            "unexpected_count": details.get("unexpected_count"),
-            "observed_value": details.get("observed_value"),
-            "failed_rows": (details.get("unexpected_index_list") or details.get("partial_unexpected_list") or [])[:50],
-            "exception": (item.exception_info or {}).get("exception_message")
-            if isinstance(item.exception_info, dict) else None,
-        }))
+        failed.append(
+            _jsonable(
+                {
+                    "expectation": item.expectation_config.type,
+                    "kwargs": {k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
+                    "why": (item.expectation_config.meta or {}).get("why"),
+                    "unexpected_count": details.get("unexpected_count"),
+                    "observed_value": details.get("observed_value"),
+                    "failed_rows": (
+                        details.get("unexpected_index_list") or details.get("partial_unexpected_list") or []
+                    )[:50],
+                    "exception": (item.exception_info or {}).get("exception_message")
+                    if isinstance(item.exception_info, dict)
+                    else None,
+                }
+            )
+        )
     return SuiteOutcome(suite.name, bool(result.success), len(result.results), failed, len(frame))
 
 
@@ -156,12 +163,18 @@ def _merge(suite: SuiteDefinition, outcomes: list[SuiteOutcome]) -> SuiteOutcome
             merged = failed[key]
             merged["unexpected_count"] = (merged["unexpected_count"] or 0) + (item["unexpected_count"] or 0)
             merged["failed_rows"] = (merged["failed_rows"] + item["failed_rows"])[:50]
-    return SuiteOutcome(suite.name, all(o.success for o in outcomes), outcomes[0].evaluated, list(failed.values()),
-                        sum(o.rows_validated for o in outcomes))
+    return SuiteOutcome(
+        suite.name,
+        all(o.success for o in outcomes),
+        outcomes[0].evaluated,
+        list(failed.values()),
+        sum(o.rows_validated for o in outcomes),
+    )
 
 
-def run_suite(suite: SuiteDefinition, con: duckdb.DuckDBPyConnection,
-              batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"])) -> SuiteOutcome:
+def run_suite(
+    suite: SuiteDefinition, con: duckdb.DuckDBPyConnection, batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"])
+) -> SuiteOutcome:
     """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
     200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
     row-wise (a key's copies are counted in SQL), so batch by batch gives the same verdict as all at once."""

@@ -17,8 +17,9 @@ from ..warehouse import write_json
 from .gx_suites import SuiteDefinition, SuiteOutcome
 
 
-def write_result(directory: Path, suite: SuiteDefinition, outcome: SuiteOutcome, run_id: str, mode: str,
-                 rows_in_table: int) -> dict:
+def write_result(
+    directory: Path, suite: SuiteDefinition, outcome: SuiteOutcome, run_id: str, mode: str, rows_in_table: int
+) -> dict:
     """Record one suite's outcome in the run's folder. Rows the run kept from the published warehouse were
     validated by the run that built them, with the same suites (a changed suite rebuilds everything)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -62,9 +63,11 @@ def publish_results(validation_dir: Path, staged: Path, run: dict) -> Path:
 
 
 def _failure_item(f: dict) -> str:
-    return (f"<li><code>{html.escape(f['expectation'])}</code> {html.escape(json.dumps(f['kwargs'], default=str))}"
-            f" — {html.escape(str(f.get('why') or ''))}; unexpected: {html.escape(str(f.get('unexpected_count')))}"
-            f"<pre>{html.escape(json.dumps(f.get('failed_rows'), indent=1, default=str)[:4000])}</pre></li>")
+    return (
+        f"<li><code>{html.escape(f['expectation'])}</code> {html.escape(json.dumps(f['kwargs'], default=str))}"
+        f" — {html.escape(str(f.get('why') or ''))}; unexpected: {html.escape(str(f.get('unexpected_count')))}"
+        f"<pre>{html.escape(json.dumps(f.get('failed_rows'), indent=1, default=str)[:4000])}</pre></li>"
+    )
 
 
 def _write_index(directory: Path) -> Path:
@@ -82,12 +85,19 @@ def _write_index(directory: Path) -> Path:
             f"<td>{html.escape(r['run_id'])}</td><td>{html.escape(r['validated_at'])}</td></tr>"
             f"<tr><td colspan='11'>{html.escape(r['description'])}<ul>{failures}</ul></td></tr>"
         )
-    facts = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in (
-        ("published warehouse", run["warehouse"]), ("published at (UTC)", run["published_at"]),
-        ("run", run["run_id"]), ("re-execution of", run["root_run_id"] if run["root_run_id"] != run["run_id"]
-                                 else "—"),
-        ("build", f"{run['mode']}: {run['reason']}"), ("document texts", run["texts"]),
-        ("snapshot", run["snapshot"]), ("sha256", run["sha256"])))
+    facts = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in (
+            ("published warehouse", run["warehouse"]),
+            ("published at (UTC)", run["published_at"]),
+            ("run", run["run_id"]),
+            ("re-execution of", run["root_run_id"] if run["root_run_id"] != run["run_id"] else "—"),
+            ("build", f"{run['mode']}: {run['reason']}"),
+            ("document texts", run["texts"]),
+            ("snapshot", run["snapshot"]),
+            ("sha256", run["sha256"]),
+        )
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Validation results</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}
@@ -99,7 +109,7 @@ when a run publishes: a failed or refused run leaves it (and the warehouse) as t
 <table>{facts}</table>
 <table><tr><th>suite</th><th>asset</th><th>severity</th><th>status</th><th>rows validated by this run</th>
 <th>rows validated by earlier runs</th><th>rows in table</th><th>expectations</th><th>failed</th><th>run</th>
-<th>validated at (UTC)</th></tr>{''.join(rows)}</table></body></html>
+<th>validated at (UTC)</th></tr>{"".join(rows)}</table></body></html>
 """
     index = directory / "index.html"
     partial = index.with_name("index.html.partial")

@@ -25,6 +25,7 @@ STATUSES = ("figure", "event", "unit", "period", "ignored", "draft", "unaccounte
 class Printing:
     """Something the sources say is printed at a place: a figure's literal (one mention of it) or an event's
     date. `years` are the years it refers to, so a year printed beside it in its section is its period."""
+
     key: str  # mention_id or event_id
     place: Place
     stated_text: str
@@ -38,6 +39,7 @@ class Ignore:
     """A row of not_figures/<document_id>.csv: every number inside each printing of `printed` within its scope
     (its section, and paragraph when given; the whole document when section is empty; every number of the
     section when `printed` is empty) is not a figure."""
+
     file: str
     line: int
     section: str | None
@@ -70,8 +72,7 @@ def _bounded(line: str, start: int, end: int) -> bool:
     if line[start].isalnum() and (before.isalnum() or (before in ".," and earlier in _DIGITS)):
         return False
     # a superscript after a full stop is a footnote mark ("in 1984.⁷"), not a decimal
-    return not (
-        line[end - 1].isalnum() and (after.isalnum() or (after in ".," and further in _DIGITS)))
+    return not (line[end - 1].isalnum() and (after.isalnum() or (after in ".," and further in _DIGITS)))
 
 
 def _occurrences(line: TextLine, printed: str) -> list[tuple[int, int]]:
@@ -100,12 +101,15 @@ class _Document:
         self.claimed: set[tuple[int, int, int]] = set()  # (line, start, end) of each printing a mention claimed
 
     def inside(self, line: TextLine, span: tuple[int, int]) -> list[int]:
-        return [i for i in self.by_line.get(line.number, [])
-                if span[0] <= self.numbers[i].column - 1 < span[1]]
+        return [i for i in self.by_line.get(line.number, []) if span[0] <= self.numbers[i].column - 1 < span[1]]
 
     def section_lines(self, section: str | None, paragraph: int | None = None) -> list[TextLine]:
-        return [line for line in self.lines if (section is None or line.place.section == section)
-                and (paragraph is None or line.place.paragraph == paragraph)]
+        return [
+            line
+            for line in self.lines
+            if (section is None or line.place.section == section)
+            and (paragraph is None or line.place.paragraph == paragraph)
+        ]
 
     def mark(self, indexes: Iterable[int], status: str, by: str | None) -> int:
         marked = 0
@@ -130,8 +134,10 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
                     continue
                 inside = doc.inside(line, span)
                 if place.table_row is not None and not any(
-                        (doc.numbers[i].place.table_row, doc.numbers[i].place.table_column)
-                        == (place.table_row, place.table_column) for i in inside):
+                    (doc.numbers[i].place.table_row, doc.numbers[i].place.table_column)
+                    == (place.table_row, place.table_column)
+                    for i in inside
+                ):
                     continue
                 doc.mark(inside, status, printing.key)
                 if exclusive:
@@ -149,12 +155,18 @@ def _ignore(doc: _Document, ignore: Ignore) -> int:
     lines = doc.section_lines(ignore.section, ignore.paragraph)
     if not ignore.printed:
         return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), status, by)
-    return sum(doc.mark(doc.inside(line, span), status, by)
-               for line in lines for span in _occurrences(line, ignore.printed))
+    return sum(
+        doc.mark(doc.inside(line, span), status, by) for line in lines for span in _occurrences(line, ignore.printed)
+    )
 
 
-def account(text: str, mentions: list[Printing], events: list[Printing], ignores: list[Ignore],
-            known_sections: Iterable[str] = ()) -> Accounting:
+def account(
+    text: str,
+    mentions: list[Printing],
+    events: list[Printing],
+    ignores: list[Ignore],
+    known_sections: Iterable[str] = (),
+) -> Accounting:
     """The status of every number printed in `text`, and what the sources name that the text does not bear
     out: a literal not printed at its place, an ignore that accounts for nothing."""
     sections = {p.place.section for p in (*mentions, *events)} | {i.section for i in ignores} | set(known_sections)

@@ -22,14 +22,22 @@ from .text import CAPTION, NUMBER, Place, PrintedNumber, TextLine, clean, printe
 _BEFORE = re.compile(
     r"(?:(?<![A-Za-z])(?:approximately|about|around|nearly|roughly|more than|over|exceeded|exceeding|above|"
     r"less than|under|below|fewer than|at least|no less than|at most|up to|no more than) +)?"
-    r"(?:US ?\\?\$ ?|U\.S\. ?\\?\$ ?|RMB ?|¥ ?|\\?\$ ?)?$", re.IGNORECASE)
+    r"(?:US ?\\?\$ ?|U\.S\. ?\\?\$ ?|RMB ?|¥ ?|\\?\$ ?)?$",
+    re.IGNORECASE,
+)
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
 _RANGE = re.compile(rf" ?%? ?(?:to|-|–|~) ?(?:{NUMBER.pattern})")
 _PERCENT = re.compile(r" ?(?:\\?%|percent\b)", re.IGNORECASE)
-_MULTIPLIER = re.compile(r" +(?:100 million|10,000|10 ?\^ ?\d+|10 ?<sup> ?\d+ ?</sup>|trillion|billion|million|"
-                         r"thousand)\b", re.IGNORECASE)
-_UNIT = re.compile(r"(?: +|-)(?:U\.S\. dollars?|US dollars?|dollars?|yuan|RMB|yen|times|fold|"
-                   r"square kilomet(?:er|re)s?|km2|km²)\b", re.IGNORECASE)
+_MULTIPLIER = re.compile(
+    r" +(?:100 million|10,000|10 ?\^ ?\d+|10 ?<sup> ?\d+ ?</sup>|trillion|billion|million|"
+    r"thousand)\b",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(
+    r"(?: +|-)(?:U\.S\. dollars?|US dollars?|dollars?|yuan|RMB|yen|times|fold|"
+    r"square kilomet(?:er|re)s?|km2|km²)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
 _CAPTION_UNIT = re.compile(r"\(unit: *([^)]+)\)", re.IGNORECASE)
 _ROW_UNIT = re.compile(r"\(([^)]+)\)\s*$")
@@ -37,8 +45,10 @@ _ROW_UNIT = re.compile(r"\(([^)]+)\)\s*$")
 _RATE_ROW = re.compile(r"growth|rate|share|ratio|proportion|%", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
 _WORD = re.compile(r"[a-z]+")
-_STOPWORDS = frozenset("the of and in a an to for by with on at as is was were its from that this which it be are "
-                       "has have or than their city firm".split())
+_STOPWORDS = frozenset(
+    "the of and in a an to for by with on at as is was were its from that this which it be are "
+    "has have or than their city firm".split()
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,9 @@ class Draft:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w
-                     for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
+    return frozenset(
+        w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS
+    )
 
 
 def _rows(path: Path) -> list[dict]:
@@ -101,10 +112,17 @@ def load_catalogues(sources_dir: Path) -> Catalogues:
     for path in sorted((sources_dir / "figures").glob("*.csv")):
         for row in _rows(path):
             used.setdefault(row["indicator_code"], set()).add(row["entity_type"])
-    indicators = tuple(Indicator(r["indicator_code"], r["unit_kind"], r["unit"], _words(r["indicator_name"]),
-                                 _words(f"{r['indicator_name']} {r['definition']}"),
-                                 frozenset(used.get(r["indicator_code"], ())))
-                       for r in _rows(sources_dir / "indicators.csv"))
+    indicators = tuple(
+        Indicator(
+            r["indicator_code"],
+            r["unit_kind"],
+            r["unit"],
+            _words(r["indicator_name"]),
+            _words(f"{r['indicator_name']} {r['definition']}"),
+            frozenset(used.get(r["indicator_code"], ())),
+        )
+        for r in _rows(sources_dir / "indicators.csv")
+    )
     # a name both a place and a firm has ("Dalian Software Park", the park and its operator) suggests the place
     return Catalogues(tuple(sorted(names, key=lambda n: (-len(n[0]), n[1] != "geography", n))), indicators)
 
@@ -129,8 +147,10 @@ def _literal(text: str, start: int, end: int, ranges: bool) -> tuple[int, int]:
 
 def _unit_label(caption: str | None, row_label: str | None) -> str | None:
     """A table cell's unit label: its row's own "(…)" when that reads as a unit, else the caption's "(unit: …)"."""
-    for label, match in ((row_label, _ROW_UNIT.search(row_label or "")),
-                         (caption, _CAPTION_UNIT.search(caption or ""))):
+    for label, match in (
+        (row_label, _ROW_UNIT.search(row_label or "")),
+        (caption, _CAPTION_UNIT.search(caption or "")),
+    ):
         if match is None or (label is caption and _RATE_ROW.search(row_label or "")):
             continue
         try:
@@ -146,7 +166,7 @@ def _sentence(text: str, position: int) -> tuple[str, int]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         if match.end() > position:
-            return text[start:match.end()], position - start
+            return text[start : match.end()], position - start
         start = match.end()
     return text[start:], position - start
 
@@ -190,8 +210,9 @@ def _fits(indicator: Indicator, quantity: Quantity, measure: str) -> bool:
     return indicator.unit_kind in kinds.get(quantity.unit, ("count",))
 
 
-def _indicator(catalogues: Catalogues, context: str, quantity: Quantity,
-               entity: tuple[str, str] | None) -> tuple[Indicator | None, str]:
+def _indicator(
+    catalogues: Catalogues, context: str, quantity: Quantity, entity: tuple[str, str] | None
+) -> tuple[Indicator | None, str]:
     """The (indicator, measure) sharing most words with the sentence, an indicator's name's words counting
     double, the shorter name first when tied; a percent-, ratio- or rank-valued indicator of its own (an export ratio) is read as a level. No
     indicator unless at least one word of its name is there, none recorded only for another kind of entity, and
@@ -203,10 +224,13 @@ def _indicator(catalogues: Catalogues, context: str, quantity: Quantity,
     words = _words(context)
     measured = _measure(context, quantity)
     own = {"percent": ("percent", "growth"), "times": ("ratio",), "rank": ("rank",)}.get(quantity.unit, ())
-    scored = [(2 * len(i.name_words & words) + len(i.words & words),
-               i.unit_kind not in own, -len(i.name_words), i)
-              for i in catalogues.indicators
-              if i.name_words & words and not (entity and i.entity_types and entity[0] not in i.entity_types) and (i.unit_kind in own or _fits(i, quantity, measured))]
+    scored = [
+        (2 * len(i.name_words & words) + len(i.words & words), i.unit_kind not in own, -len(i.name_words), i)
+        for i in catalogues.indicators
+        if i.name_words & words
+        and not (entity and i.entity_types and entity[0] not in i.entity_types)
+        and (i.unit_kind in own or _fits(i, quantity, measured))
+    ]
     if not scored:
         return None, measured
     best = max(scored, key=lambda s: s[:3])[3]
@@ -214,8 +238,7 @@ def _indicator(catalogues: Catalogues, context: str, quantity: Quantity,
 
 
 def _year(context: str, position: int, latest: int) -> int | None:
-    years = [(m.start(), int(m.group(0))) for m in _YEAR.finditer(context)
-             if FIRST_YEAR <= int(m.group(0)) <= latest]
+    years = [(m.start(), int(m.group(0))) for m in _YEAR.finditer(context) if FIRST_YEAR <= int(m.group(0)) <= latest]
     return _nearest(years, position)
 
 
@@ -225,8 +248,10 @@ def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -
     if start < consumed:
         return None  # the second number of a range, part of the literal before it
     if line.kind == "heading":
-        return (literal + "." if line.text[start + len(literal):].startswith(".") else literal,
-                "the heading's section number")
+        return (
+            literal + "." if line.text[start + len(literal) :].startswith(".") else literal,
+            "the heading's section number",
+        )
     if line.kind == "caption":
         caption = CAPTION.match(clean(line.text))
         if caption and caption.group(2) == literal:
@@ -245,8 +270,9 @@ def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -
     return None
 
 
-def draft_figures(text: str, catalogues: Catalogues, known_sections=(),
-                  latest_year: int | None = None) -> tuple[list[Draft], dict[tuple[int, int], tuple[str, str]]]:
+def draft_figures(
+    text: str, catalogues: Catalogues, known_sections=(), latest_year: int | None = None
+) -> tuple[list[Draft], dict[tuple[int, int], tuple[str, str]]]:
     """Every quantity printed in `text`, in reading order, with its suggestions; and for each number left out,
     keyed by (line, column), what is printed and why it is not a figure. A year after `latest_year` (the
     document's publication) is a target, never a figure's period."""
@@ -287,11 +313,23 @@ def draft_figures(text: str, catalogues: Catalogues, known_sections=(),
             quantity = parse_literal(stated, unit_label or "")
         if year_like and not (quantity.currency or quantity.unit or quantity.scale):
             # a year ("in 2010", "over 2009"): the period of the figures around it
-            skipped[number.line, number.column] = (number.literal, "a year: the period of the figures printed "
-                                                   "beside it, or a date that is not a figure")
+            skipped[number.line, number.column] = (
+                number.literal,
+                "a year: the period of the figures printed beside it, or a date that is not a figure",
+            )
             continue
         consumed_to[line.number] = hi
         entity = _entity(catalogues, context, position)
-        drafts.append(Draft(line.number, place, stated, unit_label, quantity, entity,
-                            *_indicator(catalogues, context, quantity, entity), _year(year_context, position, latest)))
+        drafts.append(
+            Draft(
+                line.number,
+                place,
+                stated,
+                unit_label,
+                quantity,
+                entity,
+                *_indicator(catalogues, context, quantity, entity),
+                _year(year_context, position, latest),
+            )
+        )
     return drafts, skipped

@@ -111,20 +111,39 @@ def write_drafts(sources_dir: Path, document_id: str, prefix: str, drafts: list[
         figure_id = f"{prefix}_f{next_number:0{width}d}"
         next_number += 1
         section, paragraph, table_row, table_column = _draft_place(draft)
-        where = dict(document_id=document_id, section=section, paragraph=paragraph, table_row=table_row,
-                     table_column=table_column, review_status="draft")
+        where = dict(
+            document_id=document_id,
+            section=section,
+            paragraph=paragraph,
+            table_row=table_row,
+            table_column=table_column,
+            review_status="draft",
+        )
         q = draft.quantity
         entity_type, entity_id = draft.entity or ("", "")
-        new_figures.append({
-            **where, "figure_id": figure_id, "entity_type": entity_type, "entity_id": entity_id,
-            "indicator_code": draft.indicator.code if draft.indicator else "", "measure": draft.measure,
-            "period_kind": "year" if draft.year else "unspecified", "year": draft.year or "",
-            "stated_text": draft.stated_text, "unit_as_printed": draft.unit_as_printed or "",
-            "value": q.value, "value_high": "" if q.value_high is None else q.value_high, "decimals": q.decimals,
-            "scale": q.scale, "unit": draft.unit or "", "currency": q.currency or "", "comparator": q.comparator,
-            # an approximate literal is an estimate (sources/README.md, obs_status)
-            "obs_status": "E" if q.comparator == "approx" else "A",
-        })
+        new_figures.append(
+            {
+                **where,
+                "figure_id": figure_id,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "indicator_code": draft.indicator.code if draft.indicator else "",
+                "measure": draft.measure,
+                "period_kind": "year" if draft.year else "unspecified",
+                "year": draft.year or "",
+                "stated_text": draft.stated_text,
+                "unit_as_printed": draft.unit_as_printed or "",
+                "value": q.value,
+                "value_high": "" if q.value_high is None else q.value_high,
+                "decimals": q.decimals,
+                "scale": q.scale,
+                "unit": draft.unit or "",
+                "currency": q.currency or "",
+                "comparator": q.comparator,
+                # an approximate literal is an estimate (sources/README.md, obs_status)
+                "obs_status": "E" if q.comparator == "approx" else "A",
+            }
+        )
         new_mentions.append({**where, "mention_id": f"{figure_id}_m1", "figure_id": figure_id, "occurrence": 1})
         added.append((figure_id, draft))
     if new_figures:
@@ -137,28 +156,56 @@ def write_drafts(sources_dir: Path, document_id: str, prefix: str, drafts: list[
 def _printing(row: dict, figure: dict) -> Printing:
     """A mention as the coverage accounting will read it once reviewed."""
     years = tuple(int(figure[c]) for c in ("year", "start_year", "end_year") if figure.get(c))
-    return Printing(row["mention_id"], Place(row["section"] or None, int(row["paragraph"]) if row["paragraph"] else None,
-                                             row["table_row"] or None, row["table_column"] or None),
-                    figure["stated_text"], figure["unit_as_printed"] or None, years)
+    return Printing(
+        row["mention_id"],
+        Place(
+            row["section"] or None,
+            int(row["paragraph"]) if row["paragraph"] else None,
+            row["table_row"] or None,
+            row["table_column"] or None,
+        ),
+        figure["stated_text"],
+        figure["unit_as_printed"] or None,
+        years,
+    )
 
 
-def write_not_figures(sources_dir: Path, document_id: str, text: str,
-                      skipped: dict[tuple[int, int], tuple[str, str]]) -> int:
+def write_not_figures(
+    sources_dir: Path, document_id: str, text: str, skipped: dict[tuple[int, int], tuple[str, str]]
+) -> int:
     """Append a draft not_figures row for every number of `text` that the document's rows, read as if reviewed,
     leave unaccounted: what the draft left out says what is printed and why; any other number asks for a
     reason. Return how many rows were added. After this, every number is accounted for or waits in a draft."""
     figures = {row["figure_id"]: row for row in _read(sources_dir / "figures" / f"{document_id}.csv", "figures")}
-    mentions = [_printing(row, figures[row["figure_id"]])
-                for row in _read(sources_dir / "mentions" / f"{document_id}.csv", "mentions")
-                if row["figure_id"] in figures and row["section"]]
-    events = [Printing(row["event_id"], Place(row["section"] or None,
-                                              int(row["paragraph"]) if row["paragraph"] else None),
-                       row["stated_text"], None, tuple(int(row[c]) for c in ("year", "year_high") if row[c]))
-              for row in _read(sources_dir / "events" / f"{document_id}.csv", "events") if row["stated_text"]]
+    mentions = [
+        _printing(row, figures[row["figure_id"]])
+        for row in _read(sources_dir / "mentions" / f"{document_id}.csv", "mentions")
+        if row["figure_id"] in figures and row["section"]
+    ]
+    events = [
+        Printing(
+            row["event_id"],
+            Place(row["section"] or None, int(row["paragraph"]) if row["paragraph"] else None),
+            row["stated_text"],
+            None,
+            tuple(int(row[c]) for c in ("year", "year_high") if row[c]),
+        )
+        for row in _read(sources_dir / "events" / f"{document_id}.csv", "events")
+        if row["stated_text"]
+    ]
     path = sources_dir / "not_figures" / f"{document_id}.csv"
     existing = _read(path, "not_figures")
-    ignores = [Ignore(str(path), n, row["section"] or None, int(row["paragraph"]) if row["paragraph"] else None,
-                      row["printed"] or None, row["reason"]) for n, row in enumerate(existing, start=2)]
+    ignores = [
+        Ignore(
+            str(path),
+            n,
+            row["section"] or None,
+            int(row["paragraph"]) if row["paragraph"] else None,
+            row["printed"] or None,
+            row["reason"],
+        )
+        for n, row in enumerate(existing, start=2)
+    ]
     sections = {row["section"] for row in figures.values() if row["section"]}
     keys = {(row["section"], row["paragraph"], row["printed"]) for row in existing}
     added = []
@@ -166,14 +213,24 @@ def write_not_figures(sources_dir: Path, document_id: str, text: str,
         if item.status != "unaccounted":
             continue
         number = item.number
-        printed, reason = skipped.get((number.line, number.column), (
-            number.literal, "not drafted as a figure: record it as one, or say why it is not a figure"))
+        printed, reason = skipped.get(
+            (number.line, number.column),
+            (number.literal, "not drafted as a figure: record it as one, or say why it is not a figure"),
+        )
         key = (number.place.section or "", str(number.place.paragraph or ""), printed)
         if key in keys:
             continue
         keys.add(key)
-        added.append({"document_id": document_id, "section": key[0], "paragraph": key[1], "printed": printed,
-                      "reason": reason, "review_status": "draft"})
+        added.append(
+            {
+                "document_id": document_id,
+                "section": key[0],
+                "paragraph": key[1],
+                "printed": printed,
+                "reason": reason,
+                "review_status": "draft",
+            }
+        )
     if added:
         _append(path, "not_figures", added)
     return len(added)

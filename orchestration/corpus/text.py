@@ -30,6 +30,7 @@ _NUMBERED_HEADING = re.compile(r"^(?:\(\d+\)|\d+\)|\d+(?:\.\d+)*\.?)\s+[A-Z\"“
 @dataclass(frozen=True)
 class Place:
     """Where on the page: the locator columns of the sources."""
+
     section: str | None = None
     paragraph: int | None = None
     table_row: str | None = None
@@ -128,8 +129,7 @@ def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
                     above = lines[i]
                     if above.kind != "table_row" or above.place.table_row != lines[-1].place.table_row:
                         break
-                    lines[i] = TextLine(above.number, above.text, above.kind, Place(section, None, label),
-                                        above.cells)
+                    lines[i] = TextLine(above.number, above.text, above.kind, Place(section, None, label), above.cells)
                 row_label = label
                 lines.append(TextLine(number, line, "table_row", Place(section, None, row_label), cells))
                 continue

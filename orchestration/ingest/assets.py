@@ -16,8 +16,8 @@ FIGURES_KEY = dg.AssetKey(["raw", "figures"])
 TEXTS_CHECK = "literals_in_document_texts"
 _TEXT_DESCRIPTIONS = {
     "text_numbers": "Every number printed in the texts of the documents, with its line, column and place, and what "
-                    "accounts for it: a figure's mention, an event, a unit label, a recorded period, a not-figure "
-                    "entry, or nothing (unaccounted); plus each mention whose literal is not printed at its place.",
+    "accounts for it: a figure's mention, an event, a unit label, a recorded period, a not-figure "
+    "entry, or nothing (unaccounted); plus each mention whose literal is not printed at its place.",
     "document_texts": "Whether each document's text was read, and why not when it was not.",
 }
 DRAFTS_CHECK = "draft_figures_waiting"
@@ -25,23 +25,37 @@ DRAFTS_CHECK = "draft_figures_waiting"
 
 @dg.multi_asset(
     specs=[
-        *(dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
-          for s in SOURCES),
-        *(dg.AssetSpec(["raw", name], group_name=INGEST_GROUP, description=_TEXT_DESCRIPTIONS[name],
-                       kinds={"duckdb"}) for name in TEXT_TABLES),
-        dg.AssetSpec(RUN_SCOPE_KEY, group_name=INGEST_GROUP, kinds={"duckdb"},
-                     description="The documents this run rebuilds (every one in a full run); incremental dbt "
-                                 "models and the checks work on these, and keep the rest as published."),
+        *(
+            dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
+            for s in SOURCES
+        ),
+        *(
+            dg.AssetSpec(["raw", name], group_name=INGEST_GROUP, description=_TEXT_DESCRIPTIONS[name], kinds={"duckdb"})
+            for name in TEXT_TABLES
+        ),
+        dg.AssetSpec(
+            RUN_SCOPE_KEY,
+            group_name=INGEST_GROUP,
+            kinds={"duckdb"},
+            description="The documents this run rebuilds (every one in a full run); incremental dbt "
+            "models and the checks work on these, and keep the rest as published.",
+        ),
     ],
-    check_specs=[dg.AssetCheckSpec(
-        TEXTS_CHECK, asset=FIGURES_KEY,
-        description="Every printed literal of the documents read this run occurs in its document's text, and "
-                    "each text's sha256 matches documents.csv. Fails (as a warning) when no texts folder was "
-                    "given: the literals were then not checked."),
+    check_specs=[
         dg.AssetCheckSpec(
-            DRAFTS_CHECK, asset=FIGURES_KEY,
+            TEXTS_CHECK,
+            asset=FIGURES_KEY,
+            description="Every printed literal of the documents read this run occurs in its document's text, and "
+            "each text's sha256 matches documents.csv. Fails (as a warning) when no texts folder was "
+            "given: the literals were then not checked.",
+        ),
+        dg.AssetCheckSpec(
+            DRAFTS_CHECK,
+            asset=FIGURES_KEY,
             description="No figure written by `warehouse draft` is waiting for review. Fails (as a warning) "
-                        "naming each file with draft rows: they are left out of the marts until reviewed.")],
+            "naming each file with draft rows: they are left out of the marts until reviewed.",
+        ),
+    ],
     name="ingest_sources",
     can_subset=False,
 )
@@ -58,8 +72,9 @@ def ingest_sources(context: dg.AssetExecutionContext):
     with retry_transient(context):
         working = start_working_copy(files, key)
     try:
-        plan, read, readings = validate_build(settings.sources_dir, settings.documents_dir,
-                                              working if baseline else None)
+        plan, read, readings = validate_build(
+            settings.sources_dir, settings.documents_dir, working if baseline else None
+        )
     except SourceValidationError:
         discard_working_copy(files, key)
         raise
@@ -79,30 +94,46 @@ def ingest_sources(context: dg.AssetExecutionContext):
                     "dagster/row_count": counts[source.name],
                     "rows_read_this_run": read[source.name],
                     "source_files": dg.MetadataValue.json(
-                        {f.relative: f.sha256 for f in plan.files if f.source == source.name}),
+                        {f.relative: f.sha256 for f in plan.files if f.source == source.name}
+                    ),
                     "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
                 },
             )
         for name in TEXT_TABLES:
-            yield dg.MaterializeResult(asset_key=["raw", name], metadata={
-                "dagster/row_count": counts[name],
-                "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
-                "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
-            })
+            yield dg.MaterializeResult(
+                asset_key=["raw", name],
+                metadata={
+                    "dagster/row_count": counts[name],
+                    "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
+                    "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
+                },
+            )
     yield dg.MaterializeResult(
         asset_key=RUN_SCOPE_KEY,
-        metadata={"mode": plan.mode, "reason": plan.reason, "documents_rebuilt": len(plan.documents),
-                  "transform_hash": plan.transform_hash, "texts": settings.documents_note},
+        metadata={
+            "mode": plan.mode,
+            "reason": plan.reason,
+            "documents_rebuilt": len(plan.documents),
+            "transform_hash": plan.transform_hash,
+            "texts": settings.documents_note,
+        },
     )
     yield dg.AssetCheckResult(
-        asset_key=FIGURES_KEY, check_name=DRAFTS_CHECK, passed=not waiting,
-        severity=dg.AssetCheckSeverity.WARN, description="; ".join(waiting_lines(waiting)) or None,
+        asset_key=FIGURES_KEY,
+        check_name=DRAFTS_CHECK,
+        passed=not waiting,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(waiting_lines(waiting)) or None,
         metadata={"draft_figures": sum(waiting.values()), "files": dg.MetadataValue.json(waiting)},
     )
     yield dg.AssetCheckResult(
-        asset_key=FIGURES_KEY, check_name=TEXTS_CHECK, passed=settings.texts_checked,
+        asset_key=FIGURES_KEY,
+        check_name=TEXTS_CHECK,
+        passed=settings.texts_checked,
         severity=dg.AssetCheckSeverity.WARN,
         description=settings.documents_note,
-        metadata={"texts_folder": str(settings.documents_dir or ""), "documents_checked": len(plan.documents)
-                  if settings.texts_checked else 0},
+        metadata={
+            "texts_folder": str(settings.documents_dir or ""),
+            "documents_checked": len(plan.documents) if settings.texts_checked else 0,
+        },
     )

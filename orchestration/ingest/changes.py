@@ -68,8 +68,15 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
     found = []
     for source in SOURCES:
         for path in source.files(sources_dir):
-            found.append(SourceFile(source.name, path, str(path.relative_to(sources_dir)),
-                                    path.stem if source.per_document else None, sha256(path)))
+            found.append(
+                SourceFile(
+                    source.name,
+                    path,
+                    str(path.relative_to(sources_dir)),
+                    path.stem if source.per_document else None,
+                    sha256(path),
+                )
+            )
     return tuple(found)
 
 
@@ -77,9 +84,13 @@ def transform_hash() -> str:
     """A hash of what turns source files into tables and decides their verdicts: the ingest modules, the text
     reading, the dbt project, the GX suites and the check code. A change to any of them may change rows or verdicts already
     built, so the next run rebuilds and re-validates everything."""
-    inputs = [(Path(__file__).parent, "*.py"), (PROJECT_ROOT / "orchestration" / "checks", "*.py"),
-              (PROJECT_ROOT / "orchestration" / "corpus", "*.py"),
-              (EXPECTATIONS_DIR, "*.json"), (DBT_PROJECT_DIR, "dbt_project.yml")]
+    inputs = [
+        (Path(__file__).parent, "*.py"),
+        (PROJECT_ROOT / "orchestration" / "checks", "*.py"),
+        (PROJECT_ROOT / "orchestration" / "corpus", "*.py"),
+        (EXPECTATIONS_DIR, "*.json"),
+        (DBT_PROJECT_DIR, "dbt_project.yml"),
+    ]
     inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests")]
     digest = hashlib.sha256()
     for root, pattern in inputs:
@@ -91,8 +102,12 @@ def transform_hash() -> str:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
-    return {f"{schema}.{name}" for schema, name in con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]).fetchall()}
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]
+        ).fetchall()
+    }
 
 
 def _full(reason: str, files: tuple[SourceFile, ...], code: str) -> RunPlan:
@@ -110,11 +125,15 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
         return _full("the published warehouse does not record what it was built from", files, code)
     built_with = con.execute(f"select transform_hash from {baseline}.ingest.build").fetchone()
     if built_with is None or built_with[0] != code:
-        return _full("the ingest or dbt code, a GX suite or the check code changed since the published build",
-                     files, code)
+        return _full(
+            "the ingest or dbt code, a GX suite or the check code changed since the published build", files, code
+        )
     before = dict(con.execute(f"select file, sha256 from {baseline}.ingest.source_files").fetchall())
-    documents_before = dict(con.execute(
-        f"select file, document_id from {baseline}.ingest.source_files where document_id is not null").fetchall())
+    documents_before = dict(
+        con.execute(
+            f"select file, document_id from {baseline}.ingest.source_files where document_id is not null"
+        ).fetchall()
+    )
     changed_catalogues = {f.source for f in files if f.document_id is None and before.get(f.relative) != f.sha256}
     documents = {f.document_id for f in files if f.document_id and before.get(f.relative) != f.sha256}
     present = {f.relative for f in files}
@@ -124,20 +143,26 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
         if gone:
             return _full(f"{name}: {gone} row(s) changed or removed since the published build", files, code)
     if "documents" in changed_catalogues:
-        documents |= {doc for (doc,) in con.execute(
-            f"select document_id from ({_rows_differing(baseline, 'documents')})").fetchall()}
+        documents |= {
+            doc
+            for (doc,) in con.execute(f"select document_id from ({_rows_differing(baseline, 'documents')})").fetchall()
+        }
     if "discrepancy_register" in changed_catalogues:
         # a claim whose registered verdict changed is re-checked with its document
-        documents |= {doc for (doc,) in con.execute(
-            f"""select distinct c.document_id from ({_rows_differing(baseline, 'discrepancy_register')}) as r
-                join {baseline}.raw.claims as c using (claim_id)""").fetchall()}
+        documents |= {
+            doc
+            for (doc,) in con.execute(
+                f"""select distinct c.document_id from ({_rows_differing(baseline, "discrepancy_register")}) as r
+                join {baseline}.raw.claims as c using (claim_id)"""
+            ).fetchall()
+        }
     changed = len(documents)
     if not changed and not changed_catalogues:
         reason = "no source file changed"
     else:
-        reason = (f"{changed} document(s) changed"
-                  + (f"; catalogues changed: {', '.join(sorted(changed_catalogues))}"
-                     if changed_catalogues else ""))
+        reason = f"{changed} document(s) changed" + (
+            f"; catalogues changed: {', '.join(sorted(changed_catalogues))}" if changed_catalogues else ""
+        )
     return RunPlan("incremental", reason, files, frozenset(documents), code)
 
 

@@ -58,14 +58,45 @@ _MULTIPLIERS = [
     (r"thousand", 3),
 ]
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "hundred": 100, "single": 1, "double": 2, "twice": 2,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "single": 1,
+    "double": 2,
+    "twice": 2,
 }
 _ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 # a superlative ("the highest percentage among major cities") ranks its subject first: rank 1
 _SUPERLATIVES = r"highest|largest|biggest"
@@ -101,7 +132,7 @@ def _take_prefix(text: str, table: list[tuple[str, str]]) -> tuple[str | None, s
     for pattern, code in table:
         match = re.match(rf"(?:{pattern})\s*", text, flags=re.IGNORECASE)
         if match:
-            return code, text[match.end():]
+            return code, text[match.end() :]
     return None, text
 
 
@@ -115,23 +146,23 @@ def _read_unit(rest: str) -> tuple[int, str | None, str | None, str]:
         match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
         if match:
             scale = _power(match.group(1)) if power is None else power
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
             break
     if rest.startswith("%"):
         return scale, currency, "percent", rest[1:].strip()
     match = re.match(r"percent\b\s*", rest, flags=re.IGNORECASE)
     if match:
-        return scale, currency, "percent", rest[match.end():]
+        return scale, currency, "percent", rest[match.end() :]
     for pattern, code in _CURRENCY_WORDS:
         match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
         if match:
-            return scale, code, code, rest[match.end():]
+            return scale, code, code, rest[match.end() :]
     match = re.match(r"(?:-?fold|times)\b\s*", rest, flags=re.IGNORECASE)
     if match:
-        return scale, currency, "times", rest[match.end():]
+        return scale, currency, "times", rest[match.end() :]
     match = re.match(r"square kilomet(?:er|re)s?\b\s*|km2|km²", rest, flags=re.IGNORECASE)
     if match:
-        return scale, currency, "km2", rest[match.end():]
+        return scale, currency, "km2", rest[match.end() :]
     return scale, currency, unit, rest
 
 
@@ -168,35 +199,35 @@ def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
         if value_high < value:
             raise LiteralParseError(f"range {stated_text!r} runs downwards")
         comparator = comparator or "range"
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(r"(\d+)\s*\+\s*(\d+)\b", text):
         # "64+1 countries": the document counts a sum; its value is the total
         value, decimals = Decimal(match.group(1)) + Decimal(match.group(2)), 0
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(rf"({_NUM})(?:st|nd|rd|th)\b", text):
         value, decimals = _decimal(match.group(1))
         unit = "rank"
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(rf"({_NUM})", text):
         value, decimals = _decimal(match.group(1))
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(r"several\b", text, flags=re.IGNORECASE):
         # a vague count: read as the span the word admits, flagged qualitative by the curator
         value, value_high, decimals = Decimal(2), Decimal(9), 0
         comparator = comparator or "range"
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(rf"({_WORD_NUM})(?=\b|-|fold)", text, flags=re.IGNORECASE):
         value, decimals = Decimal(_NUMBER_WORDS[match.group(1).lower()]), 0
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(rf"({'|'.join(_ORDINAL_WORDS)})\b", text, flags=re.IGNORECASE):
         value, decimals = Decimal(_ORDINAL_WORDS[match.group(1).lower()]), 0
         unit = "rank"
-        rest = text[match.end():]
+        rest = text[match.end() :]
     elif match := re.match(rf"(?:the\s+)?(?:{_SUPERLATIVES})\b", text, flags=re.IGNORECASE):
         # "the highest": first among the peers the sentence names, a rank of 1 (never a value of its own)
         value, decimals = Decimal(1), 0
         unit = "rank"
-        rest = text[match.end():]
+        rest = text[match.end() :]
     else:
         raise LiteralParseError(f"no number at the start of {stated_text!r}")
 

@@ -17,8 +17,24 @@ from .texts import NUMBER_COLUMNS, TEXT_COLUMNS, TextReadings
 
 # the tables the texts' accounting fills (texts.py), with their columns' types
 TEXT_TABLES = {
-    "text_numbers": dict(zip(NUMBER_COLUMNS, ("varchar", "varchar", "integer", "integer", "varchar", "varchar",
-                                              "integer", "varchar", "varchar", "varchar", "varchar"))),
+    "text_numbers": dict(
+        zip(
+            NUMBER_COLUMNS,
+            (
+                "varchar",
+                "varchar",
+                "integer",
+                "integer",
+                "varchar",
+                "varchar",
+                "integer",
+                "varchar",
+                "varchar",
+                "varchar",
+                "varchar",
+            ),
+        )
+    ),
     "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"))),
 }
 
@@ -48,20 +64,23 @@ def _read_csv(source: Source, files: list[Path], sources_dir: Path) -> tuple[str
     if not files:  # an optional source without files: its table, empty
         cells = ", ".join(f"null::varchar as {identifier(c.name)}" for c in source.columns)
         return f"select {typed_cells(source)}, null::varchar as _source_file from (select {cells}) where false", {}
-    return (f"""
+    return (
+        f"""
         select {typed_cells(source)}, replace(filename, $prefix, '') as _source_file
-        from (select {text_cells(source)}, filename from {read_csv(source, '$files', 'filename = true')})
+        from (select {text_cells(source)}, filename from {read_csv(source, "$files", "filename = true")})
         where not ({blank(source)})""",
-            {"files": [str(p) for p in files], "prefix": str(sources_dir.parent) + "/"})
+        {"files": [str(p) for p in files], "prefix": str(sources_dir.parent) + "/"},
+    )
 
 
-def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Path,
-                plan: RunPlan | None = None) -> int:
+def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Path, plan: RunPlan | None = None) -> int:
     """Replace the source's raw table; in an incremental run, only the rows of the documents the run rebuilds."""
     files = [p for p in source.files(sources_dir) if plan is None or plan.reads(source, p)]
     if plan is not None and plan.incremental and source.per_document:
-        con.execute(f"delete from raw.{source.name} where document_id in (select unnest($docs::varchar[]))",
-                    {"docs": sorted(plan.documents)})
+        con.execute(
+            f"delete from raw.{source.name} where document_id in (select unnest($docs::varchar[]))",
+            {"docs": sorted(plan.documents)},
+        )
         if files:
             query, params = _read_csv(source, files, sources_dir)
             con.execute(f"insert into raw.{source.name} {query}", params)
@@ -80,8 +99,10 @@ def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: Run
         typed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
         if plan is not None and plan.incremental:
             con.execute(f"create table if not exists raw.{table} ({typed})")
-            con.execute(f"delete from raw.{table} where document_id in (select unnest($docs::varchar[]))",
-                        {"docs": sorted(plan.documents)})
+            con.execute(
+                f"delete from raw.{table} where document_id in (select unnest($docs::varchar[]))",
+                {"docs": sorted(plan.documents)},
+            )
         else:
             con.execute(f"create or replace table raw.{table} ({typed})")
         if rows:
@@ -94,23 +115,32 @@ def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
     """Schema `ingest`: what this warehouse was built from, for the next run to compare against, and which
     documents this run rebuilt, for the dbt models and checks to work on."""
     con.execute("create schema if not exists ingest")
-    con.execute("create or replace table ingest.source_files (source varchar, file varchar, document_id varchar, "
-                "sha256 varchar)")
-    con.executemany("insert into ingest.source_files values (?, ?, ?, ?)",
-                    [(f.source, f.relative, f.document_id, f.sha256) for f in plan.files])
+    con.execute(
+        "create or replace table ingest.source_files (source varchar, file varchar, document_id varchar, "
+        "sha256 varchar)"
+    )
+    con.executemany(
+        "insert into ingest.source_files values (?, ?, ?, ?)",
+        [(f.source, f.relative, f.document_id, f.sha256) for f in plan.files],
+    )
     documents = plan.documents if plan.incremental else plan.documents | _all_documents(con)
-    con.execute("create or replace table ingest.run_scope as select unnest($docs::varchar[]) as document_id",
-                {"docs": sorted(documents)})
-    con.execute("create or replace table ingest.build as select $mode as mode, $reason as reason, "
-                "$hash as transform_hash", {"mode": plan.mode, "reason": plan.reason, "hash": plan.transform_hash})
+    con.execute(
+        "create or replace table ingest.run_scope as select unnest($docs::varchar[]) as document_id",
+        {"docs": sorted(documents)},
+    )
+    con.execute(
+        "create or replace table ingest.build as select $mode as mode, $reason as reason, $hash as transform_hash",
+        {"mode": plan.mode, "reason": plan.reason, "hash": plan.transform_hash},
+    )
 
 
 def _all_documents(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {doc for (doc,) in con.execute("select document_id from raw.documents").fetchall()}
 
 
-def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None,
-             readings: TextReadings | None = None) -> dict[str, int]:
+def load_all(
+    con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None, readings: TextReadings | None = None
+) -> dict[str, int]:
     """Load the raw tables (every one, or what `plan` says this run reads), the texts' accounting and record the
     build, in one transaction: readers of the file never see half a load."""
     counts = {}
@@ -132,8 +162,11 @@ def load_all(con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | 
 def draft_figures_waiting(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The draft figures of every document (kept or re-read this run) per source file: raw holds them, staging
     leaves them out."""
-    return dict(con.execute("select _source_file, count(*) from raw.figures where review_status = 'draft' "
-                            "group by 1 order by 1").fetchall())
+    return dict(
+        con.execute(
+            "select _source_file, count(*) from raw.figures where review_status = 'draft' group by 1 order by 1"
+        ).fetchall()
+    )
 
 
 def waiting_lines(waiting: dict[str, int]) -> list[str]:

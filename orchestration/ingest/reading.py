@@ -36,8 +36,7 @@ def read_csv(source: Source, files: str, options: str = "") -> str:
 
 def text_cells(source: Source) -> str:
     """The select list reading each text column as a cell: trimmed, empty as NULL."""
-    return ", ".join(f"nullif(trim({identifier(c.name)}), '') as {identifier(c.name)}"
-                     for c in source.columns)
+    return ", ".join(f"nullif(trim({identifier(c.name)}), '') as {identifier(c.name)}" for c in source.columns)
 
 
 def typed(column: Column, cell: str) -> str:

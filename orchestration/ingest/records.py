@@ -33,6 +33,7 @@ def line_count(path: Path) -> int:
 class Records:
     """The rows of a file as this pass finds them: the well-formed records (the ones DuckDB reads) with the line
     each starts on, and the others with what is wrong with them."""
+
     # (index of a well-formed record, its line) wherever that is not the line after the previous one's start
     starts: tuple[array, array] = field(default_factory=lambda: (array("q"), array("q")))
     well_formed: int = 0
@@ -73,8 +74,9 @@ def scan(path: Path, width: int) -> Records:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 if not undecodable:
-                    undecodable.append((consumed, f"not UTF-8: byte 0x{raw[exc.start]:02x} at position "
-                                                  f"{exc.start + 1} of the line"))
+                    undecodable.append(
+                        (consumed, f"not UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start + 1} of the line")
+                    )
                 yield raw.decode("utf-8", "replace")
 
     found = Records()
@@ -90,8 +92,10 @@ def scan(path: Path, width: int) -> Records:
                 reason = None
                 if ending and ending != header_ending:
                     # DuckDB's reader takes the header's line ending for every line's, and stops at another
-                    reason = (f"the line ends in {_ENDINGS[ending]}, the header in {_ENDINGS[header_ending]}: "
-                              "every line of a file must end alike")
+                    reason = (
+                        f"the line ends in {_ENDINGS[ending]}, the header in {_ENDINGS[header_ending]}: "
+                        "every line of a file must end alike"
+                    )
                 elif not record:
                     continue  # a blank line
                 elif len(record) != width and not (len(record) > width and not any(record[width:])):

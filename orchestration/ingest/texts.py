@@ -16,8 +16,19 @@ import duckdb
 from ..corpus.coverage import Ignore, Printing, account
 from ..corpus.text import Place
 
-NUMBER_COLUMNS = ("document_id", "file_name", "line", "column", "literal", "section", "paragraph", "table_row",
-                  "table_column", "status", "accounted_by")
+NUMBER_COLUMNS = (
+    "document_id",
+    "file_name",
+    "line",
+    "column",
+    "literal",
+    "section",
+    "paragraph",
+    "table_row",
+    "table_column",
+    "status",
+    "accounted_by",
+)
 TEXT_COLUMNS = ("document_id", "file_name", "text_present", "reason")
 # a printing the sources name that the text does not bear out at its place
 NOT_FOUND = "not_found"
@@ -42,58 +53,133 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, document: str) -> list[tuple
     return con.execute(sql, {"doc": document}).fetchall()
 
 
-def _account_document(con: duckdb.DuckDBPyConnection, document: str, file_name: str, text: str,
-                      readings: TextReadings) -> None:
-    mentions = [Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft")
-                for row in _rows(con, """
+def _account_document(
+    con: duckdb.DuckDBPyConnection, document: str, file_name: str, text: str, readings: TextReadings
+) -> None:
+    mentions = [
+        Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft")
+        for row in _rows(
+            con,
+            """
         select m.mention_id, m.section, m.paragraph, m.table_row, m.table_column, f.stated_text, f.unit_as_printed,
                f.year, f.start_year, f.end_year, year(f.as_of_date), m.review_status
         from mentions as m join figures as f using (figure_id)
         where m.document_id = $doc and f.stated_text is not null and m.section is not null
-        order by m._file, m._line""", document)]
+        order by m._file, m._line""",
+            document,
+        )
+    ]
     # an event dated by decade refers to its first and last year (year, year_high), not to the years between
-    events = [Printing(key, _place(section, paragraph), stated, None, _years(year, year_high))
-              for key, section, paragraph, stated, year, year_high in _rows(con, """
+    events = [
+        Printing(key, _place(section, paragraph), stated, None, _years(year, year_high))
+        for key, section, paragraph, stated, year, year_high in _rows(
+            con,
+            """
         select event_id, section, paragraph, stated_text, year, year_high from events
         where document_id = $doc and stated_text is not null and section is not null
-        order by _file, _line""", document)]
-    ignores = [Ignore(*row[:6], row[6] == "draft") for row in _rows(con, """
+        order by _file, _line""",
+            document,
+        )
+    ]
+    ignores = [
+        Ignore(*row[:6], row[6] == "draft")
+        for row in _rows(
+            con,
+            """
         select _file, _line, section, paragraph, printed, reason, review_status from not_figures
-        where document_id = $doc and reason is not null order by _file, _line""", document)]
-    sections = [s for (s,) in _rows(con, """
+        where document_id = $doc and reason is not null order by _file, _line""",
+            document,
+        )
+    ]
+    sections = [
+        s
+        for (s,) in _rows(
+            con,
+            """
         select section from figures where document_id = $doc and section is not null
-        union select section from claims where document_id = $doc and section is not null""", document)]
+        union select section from claims where document_id = $doc and section is not null""",
+            document,
+        )
+    ]
     result = account(text, mentions, events, ignores, sections)
     for item in result.numbers:
         n, place = item.number, item.number.place
-        readings.numbers.append((document, file_name, n.line, n.column, n.literal, place.section, place.paragraph,
-                                 place.table_row, place.table_column, item.status, item.accounted_by))
+        readings.numbers.append(
+            (
+                document,
+                file_name,
+                n.line,
+                n.column,
+                n.literal,
+                place.section,
+                place.paragraph,
+                place.table_row,
+                place.table_column,
+                item.status,
+                item.accounted_by,
+            )
+        )
     for printing in result.not_found:
         place = printing.place
-        readings.numbers.append((document, file_name, None, None, printing.stated_text, place.section,
-                                 place.paragraph, place.table_row, place.table_column, NOT_FOUND, printing.key))
+        readings.numbers.append(
+            (
+                document,
+                file_name,
+                None,
+                None,
+                printing.stated_text,
+                place.section,
+                place.paragraph,
+                place.table_row,
+                place.table_column,
+                NOT_FOUND,
+                printing.key,
+            )
+        )
     for ignore in result.stale:
         scope = f"section {ignore.section!r}" if ignore.section else "the whole text"
-        readings.stale.append((ignore.file, ignore.line, f"not a figure {ignore.printed or '(every number)'!r}: "
-                               f"accounts for no number of {scope} that is not already accounted for "
-                               "(a stale entry: remove it)"))
+        readings.stale.append(
+            (
+                ignore.file,
+                ignore.line,
+                f"not a figure {ignore.printed or '(every number)'!r}: "
+                f"accounts for no number of {scope} that is not already accounted for "
+                "(a stale entry: remove it)",
+            )
+        )
 
 
-def read_texts(con: duckdb.DuckDBPyConnection, documents: frozenset[str], texts: dict[str, str],
-               documents_dir: Path | None) -> TextReadings:
+def read_texts(
+    con: duckdb.DuckDBPyConnection, documents: frozenset[str], texts: dict[str, str], documents_dir: Path | None
+) -> TextReadings:
     """The accounting of every document of `documents` (those the run reads) whose text is in `texts`, and a
     row per document saying whether its text was read and why not."""
     readings = TextReadings()
     for document, file_name in con.execute(
-            "select document_id, file_name from documents where document_id in (select unnest($docs::varchar[])) "
-            "order by document_id", {"docs": sorted(documents)}).fetchall():
+        "select document_id, file_name from documents where document_id in (select unnest($docs::varchar[])) "
+        "order by document_id",
+        {"docs": sorted(documents)},
+    ).fetchall():
         if document in texts:
             readings.texts.append((document, file_name, True, None))
             _account_document(con, document, file_name, texts[document], readings)
         elif documents_dir is None:
-            readings.texts.append((document, file_name, False, "no texts folder (DOCUMENTS_DIR gives none): the "
-                                   "numbers were not checked against the text"))
+            readings.texts.append(
+                (
+                    document,
+                    file_name,
+                    False,
+                    "no texts folder (DOCUMENTS_DIR gives none): the numbers were not checked against the text",
+                )
+            )
         elif file_name is None:
-            readings.texts.append((document, None, False, "documents.csv names no text file for this document: "
-                                   "its figures load without a text to check them against"))
+            readings.texts.append(
+                (
+                    document,
+                    None,
+                    False,
+                    "documents.csv names no text file for this document: "
+                    "its figures load without a text to check them against",
+                )
+            )
     return readings

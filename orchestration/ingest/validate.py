@@ -26,8 +26,9 @@ from .source_files import SOURCES
 from .texts import TextReadings, read_texts
 
 
-def validate_build(sources_dir: Path, documents_dir: Path | None = None,
-                   baseline: Path | None = None) -> tuple[RunPlan, dict[str, int], TextReadings]:
+def validate_build(
+    sources_dir: Path, documents_dir: Path | None = None, baseline: Path | None = None
+) -> tuple[RunPlan, dict[str, int], TextReadings]:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
     read and check it, and account for every number printed in the texts it reads; return the plan, the row
     count of each source read and the texts' accounting, or raise SourceValidationError listing every problem
@@ -62,8 +63,9 @@ def validate_build(sources_dir: Path, documents_dir: Path | None = None,
     return plan, counts, readings
 
 
-def validate_run(sources_dir: Path, documents_dir: Path | None = None,
-                 baseline: Path | None = None) -> tuple[RunPlan, dict[str, int]]:
+def validate_run(
+    sources_dir: Path, documents_dir: Path | None = None, baseline: Path | None = None
+) -> tuple[RunPlan, dict[str, int]]:
     """validate_build without the texts' accounting: the plan and the row count of each source read."""
     return validate_build(sources_dir, documents_dir, baseline)[:2]
 

@@ -18,9 +18,11 @@ def check_documents(checker: Checker, documents_dir: Path, documents: frozenset[
     """Check the texts of `documents` (those the run reads; a kept document's text was checked by the run
     that read it) and return them by document."""
     texts: dict[str, str] = {}
-    rows = checker.con.execute("select _file, _line, document_id, file_name, sha256 from documents "
-                               "where file_name is not null and document_id in (select unnest($docs::varchar[]))",
-                               {"docs": sorted(documents)}).fetchall()
+    rows = checker.con.execute(
+        "select _file, _line, document_id, file_name, sha256 from documents "
+        "where file_name is not null and document_id in (select unnest($docs::varchar[]))",
+        {"docs": sorted(documents)},
+    ).fetchall()
     for file, line, document_id, file_name, expected in rows:
         path = documents_dir / file_name
         if not path.is_file():
@@ -30,17 +32,21 @@ def check_documents(checker: Checker, documents_dir: Path, documents: frozenset[
         digest = hashlib.sha256(data).hexdigest()
         # a sha256 not written in lowercase hex is reported as such (source_files.py), not as a changed text
         if digest != expected and expected == expected.lower():
-            checker.problems.append(Problem(file, line, f"sha256 of {path.name} is {digest}, not {expected}: "
-                                            "the text changed"))
+            checker.problems.append(
+                Problem(file, line, f"sha256 of {path.name} is {digest}, not {expected}: the text changed")
+            )
         texts[document_id] = data.decode("utf-8")
     for table in ("figures", "events"):
-        literals = checker.con.execute(f"select distinct document_id, stated_text from {table} "
-                                       "where stated_text is not null").fetchall()
+        literals = checker.con.execute(
+            f"select distinct document_id, stated_text from {table} where stated_text is not null"
+        ).fetchall()
         missing = [(doc, text) for doc, text in literals if doc in texts and text not in texts[doc]]
-        checker.report(f"""
+        checker.report(
+            f"""
             select t._file, t._line, 'stated_text ' || q(t.stated_text) || ' does not occur in document '
                 || q(t.document_id)
             from {table} as t join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
                 using (document_id, stated_text)""",
-                       {"doc": [d for d, _ in missing], "text": [t for _, t in missing]})
+            {"doc": [d for d, _ in missing], "text": [t for _, t in missing]},
+        )
     return texts

@@ -32,8 +32,10 @@ def check_events_and_aliases(checker: Checker) -> None:
 def check_claims_and_mentions(checker: Checker) -> None:
     # A claim is a statement of one document about figures that document prints, and a mention is a printing
     # of a figure in its own document: so each document's facts can be rebuilt on their own.
-    checker.con.execute("create temp view all_figures as select figure_id, document_id, review_status from figures "
-                        "union all select figure_id, document_id, review_status from figures_kept")
+    checker.con.execute(
+        "create temp view all_figures as select figure_id, document_id, review_status from figures "
+        "union all select figure_id, document_id, review_status from figures_kept"
+    )
     checker.report("""
         select c._file, c._line, c.claim_id || ': stated figure ' || q(c.stated_figure_id)
             || ' belongs to another document'
@@ -50,7 +52,7 @@ def check_claims_and_mentions(checker: Checker) -> None:
             || case when f.figure_id is null then ', which does not exist'
                     else ' of document ' || q(f.document_id) || ', not of the claim''s document' end
         from named as n left join all_figures as f using (figure_id)
-        where (f.figure_id is null and {checker.read_whole('figures', 'n.document_id')})
+        where (f.figure_id is null and {checker.read_whole("figures", "n.document_id")})
            or f.document_id <> n.document_id""")
     # a draft figure never reaches the marts, so a claim on it could not be checked: review the figure first
     checker.report("""
@@ -90,4 +92,4 @@ def check_claims_and_mentions(checker: Checker) -> None:
         from figures
         where figure_id is not null
           and figure_id not in (select figure_id from mentions where figure_id is not null)
-          and {checker.read_whole('mentions', 'document_id')}""")
+          and {checker.read_whole("mentions", "document_id")}""")

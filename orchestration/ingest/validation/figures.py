@@ -26,12 +26,21 @@ def _reading(stated_text: str, unit_as_printed: str | None, unit_interpreted: st
     comparator); the unit as interpreted, when given, replaces the printed one's scale, currency and unit."""
     try:
         q = parse_literal(stated_text, unit_as_printed or "")
-        scale, currency, unit = parse_unit_label(unit_interpreted) if unit_interpreted else (
-            q.scale, q.currency, q.unit)
+        scale, currency, unit = (
+            parse_unit_label(unit_interpreted) if unit_interpreted else (q.scale, q.currency, q.unit)
+        )
     except LiteralParseError as exc:
         return (str(exc), None, None, None, None, None, None, None)
-    return (None, str(q.value), None if q.value_high is None else str(q.value_high), q.decimals, scale, currency,
-            unit, q.comparator)
+    return (
+        None,
+        str(q.value),
+        None if q.value_high is None else str(q.value_high),
+        q.decimals,
+        scale,
+        currency,
+        unit,
+        q.comparator,
+    )
 
 
 def _parsed_table(con, name: str, rows: list[tuple]) -> None:
@@ -39,20 +48,25 @@ def _parsed_table(con, name: str, rows: list[tuple]) -> None:
     over column by column, one statement rather than one insert per literal."""
     names = ("stated_text", "unit_as_printed", "unit_interpreted", *_READING)
     read = list(zip(*[(*row, *_reading(*row)) for row in rows])) or [()] * len(names)
-    con.execute(f"create or replace temp table {name} as select " + ", ".join(
-        f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names),
-        dict(zip(names, map(list, read))))
+    con.execute(
+        f"create or replace temp table {name} as select "
+        + ", ".join(f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names),
+        dict(zip(names, map(list, read))),
+    )
 
 
 def read_literals(con, literals: str) -> None:
     """Create table `readings`: every row of table `literals` (stated_text, unit_as_printed, unit_interpreted)
     with the parser's reading of it."""
     plain = f"regexp_full_match(stated_text, '{_PLAIN_CELL}') and stated_text not in ('1', '1%')"
-    templates = con.execute(f"select distinct case when ends_with(stated_text, '%') then '1%' else '1' end, "
-                            f"unit_as_printed, unit_interpreted from {literals} where {plain}").fetchall()
+    templates = con.execute(
+        f"select distinct case when ends_with(stated_text, '%') then '1%' else '1' end, "
+        f"unit_as_printed, unit_interpreted from {literals} where {plain}"
+    ).fetchall()
     _parsed_table(con, "templates", templates)
-    others = con.execute(f"select stated_text, unit_as_printed, unit_interpreted from {literals} "
-                         f"where not ({plain})").fetchall()
+    others = con.execute(
+        f"select stated_text, unit_as_printed, unit_interpreted from {literals} where not ({plain})"
+    ).fetchall()
     _parsed_table(con, "others", others)
     con.execute(f"""
         create or replace table readings as
@@ -67,28 +81,35 @@ def read_literals(con, literals: str) -> None:
             on t.stated_text = case when ends_with(l.stated_text, '%') then '1%' else '1' end
             and t.unit_as_printed is not distinct from l.unit_as_printed
             and t.unit_interpreted is not distinct from l.unit_interpreted
-        where {plain.replace('stated_text', 'l.stated_text')}
+        where {plain.replace("stated_text", "l.stated_text")}
         union all
         select * from others""")
     # a number too long for the warehouse reads as none, as the figure's own value cell does
     for column in ("value", "value_high"):
-        con.execute(f"alter table readings alter {column} type decimal(38, 10) "
-                    f"using try_cast({column} as decimal(38, 10))")
+        con.execute(
+            f"alter table readings alter {column} type decimal(38, 10) using try_cast({column} as decimal(38, 10))"
+        )
 
 
 def check_literals(checker: Checker) -> None:
     """Parse each distinct literal once; compare every figure's curated columns with its reading."""
-    checker.con.execute("create table literals as select distinct stated_text, unit_as_printed, unit_interpreted "
-                        "from figures where stated_text is not null and value is not null")
+    checker.con.execute(
+        "create table literals as select distinct stated_text, unit_as_printed, unit_interpreted "
+        "from figures where stated_text is not null and value is not null"
+    )
     read_literals(checker.con, "literals")
     disagree = " union all ".join(
         f"select _file, _line, figure_id || ': {column}=' || coalesce({column}_text, 'None') "
         f"|| ' disagrees with the literal ' || q(stated_text) || ' (reads ' "
         f"|| coalesce({reading}, 'None') || ')' from parsed where {column} is distinct from r_{column}"
-        for column, reading in (("value", "rtrim(rtrim(cast(r_value as varchar), '0'), '.')"),
-                                ("value_high", "rtrim(rtrim(cast(r_value_high as varchar), '0'), '.')"),
-                                ("decimals", "cast(r_decimals as varchar)"),
-                                ("scale", "cast(r_scale as varchar)"), ("currency", "r_currency")))
+        for column, reading in (
+            ("value", "rtrim(rtrim(cast(r_value as varchar), '0'), '.')"),
+            ("value_high", "rtrim(rtrim(cast(r_value_high as varchar), '0'), '.')"),
+            ("decimals", "cast(r_decimals as varchar)"),
+            ("scale", "cast(r_scale as varchar)"),
+            ("currency", "r_currency"),
+        )
+    )
     checker.report(f"""
         with read as (
             select f.*, r.error as r_error, t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
@@ -134,43 +155,65 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
     ("period_kind = 'as_of' and as_of_date is null", "'period_kind as_of needs as_of_date'"),
     ("period_kind = 'span' and start_year is null", "'period_kind span needs start_year'"),
     ("period_kind = 'span' and end_year is null", "'period_kind span needs end_year'"),
-    ("period_kind = 'span' and start_year > end_year",
-     "'span ' || start_year || '-' || end_year || ' runs backwards'"),
-    *((f"{year} > coalesce(document_year, {CURRENT_YEAR})",
-       f"'{column} ' || {column} || ' is after ' || coalesce('the document''s publication (' || document_year "
-       f"|| ')', '{CURRENT_YEAR}, the current year (the document prints no year)')")
-      for column, year in (("year", "year"), ("start_year", "start_year"), ("end_year", "end_year"),
-                           ("as_of_date", "year(as_of_date)"))),
-    (f"scale between 0 and {MAX_SCALE} and greatest(abs(value), coalesce(abs(value_high), 0)) * pow(10, scale) "
-     f">= 1e{_DECIMAL_DIGITS}",
-     f"'value ' || value_text || ' times 10^' || scale || ' has more than {_DECIMAL_DIGITS} digits before the "
-     "decimal point, more than the warehouse''s DECIMAL(38,10) holds'"),
-    ("unit_kind in ('count', 'currency', 'area', 'rank') and value < 0",
-     "'negative ' || unit_kind || ' ' || value_text"),
-    ("unit_kind = 'currency' and currency is null",
-     "'indicator ' || q(indicator_code) || ' measures money but the figure has no currency'"),
+    ("period_kind = 'span' and start_year > end_year", "'span ' || start_year || '-' || end_year || ' runs backwards'"),
+    *(
+        (
+            f"{year} > coalesce(document_year, {CURRENT_YEAR})",
+            f"'{column} ' || {column} || ' is after ' || coalesce('the document''s publication (' || document_year "
+            f"|| ')', '{CURRENT_YEAR}, the current year (the document prints no year)')",
+        )
+        for column, year in (
+            ("year", "year"),
+            ("start_year", "start_year"),
+            ("end_year", "end_year"),
+            ("as_of_date", "year(as_of_date)"),
+        )
+    ),
+    (
+        f"scale between 0 and {MAX_SCALE} and greatest(abs(value), coalesce(abs(value_high), 0)) * pow(10, scale) "
+        f">= 1e{_DECIMAL_DIGITS}",
+        f"'value ' || value_text || ' times 10^' || scale || ' has more than {_DECIMAL_DIGITS} digits before the "
+        "decimal point, more than the warehouse''s DECIMAL(38,10) holds'",
+    ),
+    (
+        "unit_kind in ('count', 'currency', 'area', 'rank') and value < 0",
+        "'negative ' || unit_kind || ' ' || value_text",
+    ),
+    (
+        "unit_kind = 'currency' and currency is null",
+        "'indicator ' || q(indicator_code) || ' measures money but the figure has no currency'",
+    ),
     # one rule for both: a measure with a unit of its own (percent for a growth rate, times for a multiple)
     # replaces the indicator's; a level keeps the indicator's, except money, whose currency the figure says
-    ("expected_unit is not null and expected_unit <> unit",
-     "'unit ' || q(unit) || ' is not the unit of ' || unit_owner || ' (' || q(expected_unit) || ')'"),
+    (
+        "expected_unit is not null and expected_unit <> unit",
+        "'unit ' || q(unit) || ' is not the unit of ' || unit_owner || ' (' || q(expected_unit) || ')'",
+    ),
     # the marts convert money with the year's rate; a draft never reaches them, so its period may still be open
-    ("currency is not null and ref_year is null and review_status = 'reviewed'",
-     "'monetary figure without a year cannot be converted'"),
-    (f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ} "
-     "and review_status = 'reviewed'",
-     "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
-     "|| ' in fx_rates.csv (series wdi)'"),
-    (f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ} "
-     "and review_status = 'reviewed'",
-     "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
-     "|| ' in fx_rates.csv (series wdi)'"),
+    (
+        "currency is not null and ref_year is null and review_status = 'reviewed'",
+        "'monetary figure without a year cannot be converted'",
+    ),
+    (
+        f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ} "
+        "and review_status = 'reviewed'",
+        "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
+        "|| ' in fx_rates.csv (series wdi)'",
+    ),
+    (
+        f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ} "
+        "and review_status = 'reviewed'",
+        "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
+        "|| ' in fx_rates.csv (series wdi)'",
+    ),
 ]
 
 
 def check_figures(checker: Checker) -> None:
     checks = " union all ".join(
         f"select _file, _line, figure_id || ': ' || ({reason}) from dated where {condition}"
-        for condition, reason in _FIGURE_CHECKS)
+        for condition, reason in _FIGURE_CHECKS
+    )
     checker.report(f"""
         with dated as (
             select f.*, t.value_text,

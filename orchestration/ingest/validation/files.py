@@ -34,8 +34,9 @@ def _header_ok(checker: Checker, source: Source, path: Path, rel: str) -> bool:
     try:
         header = next(csv.reader([first.decode("utf-8")], strict=True), [])
     except UnicodeDecodeError as exc:
-        checker.problems.append(Problem(rel, 1, f"not UTF-8: byte 0x{first[exc.start]:02x} at position "
-                                        f"{exc.start + 1} of the line"))
+        checker.problems.append(
+            Problem(rel, 1, f"not UTF-8: byte 0x{first[exc.start]:02x} at position {exc.start + 1} of the line")
+        )
         return False
     except csv.Error as exc:
         checker.problems.append(Problem(rel, 1, f"unreadable CSV header: {exc}"))
@@ -46,13 +47,15 @@ def _header_ok(checker: Checker, source: Source, path: Path, rel: str) -> bool:
     extra = [c for c in header if c not in source.column_names]
     detail = f"missing {missing}" if missing else ""
     detail += f"{'; ' if detail else ''}unexpected {extra}" if extra else ""
-    checker.problems.append(Problem(rel, 1, f"header does not match the {source.name} format "
-                                    f"({detail or 'columns out of order'})"))
+    checker.problems.append(
+        Problem(rel, 1, f"header does not match the {source.name} format ({detail or 'columns out of order'})")
+    )
     return False
 
 
-def _lines(checker: Checker, source: Source, path: Path, rel: str, document: str | None, rows: int | None,
-           error: str = "") -> str | None:
+def _lines(
+    checker: Checker, source: Source, path: Path, rel: str, document: str | None, rows: int | None, error: str = ""
+) -> str | None:
     """SQL `<line of each row> from <table numbered, with what it needs>`, or None when the `rows` rows DuckDB
     read (None: it stopped with `error`) cannot be placed on their lines; reports the records that are not
     well-formed."""
@@ -65,14 +68,23 @@ def _lines(checker: Checker, source: Source, path: Path, rel: str, document: str
         checker.incomplete(source, document)
     if records.well_formed != rows:
         if not records.malformed:
-            checker.problems.append(Problem(rel, 0, f"unreadable CSV: {error}" if rows is None else
-                                            f"DuckDB's CSV reader reads {rows} rows, but the file holds "
-                                            f"{records.well_formed} well-formed records"))
+            checker.problems.append(
+                Problem(
+                    rel,
+                    0,
+                    f"unreadable CSV: {error}"
+                    if rows is None
+                    else f"DuckDB's CSV reader reads {rows} rows, but the file holds "
+                    f"{records.well_formed} well-formed records",
+                )
+            )
         return None
     positions, lines = records.starts
-    checker.con.execute("create or replace temp table starts as "
-                        "select unnest($positions::bigint[]) as _position, unnest($lines::bigint[]) as _start",
-                        {"positions": list(positions), "lines": list(lines)})
+    checker.con.execute(
+        "create or replace temp table starts as "
+        "select unnest($positions::bigint[]) as _position, unnest($lines::bigint[]) as _start",
+        {"positions": list(positions), "lines": list(lines)},
+    )
     return "coalesce(_start + _row - _position, _row + 2) from numbered asof left join starts on _row >= _position"
 
 
@@ -95,30 +107,40 @@ def read(checker: Checker, source: Source, plan: RunPlan | None = None) -> None:
             continue
         try:
             # a table's rowid is its insertion order: the order of the rows in the file
-            checker.con.execute("create or replace temp table scan as select * from "
-                                f"{read_csv(source, '$path', 'ignore_errors = true')}", {"path": str(path)})
+            checker.con.execute(
+                "create or replace temp table scan as select * from "
+                f"{read_csv(source, '$path', 'ignore_errors = true')}",
+                {"path": str(path)},
+            )
             checker.con.execute("create or replace temp view numbered as select *, rowid as _row from scan")
             rows, error = checker.con.execute("select count(*) from scan").fetchone()[0], ""
         except duckdb.Error as exc:  # a file it cannot read at all, such as one with mixed line endings
             rows, error = None, str(exc).splitlines()[0]
         lines = _lines(checker, source, path, rel, document, rows, error)
         if lines is not None:
-            checker.con.execute(f"insert into {source.name}_text select {text_cells(source)}, $file, {lines}",
-                                {"file": rel})
+            checker.con.execute(
+                f"insert into {source.name}_text select {text_cells(source)}, $file, {lines}", {"file": rel}
+            )
     checker.con.execute(f"delete from {source.name}_text where {blank(source)}")
-    checker.con.execute(f"create table {source.name} as select {typed_cells(source)}, _file, _line "
-                        f"from {source.name}_text")
+    checker.con.execute(
+        f"create table {source.name} as select {typed_cells(source)}, _file, _line from {source.name}_text"
+    )
 
 
 def keep(checker: Checker, source: Source, plan: RunPlan) -> None:
     """View `<source>_kept`: the rows this run keeps from the warehouse it starts from (none in a full run)."""
     columns = ", ".join(identifier(n) for n in source.column_names)
     if plan.incremental and source.per_document:
-        checker.con.execute("create temp table if not exists rebuilt_documents as "
-                            "select unnest($docs::varchar[]) as document_id", {"docs": sorted(plan.documents)})
-        checker.con.execute(f"create temp view {source.name}_kept as select {columns}, _source_file as _file "
-                            f"from {checker.baseline}.raw.{source.name} "
-                            "where document_id not in (select document_id from rebuilt_documents)")
+        checker.con.execute(
+            "create temp table if not exists rebuilt_documents as select unnest($docs::varchar[]) as document_id",
+            {"docs": sorted(plan.documents)},
+        )
+        checker.con.execute(
+            f"create temp view {source.name}_kept as select {columns}, _source_file as _file "
+            f"from {checker.baseline}.raw.{source.name} "
+            "where document_id not in (select document_id from rebuilt_documents)"
+        )
     else:
-        checker.con.execute(f"create temp view {source.name}_kept as select {columns}, _file "
-                            f"from {source.name} where false")
+        checker.con.execute(
+            f"create temp view {source.name}_kept as select {columns}, _file from {source.name} where false"
+        )

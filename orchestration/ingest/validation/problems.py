@@ -43,8 +43,9 @@ def listed(problems: list[Problem], unlisted: Counter) -> list[Problem]:
         kept += found[:MAX_LISTED]
         more = len(found) - MAX_LISTED + unlisted[file]
         if more > 0:
-            kept.append(Problem(file, found[MAX_LISTED].line,
-                                f"{more} more problem(s) from this line on are not listed"))
+            kept.append(
+                Problem(file, found[MAX_LISTED].line, f"{more} more problem(s) from this line on are not listed")
+            )
     return kept
 
 
@@ -68,20 +69,24 @@ class Checker:
     def report(self, sql: str, params: list | dict | None = None) -> None:
         """Add one problem per row of a query returning (file, line, reason); of each file's, only the first
         MAX_LISTED + 1 by line are fetched and the rest counted."""
-        for file, line, reason, n, found in self.con.execute(f"""
+        for file, line, reason, n, found in self.con.execute(
+            f"""
                 select * from (
                     select file, line, reason,
                            row_number() over (partition by file order by line, reason) as n,
                            count(*) over (partition by file) as found
                     from ({sql}) as p(file, line, reason))
-                where n <= {MAX_LISTED + 1}""", params or []).fetchall():
+                where n <= {MAX_LISTED + 1}""",
+            params or [],
+        ).fetchall():
             self.problems.append(Problem(file, int(line), reason))
             if n == 1:
                 self.unlisted[file] += max(0, found - (MAX_LISTED + 1))
 
     def incomplete(self, source: Source, document: str | None) -> None:
-        self.con.execute("insert into incomplete values ($source, $document)",
-                         {"source": source.name, "document": document})
+        self.con.execute(
+            "insert into incomplete values ($source, $document)", {"source": source.name, "document": document}
+        )
 
     @staticmethod
     def read_whole(target: str, document: str | None = None) -> str:

@@ -27,27 +27,35 @@ def check_cells(checker: Checker, source: Source) -> None:
         if column.required:
             # a draft's suggestion may be missing until a person reviews the row
             draft = " and review_status is distinct from 'draft'" if column.suggested else ""
-            checks.append(f"select _file, _line, '{column.name} is required' from {source.name}_text "
-                          f"where {c} is null{draft}")
+            checks.append(
+                f"select _file, _line, '{column.name} is required' from {source.name}_text where {c} is null{draft}"
+            )
         if column.kind != "str":
-            checks.append(f"select _file, _line, '{column.name}=' || q({c}) || ' is not a valid {column.kind}' "
-                          f"from {source.name}_text where {c} is not null and {typed(column, c)} is null")
+            checks.append(
+                f"select _file, _line, '{column.name}=' || q({c}) || ' is not a valid {column.kind}' "
+                f"from {source.name}_text where {c} is not null and {typed(column, c)} is null"
+            )
         if column.allowed:
-            checks.append(f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
-                          f"{', '.join(column.allowed)}' from {source.name}_text where {c} is not null "
-                          f"and {c} not in ({', '.join(map(_text, column.allowed))})")
-        shown = f"rtrim(rtrim(cast({c} as varchar), '0'), '.')" if column.kind == "decimal" else \
-            f"cast({c} as varchar)"
+            checks.append(
+                f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
+                f"{', '.join(column.allowed)}' from {source.name}_text where {c} is not null "
+                f"and {c} not in ({', '.join(map(_text, column.allowed))})"
+            )
+        shown = f"rtrim(rtrim(cast({c} as varchar), '0'), '.')" if column.kind == "decimal" else f"cast({c} as varchar)"
         for rule in column.rules:
             before, _, after = rule.problem.partition("{value}")
-            checks.append(f"select _file, _line, {_text(before)} || {shown} || {_text(after)} "
-                          f"from {source.name} where {c} is not null and not ({rule.holds.replace('{c}', c)})")
+            checks.append(
+                f"select _file, _line, {_text(before)} || {shown} || {_text(after)} "
+                f"from {source.name} where {c} is not null and not ({rule.holds.replace('{c}', c)})"
+            )
     for rule in source.row_rules:
         checks.append(f"select _file, _line, {rule.problem} from {source.name} where not ({rule.holds})")
     if source.per_document:
-        checks.append(f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document ' "
-                      f"|| q(parse_filename(_file, true)) from {source.name}_text "
-                      "where document_id is not null and document_id <> parse_filename(_file, true)")
+        checks.append(
+            f"select _file, _line, 'document_id=' || q(document_id) || ' in the file of document ' "
+            f"|| q(parse_filename(_file, true)) from {source.name}_text "
+            "where document_id is not null and document_id <> parse_filename(_file, true)"
+        )
     checker.report(" union all ".join(checks))
 
 
@@ -56,7 +64,7 @@ def check_keys(checker: Checker, source: Source) -> None:
     shown = " || '/' || ".join(f"cast({identifier(k)} as varchar)" for k in source.key)
     present = " and ".join(f"{identifier(k)} is not null" for k in source.key)
     checker.report(f"""
-        select _file, _line, 'duplicate {'/'.join(source.key)} ' || {shown} || ' (first at '
+        select _file, _line, 'duplicate {"/".join(source.key)} ' || {shown} || ' (first at '
             || first_value(_file) over w || ':' || first_value(_line) over w || ')'
         from {source.name}
         where {present}
@@ -64,7 +72,7 @@ def check_keys(checker: Checker, source: Source) -> None:
         qualify row_number() over w > 1""")
     kept_shown = " || '/' || ".join(f"cast(n.{identifier(k)} as varchar)" for k in source.key)
     checker.report(f"""
-        select n._file, n._line, 'duplicate {'/'.join(source.key)} ' || {kept_shown}
+        select n._file, n._line, 'duplicate {"/".join(source.key)} ' || {kept_shown}
             || ' (also in ' || k._file || ')'
         from {source.name} as n join {source.name}_kept as k using ({key})""")
 
@@ -82,7 +90,7 @@ def check_references(checker: Checker, source: Source) -> None:
                               where t.{identifier(target_column)} = s.{identifier(column)})
               and not exists (select 1 from {target_source}_kept as k
                               where k.{identifier(target_column)} = s.{identifier(column)})
-              and {checker.read_whole(target_source, 's.document_id' if both_per_document else None)}""")
+              and {checker.read_whole(target_source, "s.document_id" if both_per_document else None)}""")
     if "entity_type" in source.column_names:
         checker.report(f"""
             select _file, _line, 'unknown ' || entity_type || ' entity ' || q(entity_id) || ' (not in '
@@ -91,10 +99,10 @@ def check_references(checker: Checker, source: Source) -> None:
             where entity_id is not null and (
                 (entity_type = 'geography' and entity_id not in (select geo_id from geography
                                                                  where geo_id is not null)
-                 and {checker.read_whole('geography')})
+                 and {checker.read_whole("geography")})
                 or (entity_type = 'firm' and entity_id not in (select firm_id from firms
                                                                where firm_id is not null)
-                    and {checker.read_whole('firms')}))""")
+                    and {checker.read_whole("firms")}))""")
 
 
 def check_reference_origins(checker: Checker) -> None:
@@ -106,5 +114,5 @@ def check_reference_origins(checker: Checker) -> None:
         where series is not null
           and series not in (select series from reference_origins
                              where dataset = 'fx_rates' and series is not null)
-          and {checker.read_whole('reference_origins')}
+          and {checker.read_whole("reference_origins")}
         group by _file, series""")
