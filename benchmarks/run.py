@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -1050,7 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
     if warmed["returncode"]:
         print(f"warning: importing orchestration.definitions failed: {warmed['stderr']}", flush=True)
     document = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "config": {
             "sizes": args.sizes,

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .ingest.source_files import DOCUMENT_KINDS, ID_PATTERN
@@ -126,7 +126,7 @@ def run(_args) -> int:
     home = _dagster_home(settings)
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    log = logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     tag = uuid.uuid4().hex
     dagster = Path(sys.executable).with_name("dagster")
     lock = _wait_for_writer_lock(settings)

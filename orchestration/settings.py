@@ -74,7 +74,7 @@ class Settings:
     gx_batch_rows: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         problems: list[str] = []
         data_dir = _path_from_env("DATA_DIR", PROJECT_ROOT / "data")
         sources_dir = _path_from_env("SOURCES_DIR", PROJECT_ROOT / "sources")

@@ -22,7 +22,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .ingest.changes import sha256 as file_sha256
@@ -65,7 +65,7 @@ class WarehouseFiles:
         return self.run_dir(key) / self.published.name
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> "WarehouseFiles":
+    def from_settings(cls, settings: Settings | None = None) -> WarehouseFiles:
         return cls((settings or Settings.from_env()).warehouse_path)
 
 
@@ -245,7 +245,7 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
     _fsync(working)
     digest = file_sha256(working)
     started_from = _read_json(files.run_dir(key) / "base.json").get("published", "unrecorded")
-    published_at = datetime.now(timezone.utc)
+    published_at = datetime.now(UTC)
     with _publish_lock(files):
         if started_from != _identity(files.published):
             discard_working_copy(files, key)

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT, SHARED_SEEDS, build, check_results, copy_sources, read_rows, write_rows
+from conftest import PROJECT_ROOT, SHARED_SEEDS, build, copy_sources, read_rows, write_rows
 
 DOC = "coastal_notes"
 # our own words: prose with money, a share and an approximate count, a growth statement, and a small table

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from conftest import SHARED_SEEDS, SOURCES, copy_sources, read_rows, write_rows
 from measure_migration import CLAIMS, FIGURES, read, rows

@@ -38,7 +38,7 @@ class SuiteDefinition:
     path: Path
 
     @classmethod
-    def load(cls, path: Path) -> "SuiteDefinition":
+    def load(cls, path: Path) -> SuiteDefinition:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             return cls(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..warehouse import write_json
@@ -31,7 +31,7 @@ def write_result(
         "success": outcome.success,
         "run_id": run_id,
         "build_mode": mode,
-        "validated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **outcome.as_metadata(),
         "rows_in_table": rows_in_table,
         "rows_validated_in_earlier_runs": max(rows_in_table - outcome.rows_validated, 0),

@@ -16,14 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from .changes import RunPlan, plan_run, source_files
+from .source_files import SOURCES
+from .texts import TextReadings, read_texts
 from .validation.documents import check_documents
 from .validation.facts import check_claims_and_mentions, check_events_and_aliases
 from .validation.figures import check_figures, check_literals
 from .validation.files import keep, read
 from .validation.problems import Checker, Problem, SourceValidationError, listed
 from .validation.rows import check_cells, check_keys, check_reference_origins, check_references
-from .source_files import SOURCES
-from .texts import TextReadings, read_texts
 
 
 def validate_build(

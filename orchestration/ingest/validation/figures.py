@@ -14,7 +14,6 @@ from ..literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_l
 from ..source_files import CURRENT_YEAR
 from .problems import Checker
 
-
 # A table cell ("20.07", "26.90%"): the parser reads its number as printed and everything else from the suffix and
 # the unit labels, so SQL takes the number and Python reads "1" + suffix once per label.
 _PLAIN_CELL = "[0-9]+([.][0-9]+)?%?"
