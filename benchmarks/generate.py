@@ -20,7 +20,8 @@ dbt_project/models/marts/claim_checks.sql, and discrepancy_register.csv lists ex
 consistent, with that verdict, so the full job succeeds.
 
 Determinism: one random.Random(seed) drawn in a fixed order; output bytes depend only on N, the seed, the options
-and the fx_rates.csv, reference_origins.csv and measures.csv it copies. Everything is stream-written: memory stays flat whatever N is.
+and the fx_rates.csv, reference_origins.csv and measures.csv it copies. Everything is stream-written: memory stays
+flat whatever N is.
 """
 
 from __future__ import annotations
@@ -736,7 +737,7 @@ class Generator:
                 printed_growth = scaled(growth, growth_factor) if growth_factor != 1.0 else growth
             else:  # the first year's growth is printed against a year the table does not show: no claim
                 printed_growth, growth_factor = rng.randint(300, 3000), 1.0
-            fig = lambda ind, val: self.figure("geography", city, ind, year, section, val)  # noqa: E731
+            fig = lambda ind, val, year=year: self.figure("geography", city, ind, year, section, val)  # noqa: E731
             f_rev = fig("outsourcing_revenue", hundredths(revenue))
             f_ito = fig("ito_revenue", hundredths(ito))
             f_bpo = fig("bpo_revenue", hundredths(printed_bpo))
@@ -802,7 +803,7 @@ class Generator:
                 printed_growth = scaled(growth, growth_factor) if growth_factor != 1.0 else growth
             else:
                 printed_growth, growth_factor = rng.randint(300, 3000), 1.0
-            fig = lambda ind, val: self.figure("firm", firm, ind, year, section, val)  # noqa: E731
+            fig = lambda ind, val, year=year: self.figure("firm", firm, ind, year, section, val)  # noqa: E731
             f_sales = fig("firm_sales", hundredths(sales))
             fig("firm_exports", hundredths(exports))
             fig("firm_employees", str(employees))

@@ -37,7 +37,7 @@ def rows(warehouse: Path, query: str) -> list[dict[str, str]]:
         names = [d[0] for d in cursor.description]
         cast = ", ".join(f'cast("{n}" as varchar) as "{n}"' for n in names)
         result = con.execute(f"select {cast} from ({query})")
-        return [{n: ("" if v is None else v) for n, v in zip(names, r)} for r in result.fetchall()]
+        return [{n: ("" if v is None else v) for n, v in zip(names, r, strict=True)} for r in result.fetchall()]
 
 
 def read(name: str) -> list[dict[str, str]]:

@@ -106,7 +106,7 @@ def _cases(unit_tests, model):
 
 def test_claim_checks_cases_cover_every_branch(unit_run):
     covered = set()
-    for name, given, expected in _cases(unit_run[1], "claim_checks"):
+    for _name, given, expected in _cases(unit_run[1], "claim_checks"):
         claims = {c["claim_id"]: c for c in given["ref('stg_claims')"]}
         for row in expected:
             claim = claims[row["claim_id"]]

@@ -22,7 +22,8 @@ TEXT = """# Notes on Two Coastal Software Cities
 
 ## 1. Dalian
 
-In 2012, the software and information services industry of Dalian reported sales of 120.5 billion yuan. Its exports reached US$ 3.2 billion in the same year, and the export ratio of Dalian was 16.8% in 2012.
+In 2012, the software and information services industry of Dalian reported sales of 120.5 billion yuan. \
+Its exports reached US$ 3.2 billion in the same year, and the export ratio of Dalian was 16.8% in 2012.
 
 Dalian Software Park hosted about 600 companies in 2012.
 

@@ -78,7 +78,7 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
                     env=_env(clone, DATA_DIR=str(data)),
                 )
             )
-    for process, log in zip(processes, logs):
+    for process, log in zip(processes, logs, strict=True):
         assert process.wait(timeout=900) == 0, log.read_text()[-3000:]
     first, second = sorted((log.read_text() for log in logs), key=lambda out: "waiting for it" in out)
     assert "another build of" in second and "waiting for it to finish" in second

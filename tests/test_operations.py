@@ -28,7 +28,8 @@ while not os.path.exists(stop):
     try:
         with duckdb.connect(path, read_only=True) as con:
             state = con.execute("select count(*), sum(value) from marts.figures").fetchone()
-            tables = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
+            marts = "select count(*) from information_schema.tables where table_schema = 'marts'"
+            tables = con.execute(marts).fetchone()[0]
         key = f"{state[0]}|{state[1]}|{tables}"
         seen[key] = seen.get(key, 0) + 1
         reads += 1

@@ -14,7 +14,7 @@ def run(warehouse, name):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute((QUERIES / f"{name}.sql").read_text())
         columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_every_query_is_tested():

@@ -28,7 +28,7 @@ def coverage_outcome(con) -> tuple[list[str], int, list[dict]]:
     total = con.execute("select count(*) from marts.unaccounted_numbers").fetchone()[0]
     columns = ("document_id", "numbers_in_text", "recorded", "ignored", "unaccounted", "coverage_pct", "coverage_note")
     coverage = [
-        dict(zip(columns, row))
+        dict(zip(columns, row, strict=True))
         for row in con.execute(
             f"select {', '.join(columns)} from marts.document_coverage order by document_id"
         ).fetchall()

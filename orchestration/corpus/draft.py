@@ -214,9 +214,10 @@ def _indicator(
     catalogues: Catalogues, context: str, quantity: Quantity, entity: tuple[str, str] | None
 ) -> tuple[Indicator | None, str]:
     """The (indicator, measure) sharing most words with the sentence, an indicator's name's words counting
-    double, the shorter name first when tied; a percent-, ratio- or rank-valued indicator of its own (an export ratio) is read as a level. No
-    indicator unless at least one word of its name is there, none recorded only for another kind of entity, and
-    the entity's own name is not a word about the indicator ("Dalian Software Park" says nothing of software)."""
+    double, the shorter name first when tied; a percent-, ratio- or rank-valued indicator of its own (an export
+    ratio) is read as a level. No indicator unless at least one word of its name is there, none recorded only for
+    another kind of entity, and the entity's own name is not a word about the indicator ("Dalian Software Park"
+    says nothing of software)."""
     if entity:
         for name, entity_type, entity_id in catalogues.names:
             if (entity_type, entity_id) == entity:

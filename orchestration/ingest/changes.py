@@ -82,8 +82,8 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
 
 def transform_hash() -> str:
     """A hash of what turns source files into tables and decides their verdicts: the ingest modules, the text
-    reading, the dbt project, the GX suites and the check code. A change to any of them may change rows or verdicts already
-    built, so the next run rebuilds and re-validates everything."""
+    reading, the dbt project, the GX suites and the check code. A change to any of them may change rows or verdicts
+    already built, so the next run rebuilds and re-validates everything."""
     inputs = [
         (Path(__file__).parent, "*.py"),
         (PROJECT_ROOT / "orchestration" / "checks", "*.py"),

@@ -33,9 +33,10 @@ TEXT_TABLES = {
                 "varchar",
                 "varchar",
             ),
+            strict=True,
         )
     ),
-    "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"))),
+    "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"), strict=True)),
 }
 
 # Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).

@@ -45,7 +45,8 @@ def check_documents(checker: Checker, documents_dir: Path, documents: frozenset[
             f"""
             select t._file, t._line, 'stated_text ' || q(t.stated_text) || ' does not occur in document '
                 || q(t.document_id)
-            from {table} as t join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
+            from {table} as t
+                join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
                 using (document_id, stated_text)""",
             {"doc": [d for d, _ in missing], "text": [t for _, t in missing]},
         )

@@ -4,8 +4,8 @@ An event cannot be dated after the document that tells of it, and an alias's val
 claim is a statement of one document about figures that same document prints, and a mention is a printing of a
 figure in its own document, so that each document's facts can be rebuilt on their own: a claim or mention that
 reaches into another document, names a figure that does not exist or is still a draft, takes its own stated
-figure as an input (a rank aside) or repeats another printing is reported, as is a figure with no mention at all. Figures are looked up among those the run reads and
-those it keeps.
+figure as an input (a rank aside) or repeats another printing is reported, as is a figure with no mention at all.
+Figures are looked up among those the run reads and those it keeps.
 """
 
 from __future__ import annotations

@@ -46,11 +46,11 @@ def _parsed_table(con, name: str, rows: list[tuple]) -> None:
     """rows of (stated_text, unit_as_printed, unit_interpreted) with their readings, as a DuckDB table; handed
     over column by column, one statement rather than one insert per literal."""
     names = ("stated_text", "unit_as_printed", "unit_interpreted", *_READING)
-    read = list(zip(*[(*row, *_reading(*row)) for row in rows])) or [()] * len(names)
+    read = list(zip(*[(*row, *_reading(*row)) for row in rows], strict=True)) or [()] * len(names)
     con.execute(
         f"create or replace temp table {name} as select "
         + ", ".join(f"unnest(${n}::{'integer' if n in ('decimals', 'scale') else 'varchar'}[]) as {n}" for n in names),
-        dict(zip(names, map(list, read))),
+        dict(zip(names, map(list, read), strict=True)),
     )
 
 
@@ -111,7 +111,8 @@ def check_literals(checker: Checker) -> None:
     )
     checker.report(f"""
         with read as (
-            select f.*, r.error as r_error, t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
+            select f.*, r.error as r_error,
+                   t.value as value_text, t.value_high as value_high_text, t.decimals as decimals_text,
                    t.scale as scale_text, t.currency as currency_text,
                    r.value as r_value, r.value_high as r_value_high, r.decimals as r_decimals,
                    r.scale as r_scale, r.currency as r_currency, r.unit as r_unit, r.comparator as r_comparator
