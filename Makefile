@@ -10,7 +10,7 @@ DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 export DATA_DIR
 export DAGSTER_HOME
 
-.PHONY: setup run test dev docs bench lock clean
+.PHONY: setup run test format dev docs bench lock clean
 
 setup: $(STAMP)
 
@@ -29,8 +29,16 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 run: $(STAMP)
 	$(BIN)/warehouse run
 
+# lint and format check first (seconds), so a style slip fails before the slow tests start
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# rewrite the code as `make test` wants it: ruff's formatting, then its safe lint fixes
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
