@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from orchestration.ingest.source_files import SOURCES_BY_NAME
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_FX_RATES = PROJECT_ROOT / "sources" / "fx_rates.csv"
 # the copied rates keep their series, so every series keeps its origin row
@@ -52,99 +54,8 @@ FIRMS_PER_CITY = 2
 GROSS_SHARE = 0.25  # of the perturbed claims, the share printed off by a factor of ten
 SECOND_MENTION_RATE = 0.03
 
-# column orders, exactly as orchestration/ingest/source_files.py declares them
-COLUMNS = {
-    "documents": [
-        "document_id",
-        "file_name",
-        "title",
-        "authors",
-        "publisher",
-        "year",
-        "published",
-        "date_accessed",
-        "venue",
-        "kind",
-        "sha256",
-        "url",
-        "licence",
-        "note",
-    ],
-    "geography": ["geo_id", "name", "level", "parent_id", "iso_code", "note"],
-    "firms": ["firm_id", "canonical_name", "short_name", "firm_kind", "founded_year", "home_geo_id", "note"],
-    "firm_aliases": ["firm_id", "alias", "alias_kind", "valid_from_year", "valid_to_year", "document_id"],
-    "indicators": ["indicator_code", "indicator_name", "unit_kind", "unit", "additive", "definition"],
-    "fx_rates": ["year", "currency", "series", "units_per_usd"],
-    "figures": [
-        "figure_id",
-        "document_id",
-        "section",
-        "paragraph",
-        "table_row",
-        "table_column",
-        "entity_type",
-        "entity_id",
-        "indicator_code",
-        "measure",
-        "period_kind",
-        "year",
-        "start_year",
-        "end_year",
-        "as_of_date",
-        "stated_text",
-        "unit_as_printed",
-        "value",
-        "value_high",
-        "decimals",
-        "scale",
-        "unit",
-        "currency",
-        "comparator",
-        "obs_status",
-        "unit_interpreted",
-        "interpretation_note",
-        "review_status",
-    ],
-    "mentions": [
-        "mention_id",
-        "figure_id",
-        "document_id",
-        "section",
-        "paragraph",
-        "table_row",
-        "table_column",
-        "occurrence",
-        "review_status",
-    ],
-    "claims": [
-        "claim_id",
-        "document_id",
-        "section",
-        "paragraph",
-        "table_row",
-        "table_column",
-        "claim_kind",
-        "stated_figure_id",
-        "input_figure_ids",
-        "relation",
-        "statement",
-    ],
-    "discrepancy_register": ["claim_id", "verdict", "diagnosis", "explanation"],
-    "events": [
-        "event_id",
-        "document_id",
-        "section",
-        "paragraph",
-        "entity_type",
-        "entity_id",
-        "event_kind",
-        "year",
-        "year_high",
-        "month",
-        "stated_text",
-        "description",
-    ],
-}
+# column orders as the ingest declares them (one list, so the generator cannot drift from the reader)
+COLUMNS = {name: source.column_names for name, source in SOURCES_BY_NAME.items()}
 
 
 @dataclass(frozen=True)

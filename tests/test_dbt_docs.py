@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 
-from orchestration.dbt_models import dbt_project, prepare_manifest
-
-DBT = Path(sys.executable).with_name("dbt")
+from conftest import dbt_on_copy
+from orchestration.dbt_models import prepare_manifest
 
 
 def test_every_model_and_built_column_is_described(built_warehouse):
@@ -39,25 +33,8 @@ def test_every_model_and_built_column_is_described(built_warehouse):
 
 
 def test_dbt_docs_generate_works(built_warehouse, tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse, warehouse)
-    result = subprocess.run(
-        [
-            str(DBT),
-            "docs",
-            "generate",
-            "--target-path",
-            str(tmp_path / "docs"),
-            "--profiles-dir",
-            str(dbt_project.project_dir),
-        ],
-        cwd=dbt_project.project_dir,
-        env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = dbt_on_copy(["docs", "generate"], built_warehouse, tmp_path, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    catalog = json.loads((tmp_path / "docs" / "catalog.json").read_text())
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     assert "model.outsourcing_warehouse.figures" in catalog["nodes"]
-    assert (tmp_path / "docs" / "index.html").exists()
+    assert (tmp_path / "target" / "index.html").exists()

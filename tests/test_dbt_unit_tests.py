@@ -6,18 +6,13 @@ models' column types from it)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from conftest import dbt_on_copy
 from orchestration.dbt_models import dbt_project
 
-DBT = Path(sys.executable).with_name("dbt")
 MODELS = dbt_project.project_dir / "models"
 
 # Each verdict branch of claim_checks as (claim_kind or None for any, relation or None, verdict, diagnosis
@@ -63,25 +58,7 @@ COMPARATORS = {"eq", "approx", "gt", "ge", "lt", "le", "range"}
 def unit_run(built_warehouse, tmp_path_factory):
     """`dbt test --select test_type:unit` once, on a copy (dbt writes its fixtures into the file)."""
     tmp = tmp_path_factory.mktemp("dbt_unit")
-    warehouse = tmp / built_warehouse.name
-    shutil.copy(built_warehouse, warehouse)
-    result = subprocess.run(
-        [
-            str(DBT),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--target-path",
-            str(tmp / "target"),
-            "--profiles-dir",
-            str(dbt_project.project_dir),
-        ],
-        cwd=dbt_project.project_dir,
-        env={**os.environ, "DBT_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = dbt_on_copy(["test", "--select", "test_type:unit"], built_warehouse, tmp, timeout=600)
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
     results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
     return result, manifest["unit_tests"], results
