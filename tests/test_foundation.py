@@ -66,7 +66,7 @@ def test_the_full_job_builds_table_1_in_base_units(built_warehouse):
             select indicator_code, year, value, unit, value_usd, value_cny, document_id, locator, stated_text,
                    measure
             from marts.figures
-            where document_id = 'ningbo_paper' and locator like 'Table 1,%'
+            where document_id = 'ningbo_paper' and section = 'Table 1' and table_row is not null
             """
         ).fetchall()
     # the amount and its growth row are one indicator: the measure tells them apart

@@ -29,8 +29,10 @@ printed as (
         false as is_derived
     from {{ ref('fct_observation') }} as o
     join lines as l on l.indicator_code = o.indicator_code
-    -- the table is the structure; the prose repeats two KPO totals, which marts.claim_checks compares with it
-    where o.locator like 'Table 2,%'
+    -- the table's cells are the structure; the prose repeats two KPO totals, which marts.claim_checks compares
+    -- with them
+    where o.section = 'Table 2'
+      and o.table_row is not null
       and o.measure = 'level'
 ),
 
