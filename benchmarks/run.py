@@ -290,7 +290,7 @@ def _manifest_stale() -> bool:
     """As orchestration/dbt_models.prepare_manifest decides: missing, or older than a model, macro or config."""
     project = CODE_DIR / "dbt_project"
     inputs = [project / "dbt_project.yml", project / "profiles.yml"]
-    for folder in ("models", "macros", "tests"):
+    for folder in ("models", "macros", "tests", "seeds"):
         inputs.extend(p for p in (project / folder).rglob("*") if p.is_file())
     manifest = _manifest_mtime()
     return manifest is None or manifest < max(p.stat().st_mtime for p in inputs if p.exists())

@@ -26,7 +26,7 @@ dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJ
 
 def _newest_input(project_dir: Path) -> float:
     inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml", Path(__file__)]
-    for folder in ("models", "macros", "tests"):
+    for folder in ("models", "macros", "tests", "seeds"):
         inputs.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
     return max(p.stat().st_mtime for p in inputs if p.exists())
 
@@ -82,7 +82,8 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Models keyed [schema, name] (marts/figures); sources keep [raw, table], the ingest assets' keys."""
+    """Models and seeds keyed [schema, name] (marts/figures, seeds/outsourcing_structure_lines), grouped by
+    layer (the models' folder) or as seeds; sources keep [raw, table], the ingest assets' keys."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -90,6 +91,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else None
 

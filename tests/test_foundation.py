@@ -48,9 +48,13 @@ def test_assets_are_grouped_by_layer_and_lineage_is_connected():
     assert groups["staging/stg_figures"] == "staging"
     assert groups["intermediate/int_figures_in_base_units"] == "intermediate"
     assert groups["marts/figures"] == "marts"
+    assert groups["seeds/outsourcing_structure_lines"] == "seeds"
     # the dbt source raw.figures is the ingest asset, not a separate unconnected node
     parents = {k.to_user_string() for k in graph.get(graph_key("staging/stg_figures")).parent_keys}
     assert parents == {"raw/figures"}
+    # a mart's mapping table is a seed asset upstream of it
+    parents = {k.to_user_string() for k in graph.get(graph_key("marts/fct_outsourcing_structure")).parent_keys}
+    assert "seeds/outsourcing_structure_lines" in parents
 
 
 def graph_key(text: str):

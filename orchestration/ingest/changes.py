@@ -91,7 +91,7 @@ def transform_hash() -> str:
         (EXPECTATIONS_DIR, "*.json"),
         (DBT_PROJECT_DIR, "dbt_project.yml"),
     ]
-    inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests")]
+    inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests", "seeds")]
     digest = hashlib.sha256()
     for root, pattern in inputs:
         for path in sorted(p for p in root.glob(pattern) if p.is_file()):
