@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from conftest import PROJECT_ROOT, SHARED_SEEDS, copy_sources, read_rows, write_rows
 from orchestration.ingest.literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_label
@@ -208,6 +209,17 @@ def test_scale_is_bounded(sources):
     assert _at(problems, FIGURES, power + 2, f"unparseable literal: 10^9999999999 is above 10^{MAX_SCALE}"), problems
     assert _at(problems, FIGURES, large + 2, "value 12345678901 times 10^18 has more than 28 digits"), problems
     assert _at(problems, FIGURES, 2, "unknown indicator_code 'nope'"), problems
+
+
+def test_the_ingest_and_dbt_take_the_largest_scale_from_one_dbt_var():
+    dbt = PROJECT_ROOT / "dbt_project"
+    declared = yaml.safe_load((dbt / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["max_scale"]
+    assert MAX_SCALE == declared
+    marts = yaml.safe_load((dbt / "models" / "marts" / "_marts.yml").read_text(encoding="utf-8"))
+    observation = next(m for m in marts["models"] if m["name"] == "fct_observation")
+    scale = next(c for c in observation["columns"] if c["name"] == "scale")
+    [bounds] = [t["within_range"]["arguments"] for t in scale["data_tests"] if "within_range" in t]
+    assert bounds == {"min_value": 0, "max_value": "{{ var('max_scale') }}"}
 
 
 def test_dbt_converts_the_largest_value_the_ingest_admits():
