@@ -4,9 +4,10 @@
 
 What the tools must do at minimum: read the CSVs once, then run the SQL. In one connection to `--out`:
 
-1. `validate`: the ingest's validation, `validate_build` itself (the function the ingest asset calls), with no
-   texts: it reads every CSV once with DuckDB's CSV reader into tables of cells with file and line, runs every
-   check, and raises listing each problem. It runs here instead of in a private in-memory database.
+1. `validate`: the ingest's validation, `validate_build` itself (the function the ingest asset calls), with the
+   texts of --documents if given (generated sources have none): it reads every CSV once with DuckDB's CSV
+   reader into tables of cells with file and line, runs every check, and raises listing each problem. It runs
+   here instead of in a private in-memory database.
 2. `raw`: schema `raw` as views on the rows the validation read (the pipeline reads every CSV a second time to
    load it), then the texts' accounting and schema `ingest` as the load writes them (load_texts, record_build).
 3. `models`, `tests`: every seed, model and data test of a `dbt compile` of the project (benchmarks/compiled.py),
@@ -14,7 +15,7 @@ What the tools must do at minimum: read the CSVs once, then run the SQL. In one 
    full-refresh form) and dbt's own test query with each test's config.
 4. `gx_queries`: each GX suite's query (expectations/) into a temporary table; the expectations GX then checks on
    those rows in pandas are left out, as are GX's, dbt's and Dagster's start-up (the fixed floor,
-   benchmarks/fixed_floor.py), the texts, checksumming for the next run's plan, and publishing.
+   benchmarks/fixed_floor.py), the working copy and publishing.
 
 Without --manifest the project is compiled first (not timed in `seconds`). Exits 1 when the validation reports a
 problem or a test at severity error fails; the report lists each.
@@ -99,8 +100,16 @@ def run_node(con: duckdb.DuckDBPyConnection, node: Node) -> dict | None:
     return None
 
 
-def run(sources: Path, out: Path, manifest: Path, threads: int | None = None, memory_limit: str | None = None) -> dict:
-    """The floor on `sources` into `out` (replaced), with the compiled nodes of `manifest`."""
+def run(
+    sources: Path,
+    out: Path,
+    manifest: Path,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    documents: Path | None = None,
+) -> dict:
+    """The floor on `sources` (and the texts in `documents`) into `out` (replaced), with the compiled nodes of
+    `manifest`."""
     nodes = build_nodes(manifest)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in (out, out.with_name(out.name + ".wal")):
@@ -117,7 +126,7 @@ def run(sources: Path, out: Path, manifest: Path, threads: int | None = None, me
         t = time.perf_counter()
         try:
             with validation_in(con):
-                plan, read, readings = validate_build(sources.resolve(), None, None)
+                plan, read, readings = validate_build(sources.resolve(), documents, None)
         except problems.SourceValidationError as exc:
             return {
                 "seconds": round(time.perf_counter() - started, 4),
@@ -180,15 +189,21 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a manifest.json from `dbt compile` against a file named as --out (default: compile the project now)",
     )
+    parser.add_argument(
+        "--documents", type=Path, help="the document texts to check the literals against (default none)"
+    )
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, all cores)")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB (default: DuckDB's, 80%% of RAM)")
     parser.add_argument("--report", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
     if not args.sources.is_dir():
         parser.error(f"--sources {args.sources} is not a directory")
+    if args.documents is not None and not args.documents.is_dir():
+        parser.error(f"--documents {args.documents} is not a directory")
     if args.manifest is not None and not args.manifest.is_file():
         parser.error(f"--manifest {args.manifest} is not a file")
-    result = run(args.sources, args.out, args.manifest or compile_for(args.out), args.threads, args.memory_limit)
+    manifest = args.manifest or compile_for(args.out)
+    result = run(args.sources, args.out, manifest, args.threads, args.memory_limit, args.documents)
     text = json.dumps(result, indent=2)
     if args.report:
         args.report.write_text(text + "\n", encoding="utf-8")
