@@ -177,7 +177,7 @@ def tail(path: Path, chars: int = 1500) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] != "--":
-        print(__doc__.split("\n\n", 2)[1], file=sys.stderr)
+        print(__doc__, file=sys.stderr)
         return 2
     out, command = argv[0], argv[2:]
     started = time.perf_counter()
