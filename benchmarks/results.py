@@ -36,8 +36,11 @@ CSV_EXTRA = [
     "incremental_figures_added",
     "incremental_plan",
     "fixed_floor_s",
+    "fixed_floor_cpu_s",
     "seed_build_s",
+    "seed_build_cpu_s",
     "ratio_seed_fixed_floor",
+    "ratio_seed_fixed_floor_cpu",
     "failure",
 ]
 # the targets: (what, key, at most, at which size; None: the invocation's)
@@ -97,10 +100,14 @@ def invocation_figures(fixed_floor: dict | None, seed: dict | None) -> dict:
     row = {}
     if fixed_floor and "failure" not in fixed_floor:
         row["fixed_floor_s"] = fixed_floor["wall_s"]
+        row["fixed_floor_cpu_s"] = round(sum(part["cpu_s"] for part in fixed_floor["parts"].values()), 2)
     if ok(seed):
-        row["seed_build_s"] = seed["wall_s"]
+        row["seed_build_s"], row["seed_build_cpu_s"] = seed["wall_s"], seed.get("cpu_s")
         if "fixed_floor_s" in row:
             row["ratio_seed_fixed_floor"] = round(seed["wall_s"] / row["fixed_floor_s"], 2)
+            # CPU seconds, less disturbed than wall time when other work shares the machine
+            if seed.get("cpu_s") and row["fixed_floor_cpu_s"]:
+                row["ratio_seed_fixed_floor_cpu"] = round(seed["cpu_s"] / row["fixed_floor_cpu_s"], 2)
     return row
 
 
@@ -143,8 +150,10 @@ def format_targets(found: list[dict], invocation: dict) -> str:
         lines.append(f"  {t['what']}: {value} ({limit}{where})")
     if "fixed_floor_s" in invocation:
         lines.append(
-            f"  (fixed floor {invocation['fixed_floor_s']:.1f} s; full build of the project's own sources "
-            f"{invocation.get('seed_build_s', '-')} s)"
+            f"  (fixed floor {invocation['fixed_floor_s']:.1f} s, {invocation['fixed_floor_cpu_s']:.1f} s CPU; "
+            f"full build of the project's own sources {invocation.get('seed_build_s', '-')} s, "
+            f"{invocation.get('seed_build_cpu_s', '-')} s CPU; in CPU seconds the ratio is "
+            f"{invocation.get('ratio_seed_fixed_floor_cpu', '-')})"
         )
     return "\n".join(lines)
 

@@ -39,8 +39,9 @@ def _entry(n: int, full: float, floor: float, unchanged: float, incremental: flo
 
 
 def test_the_targets_are_read_at_their_size():
-    invocation = invocation_figures({"wall_s": 40.0}, {"wall_s": 50.0})
-    assert invocation["ratio_seed_fixed_floor"] == 1.25
+    parts = {"dbt_build": {"cpu_s": 20.0}, "dagster_import": {"cpu_s": 2.0}, "gx_import": {"cpu_s": 3.0}}
+    invocation = invocation_figures({"wall_s": 40.0, "parts": parts}, {"wall_s": 50.0, "cpu_s": 30.0})
+    assert (invocation["ratio_seed_fixed_floor"], invocation["ratio_seed_fixed_floor_cpu"]) == (1.25, 1.2)
     small = summarise(_entry(1_000, 40.0, 4.0, 36.0, 38.0), None, invocation)
     large = summarise(_entry(10_000_000, 400.0, 250.0, 40.0, 100.0), None, invocation)
     assert (large["ratio_pipeline_floor"], large["ratio_unchanged_full"], large["ratio_incremental_full"]) == (
