@@ -42,7 +42,7 @@ from orchestration.ingest.validate import validate_build
 from orchestration.ingest.validation import problems
 from orchestration.settings import DBT_PROJECT_DIR
 
-from .compiled import Node, build_nodes, compile_project
+from .compiled import CompileError, Node, build_nodes, compile_project
 
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -111,6 +111,12 @@ def run(
     """The floor on `sources` (and the texts in `documents`) into `out` (replaced), with the compiled nodes of
     `manifest`."""
     nodes = build_nodes(manifest)
+    catalogs = {n.relation.split(".")[0].strip('"') for n in nodes if n.resource_type != "test"}
+    if catalogs != {out.stem}:
+        raise ValueError(
+            f"{manifest} names relations in catalog(s) {sorted(catalogs)}, but DuckDB names {out.name}'s catalog "
+            f"{out.stem!r}: compile against a file named {out.name} (compile_for)"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in (out, out.with_name(out.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -202,8 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--documents {args.documents} is not a directory")
     if args.manifest is not None and not args.manifest.is_file():
         parser.error(f"--manifest {args.manifest} is not a file")
-    manifest = args.manifest or compile_for(args.out)
-    result = run(args.sources, args.out, manifest, args.threads, args.memory_limit, args.documents)
+    try:
+        manifest = args.manifest or compile_for(args.out)
+        result = run(args.sources, args.out, manifest, args.threads, args.memory_limit, args.documents)
+    except (CompileError, ValueError) as exc:
+        print(f"floor: {exc}", file=sys.stderr)
+        return 2
     text = json.dumps(result, indent=2)
     if args.report:
         args.report.write_text(text + "\n", encoding="utf-8")

@@ -98,3 +98,10 @@ def test_sources_that_do_not_validate_are_reported_with_file_and_line(generated,
     figures.write_text("".join(lines), encoding="utf-8")
     result = floor.run(sources, tmp_path / "floor.duckdb", manifest)
     assert any(p.startswith(f"sources/figures/{figures.name}:4:") for p in result["validation_problems"])
+
+
+def test_a_manifest_compiled_for_another_file_name_is_refused(generated, manifest, tmp_path, capsys):
+    out = tmp_path / "other.duckdb"
+    assert floor.main(["--sources", str(generated), "--out", str(out), "--manifest", str(manifest)]) == 2
+    assert "compile against a file named other.duckdb" in capsys.readouterr().err
+    assert not out.exists()
