@@ -180,9 +180,9 @@ def run(
     }
 
 
-def compile_for(out: Path, project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """A manifest whose compiled SQL names the catalog of `out` (a scratch file of the same name, elsewhere)."""
-    scratch = Path(tempfile.mkdtemp(prefix="floor_compile_"))
+def compile_for(out: Path, scratch: Path, project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """A manifest whose compiled SQL names the catalog of `out`, compiled in `scratch` against an empty file of the
+    same name."""
     return compile_project(project_dir, scratch / out.name, scratch / "target", DBT)
 
 
@@ -209,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.manifest is not None and not args.manifest.is_file():
         parser.error(f"--manifest {args.manifest} is not a file")
     try:
-        manifest = args.manifest or compile_for(args.out)
-        result = run(args.sources, args.out, manifest, args.threads, args.memory_limit, args.documents)
+        with tempfile.TemporaryDirectory(prefix="floor_compile_") as scratch:
+            manifest = args.manifest or compile_for(args.out, Path(scratch))
+            result = run(args.sources, args.out, manifest, args.threads, args.memory_limit, args.documents)
     except (CompileError, ValueError) as exc:
         print(f"floor: {exc}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ from benchmarks.generate import generate
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> Path:
     """The project compiled once for floor files named floor.duckdb."""
-    return floor.compile_for(tmp_path_factory.mktemp("floor") / "floor.duckdb")
+    return floor.compile_for(Path("floor.duckdb"), tmp_path_factory.mktemp("compile"))
 
 
 @pytest.fixture(scope="module")
