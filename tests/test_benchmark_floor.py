@@ -11,7 +11,6 @@ import duckdb
 import pytest
 
 from benchmarks import floor
-from benchmarks.compiled import build_nodes
 from benchmarks.generate import generate
 
 
@@ -56,9 +55,12 @@ def test_the_generated_register_is_what_the_projects_checks_find(generated, buil
 
 def test_the_floor_builds_every_model_and_runs_every_test(manifest, built):
     out, result = built
-    nodes = build_nodes(manifest)
+    # the manifest itself, not build_nodes' reading of it: a node build_nodes dropped would be missed
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
     models = {
-        n.relation.replace('"', "") for n in nodes if n.resource_type == "model" and n.materialized != "ephemeral"
+        n["relation_name"].replace('"', "")
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"]["materialized"] != "ephemeral"
     }
     with duckdb.connect(str(out), read_only=True) as con:
         relations = {
@@ -67,8 +69,8 @@ def test_the_floor_builds_every_model_and_runs_every_test(manifest, built):
                 "select table_catalog, table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
-    assert models and models <= relations
-    assert result["nodes"]["test"] == sum(1 for n in nodes if n.resource_type == "test") > 100
+    assert len(models) >= 40 and models <= relations
+    assert result["nodes"]["test"] == sum(1 for n in nodes if n["resource_type"] == "test")
     assert result["rows"]["figures"] == 3_000
 
 
