@@ -1,7 +1,8 @@
 """Reading the source files a run reads, and keeping the rows of those it does not.
 
 Each file is read by DuckDB's CSV reader into table `<source>` (typed) and `<source>_text` (the cells as printed),
-every row with its file and line, so that any later check can name where a problem is. A file that is not one row
+every row with its file and line, so that any later check can name where a problem is; the load writes raw from
+`<source>`, so no file is parsed twice. A file that is not one row
 per line is read once more for its line numbers (records.py); one whose header or records cannot be read is
 reported here, and recorded in table `incomplete` so that rows referring to its unread rows are not also reported.
 In an incremental run, view `<source>_kept` holds the rows of the documents kept from the warehouse it starts from.
