@@ -14,7 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT, SHARED_SEEDS, copy_sources, read_rows, write_rows
 from orchestration.ingest.literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_label
 from orchestration.ingest.load import load_all
-from orchestration.ingest.records import MAX_LISTED
+from orchestration.ingest.records import MAX_LISTED, LineCount
 from orchestration.ingest.source_files import CURRENT_YEAR
 from orchestration.ingest.validate import validate_build
 from test_ingest_bad_input import FIGURE_COLUMNS, _edit, _first, _problems
@@ -262,6 +262,16 @@ def _insert_lines(path: Path, at: int, text: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(at, text)
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_file_is_counted_in_lines_by_the_pass_that_checksums_it():
+    # the last line counts whether or not it ends with a newline, wherever the pass's blocks are cut
+    for data in (b"", b"h\n", b"h\nrow", b"h\nrow\n", b"h\n\n\nrow\n"):
+        for cut in range(len(data) + 1):
+            count = LineCount()
+            count.update(data[:cut])
+            count.update(data[cut:])
+            assert count.lines == len(data.splitlines()), (data, cut)
 
 
 def test_lines_after_blank_lines(sources):

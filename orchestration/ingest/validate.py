@@ -55,13 +55,14 @@ def validate_build(sources_dir: Path, documents_dir: Path | None = None, baselin
     SourceValidationError listing every problem found."""
     checker = Checker(sources_dir, baseline)
     try:
+        files = source_files(sources_dir)
         catalogues = [s for s in SOURCES if not s.per_document]
         for source in catalogues:
-            read(checker, source)
-        plan = plan_run(checker.con, source_files(sources_dir), checker.baseline)
+            read(checker, source, files)
+        plan = plan_run(checker.con, files, checker.baseline)
         for source in SOURCES:
             if source.per_document:
-                read(checker, source, plan)
+                read(checker, source, files, plan)
             keep(checker, source, plan)
         for source in SOURCES:
             check_cells(checker, source)
