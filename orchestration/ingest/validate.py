@@ -3,11 +3,10 @@
 The rows are read by DuckDB's own CSV reader into a private in-memory database and checked there in SQL, so the
 cost stays close to what DuckDB itself needs at any size, and memory stays bounded (DuckDB spills). That database
 outlives a validation that passes (Validation): the load writes schema `raw` from its typed tables, so each file
-is read once. Only what
-SQL cannot do passes through Python: each distinct printed literal is parsed once, the few rows that fail are
-formatted into messages, a file that is not one row per line is read once more for its line numbers
-(records.py), and the document texts are hashed and searched. At most MAX_LISTED problems are listed per file,
-the rest counted; a file with unreadable rows does not also make the rows that refer to it fail.
+is parsed once. Only what SQL cannot do passes through Python: each distinct printed literal is parsed once, the
+few rows that fail are formatted into messages, a file that is not one row per line is read once more for its
+line numbers (records.py), and the document texts are hashed and searched. At most MAX_LISTED problems are listed
+per file, the rest counted; a file with unreadable rows does not also make the rows that refer to it fail.
 
 This module only runs the checks, in order; each concern's checks are a module of validation/ (listed in its
 __init__.py), to be read on its own.
