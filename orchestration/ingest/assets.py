@@ -6,7 +6,7 @@ from ..retries import retry_transient
 from ..run_worker import record_worker
 from ..settings import Settings
 from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
-from .load import TEXT_TABLES, connect, draft_figures_waiting, load_all, waiting_lines
+from .load import TEXT_TABLES, draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
 from .validate import SourceValidationError, validate_build
 
@@ -72,19 +72,19 @@ def ingest_sources(context: dg.AssetExecutionContext):
     with retry_transient(context):
         working = start_working_copy(files, key)
     try:
-        plan, read, readings = validate_build(
-            settings.sources_dir, settings.documents_dir, working if baseline else None
-        )
+        validation = validate_build(settings.sources_dir, settings.documents_dir, working if baseline else None)
     except SourceValidationError:
         discard_working_copy(files, key)
         raise
+    plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
     else:
         context.log.warning(settings.documents_note)
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
-    with retry_transient(context), connect(working) as con:
-        counts = load_all(con, settings.sources_dir, plan, readings)
+    with validation, retry_transient(context):
+        counts = load_all(validation, working)
+        con = validation.con
         waiting = draft_figures_waiting(con)
         for source in SOURCES:
             preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()

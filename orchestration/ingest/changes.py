@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
+from .records import LineCount
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
 
 # Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
@@ -36,6 +37,7 @@ class SourceFile:
     relative: str  # relative to the sources folder, so a moved or renamed folder is not a change
     document_id: str | None  # per-document files only
     sha256: str
+    lines: int  # physical lines (records.LineCount): the validation tells a file of one row per line by them
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,23 @@ class RunPlan:
         return not self.incremental or not source.per_document or path.stem in self.documents
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _checksum_and_lines(path: Path) -> tuple[str, int]:
+    """A file's sha256 and its physical lines, from one pass over it in blocks: files may be gigabytes."""
+    digest, count = hashlib.sha256(), LineCount()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            count.update(block)
+    return digest.hexdigest(), count.lines
+
+
+def sha256(path: Path) -> str:
+    return _checksum_and_lines(path)[0]
 
 
 def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
-    """Every source file with its checksum, read in blocks: files may be gigabytes."""
+    """Every source file with its checksum and its line count; the only pass over a file's bytes besides DuckDB's
+    reading of its rows."""
     found = []
     for source in SOURCES:
         for path in source.files(sources_dir):
@@ -74,7 +83,7 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
                     path,
                     str(path.relative_to(sources_dir)),
                     path.stem if source.per_document else None,
-                    sha256(path),
+                    *_checksum_and_lines(path),
                 )
             )
     return tuple(found)
