@@ -28,9 +28,7 @@ import json
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from unittest import mock
 
 import duckdb
 
@@ -45,27 +43,6 @@ from orchestration.settings import DBT_PROJECT_DIR
 from .compiled import CompileError, Node, build_nodes, compile_project
 
 DBT = Path(sys.executable).with_name("dbt")
-
-
-class _Borrowed:
-    """The floor's connection as the validation's Checker sees it: every call passes through but close(), which
-    validate_build makes when it is done with what it takes for its own private database."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._con = con
-
-    def __getattr__(self, name: str):
-        return getattr(self._con, name)
-
-    def close(self) -> None:
-        pass
-
-
-@contextmanager
-def validation_in(con: duckdb.DuckDBPyConnection):
-    """Make validate_build run in `con`: the ingest's own sequence of checks, so the floor cannot fall behind it."""
-    with mock.patch.object(problems, "connect", lambda: _Borrowed(con)):
-        yield
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, plan, readings) -> None:
@@ -131,8 +108,8 @@ def run(
             con.execute("set memory_limit = $limit", {"limit": memory_limit})
         t = time.perf_counter()
         try:
-            with validation_in(con):
-                plan, read, readings = validate_build(sources.resolve(), documents, None)
+            validation = validate_build(sources.resolve(), documents, None, con)
+            plan, read, readings = validation.plan, validation.counts, validation.readings
         except problems.SourceValidationError as exc:
             return {
                 "seconds": round(time.perf_counter() - started, 4),

@@ -48,11 +48,17 @@ class Validation:
         self.con.close()
 
 
-def validate_build(sources_dir: Path, documents_dir: Path | None = None, baseline: Path | None = None) -> Validation:
+def validate_build(
+    sources_dir: Path,
+    documents_dir: Path | None = None,
+    baseline: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Validation:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
     read and check it, and account for every number printed in the texts it reads; or raise
-    SourceValidationError listing every problem found."""
-    checker = Checker(sources_dir, baseline)
+    SourceValidationError listing every problem found. `con`: a connection to validate in (the benchmark floor's),
+    instead of a private in-memory database."""
+    checker = Checker(sources_dir, baseline, con)
     try:
         files = source_files(sources_dir)
         catalogues = [s for s in SOURCES if not s.per_document]

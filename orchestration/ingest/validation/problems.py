@@ -53,9 +53,9 @@ class Checker:
     """The rows of the files a run reads and the problems found in them; in an incremental run, rows of documents
     it keeps are read from the warehouse it starts from (`base`), so keys and references are checked across both."""
 
-    def __init__(self, sources_dir: Path, baseline: Path | None):
+    def __init__(self, sources_dir: Path, baseline: Path | None, con: duckdb.DuckDBPyConnection | None = None):
         self.sources_dir = sources_dir
-        self.con = connect()
+        self.con = con if con is not None else connect()
         self.baseline = "base" if baseline is not None else None
         if baseline is not None:
             self.con.execute("attach $path as base (read_only)", {"path": str(baseline)})
