@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+import duckdb
+
 from ..load import connect
 from ..records import MAX_LISTED
 from ..source_files import Source
