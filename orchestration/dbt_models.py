@@ -1,17 +1,17 @@
-"""Every dbt model as a Dagster asset, keyed by schema, grouped by layer, sources mapped onto the ingest assets."""
+"""Every dbt model as a Dagster asset. dagster-dbt's default translator keys and groups them from the dbt config
+(dbt_project.yml: each layer's schema and meta.dagster.group): [schema, name] (marts/figures), and each source
+[source, table], the key of the ingest asset that loads it (raw/figures)."""
 
 import fcntl
 import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from .ingest.load import connect
 from .run_worker import record_worker
@@ -81,19 +81,6 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
-class WarehouseTranslator(DagsterDbtTranslator):
-    """Models keyed [schema, name] (marts/figures); sources keep [raw, table], the ingest assets' keys."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else None
-
-
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
     """dagster-dbt gives every run its own folder under target/ (compiled SQL, logs, run results) and never
     removes them; a nightly schedule would grow it without end. Folders a day old belong to finished runs."""
@@ -107,7 +94,7 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator())
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
     # dbt builds into the working file the run's ingest loaded; its profile reads the path from the environment.
