@@ -58,10 +58,9 @@ def _wait_for_writer_lock(settings: Settings):
 
 
 def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, list[str]]:
-    os.environ["DAGSTER_HOME"] = str(home)
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
         if not records:
             return False, [f"the run did not start; see {log}"]
