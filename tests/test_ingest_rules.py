@@ -13,10 +13,11 @@ import pytest
 
 from conftest import PROJECT_ROOT, SHARED_SEEDS, copy_sources, read_rows, write_rows
 from orchestration.ingest.literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_label
-from orchestration.ingest.load import connect, load_all
+from orchestration.ingest.load import load_all
 from orchestration.ingest.records import MAX_LISTED
 from orchestration.ingest.source_files import CURRENT_YEAR
 from orchestration.ingest.validate import validate_sources
+from orchestration.resources.connections import connect
 from test_ingest_bad_input import FIGURE_COLUMNS, _edit, _first, _problems
 
 FIGURES = Path("figures") / "dalian_paper_2013.csv"

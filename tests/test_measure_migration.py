@@ -16,8 +16,9 @@ import duckdb
 
 from conftest import SHARED_SEEDS, SOURCES, copy_sources, read_rows, write_rows
 from measure_migration import CLAIMS, FIGURES, read, rows
-from orchestration.ingest.load import connect, load_all
+from orchestration.ingest.load import load_all
 from orchestration.ingest.validate import validate_sources
+from orchestration.resources.connections import connect
 from test_ingest_bad_input import _edit, _first, _problems
 
 FIGURES_CSV = Path("figures") / "ningbo_paper.csv"

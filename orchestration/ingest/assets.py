@@ -2,11 +2,11 @@
 
 import dagster as dg
 
+from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
-from ..settings import Settings
-from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
-from .load import TEXT_TABLES, connect, draft_figures_waiting, load_all, waiting_lines
+from ..warehouse import clean_dead_runs, discard_working_copy, start_working_copy
+from .load import TEXT_TABLES, draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
 from .validate import SourceValidationError, validate_build
 
@@ -59,13 +59,13 @@ DRAFTS_CHECK = "draft_figures_waiting"
     name="ingest_sources",
     can_subset=False,
 )
-def ingest_sources(context: dg.AssetExecutionContext):
+def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Start this run's working warehouse as a copy of the published one; validate what changed since (every
     problem reported at once) and load it in one transaction. The published file is only replaced by the
     publish step."""
-    settings = Settings.from_env()
+    settings = warehouse.settings
     key = record_worker(context)
-    files = WarehouseFiles.from_settings(settings)
+    files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     baseline = files.published.exists()
@@ -73,7 +73,7 @@ def ingest_sources(context: dg.AssetExecutionContext):
         working = start_working_copy(files, key)
     try:
         plan, read, readings = validate_build(
-            settings.sources_dir, settings.documents_dir, working if baseline else None
+            settings.sources_dir, settings.documents_dir, working if baseline else None, settings.duckdb_memory_limit
         )
     except SourceValidationError:
         discard_working_copy(files, key)
@@ -83,7 +83,7 @@ def ingest_sources(context: dg.AssetExecutionContext):
     else:
         context.log.warning(settings.documents_note)
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
-    with retry_transient(context), connect(working) as con:
+    with retry_transient(context), files.connect(working) as con:
         counts = load_all(con, settings.sources_dir, plan, readings)
         waiting = draft_figures_waiting(con)
         for source in SOURCES:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..resources.connections import DEFAULT_MEMORY_LIMIT
 from .changes import RunPlan, plan_run, source_files
 from .source_files import SOURCES
 from .texts import TextReadings, read_texts
@@ -27,13 +28,16 @@ from .validation.rows import check_cells, check_keys, check_reference_origins, c
 
 
 def validate_build(
-    sources_dir: Path, documents_dir: Path | None = None, baseline: Path | None = None
+    sources_dir: Path,
+    documents_dir: Path | None = None,
+    baseline: Path | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> tuple[RunPlan, dict[str, int], TextReadings]:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
     read and check it, and account for every number printed in the texts it reads; return the plan, the row
     count of each source read and the texts' accounting, or raise SourceValidationError listing every problem
-    found."""
-    checker = Checker(sources_dir, baseline)
+    found. The rows are checked in a database that keeps to `memory_limit` (DUCKDB_MEMORY_LIMIT)."""
+    checker = Checker(sources_dir, baseline, memory_limit)
     try:
         catalogues = [s for s in SOURCES if not s.per_document]
         for source in catalogues:
