@@ -81,6 +81,8 @@ def prepare_manifest() -> Path:
     activating it does not put there; runs and tests need a fresh manifest everywhere."""
     manifest = dbt_project.manifest_path
     profile = profile_vars(_slot(warehouse_path(os.environ).name), setting(os.environ, "DBT_MEMORY_LIMIT"))
+    # which parse of the manifest used which profile: a manifest another parse rewrote (dbt run by hand, another
+    # checkout of the code) is not vouched for
     parsed_with = manifest.with_name("manifest_profile.json")
     manifest.parent.mkdir(parents=True, exist_ok=True)
     # `dagster dev` loads the code location in several processes at once: one parses, the others find it fresh
@@ -90,11 +92,15 @@ def prepare_manifest() -> Path:
             not manifest.exists()
             or manifest.stat().st_mtime < _newest_input(dbt_project.project_dir)
             or not parsed_with.exists()
-            or json.loads(parsed_with.read_text()) != profile
+            or json.loads(parsed_with.read_text()) != _parse_record(profile)
         ):
             dbt_resource.cli(["parse", "--quiet", *profile], target_path=dbt_project.target_path).wait()
-            parsed_with.write_text(json.dumps(profile))
+            parsed_with.write_text(json.dumps(_parse_record(profile)))
     return manifest
+
+
+def _parse_record(profile: list[str]) -> dict:
+    return {"profile": profile, "manifest": dbt_project.manifest_path.stat().st_mtime_ns}
 
 
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
