@@ -28,7 +28,7 @@ import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
 from orchestration.checks.gx_suites import _context, load_suites, run_suite
-from orchestration.ingest.load import connect
+from orchestration.resources.connections import connect
 _context()
 out = {"import_and_context_s": round(time.perf_counter() - started, 3),
        "rss_after_import_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "suites": {}}

@@ -108,7 +108,7 @@ def run(
             con.execute("set memory_limit = $limit", {"limit": memory_limit})
         t = time.perf_counter()
         try:
-            validation = validate_build(sources.resolve(), documents, None, con)
+            validation = validate_build(sources.resolve(), documents, None, con=con)
             plan, read, readings = validation.plan, validation.counts, validation.readings
         except problems.SourceValidationError as exc:
             return {

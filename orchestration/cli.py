@@ -58,10 +58,9 @@ def _wait_for_writer_lock(settings: Settings):
 
 
 def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, list[str]]:
-    os.environ["DAGSTER_HOME"] = str(home)
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
         if not records:
             return False, [f"the run did not start; see {log}"]
@@ -99,9 +98,10 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
 
 def _published_summary(settings: Settings) -> list[str]:
     from .checks.coverage_check import coverage_line, coverage_outcome
-    from .ingest.load import connect, draft_figures_waiting, waiting_lines
+    from .ingest.load import draft_figures_waiting, waiting_lines
+    from .resources.connections import connect
 
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
         coverage = coverage_outcome(con)[2]
@@ -167,12 +167,12 @@ def run(_args) -> int:
 
 
 def history(_args) -> int:
-    print("\n".join(history_lines(WarehouseFiles.from_settings())))
+    print("\n".join(history_lines(WarehouseFiles.from_settings(Settings.from_env()))))
     return 0
 
 
 def restore_command(args) -> int:
-    files = WarehouseFiles.from_settings()
+    files = WarehouseFiles.from_settings(Settings.from_env())
     try:
         restored = restore(files, args.snapshot)
     except (LookupError, WarehouseError) as exc:

@@ -1,22 +1,23 @@
-"""Every dbt model as a Dagster asset, keyed by schema, grouped by layer, sources mapped onto the ingest assets."""
+"""Every dbt model as a Dagster asset. dagster-dbt's default translator keys and groups them from the dbt config
+(dbt_project.yml: each layer's schema and meta.dagster.group): [schema, name] (marts/figures), and each source
+[source, table], the key of the ingest asset that loads it (raw/figures)."""
 
 import fcntl
+import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from .ingest.load import connect
+from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
-from .settings import DBT_PROJECT_DIR
-from .warehouse import WarehouseFiles, existing_working_copy
+from .settings import DBT_PROJECT_DIR, setting, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
@@ -25,7 +26,7 @@ dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJ
 
 
 def _newest_input(project_dir: Path) -> float:
-    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml", Path(__file__)]
+    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in ("models", "macros", "tests", "seeds"):
         inputs.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
     return max(p.stat().st_mtime for p in inputs if p.exists())
@@ -38,63 +39,68 @@ def _slot(warehouse_name: str) -> Path:
     return dbt_project.project_dir / "target" / "run" / warehouse_name
 
 
-def _clear(slot: Path) -> None:
+def profile_vars(database: Path, memory_limit: str) -> list[str]:
+    """dbt's arguments for its profile (profiles.yml): the database file it builds and the DuckDB memory it may
+    use. On the command line, so nothing changes this process's environment; the same for every run of a
+    warehouse, so dbt's partial parsing holds."""
+    return ["--vars", json.dumps({"warehouse_path": str(database), "memory_limit": memory_limit}, sort_keys=True)]
+
+
+def _clear(slot: Path, warehouse: WarehouseResource) -> None:
     wal = slot.with_name(slot.name + ".wal")
     if slot.is_symlink():
         if wal.exists() and slot.exists():
-            connect(slot).close()  # a dbt that died mid-build: DuckDB replays its log into the linked file
+            # a dbt that died mid-build: DuckDB replays its log into the linked file
+            warehouse.files.connect(slot).close()
         slot.unlink()
     wal.unlink(missing_ok=True)
 
 
 @contextmanager
-def _build_through_slot(working: Path):
-    """Point the slot at `working` for one dbt invocation; dbt invocations take turns (a lock beside it)."""
+def _build_through_slot(warehouse: WarehouseResource, working: Path) -> Iterator[list[str]]:
+    """Point the slot at `working` for one dbt invocation and yield the profile arguments naming it; dbt
+    invocations take turns (a lock beside it)."""
     slot = _slot(working.name)
     slot.parent.mkdir(parents=True, exist_ok=True)
     with open(slot.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        _clear(slot)
+        _clear(slot, warehouse)
         slot.symlink_to(working)
-        os.environ["DBT_WAREHOUSE_PATH"] = str(slot)
         try:
-            yield slot
+            yield profile_vars(slot, warehouse.settings.dbt_memory_limit)
         finally:
-            _clear(slot)
+            _clear(slot, warehouse)
 
 
-def prepare_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any model, macro or config, with the
-    profile runs use, so that their dbt invocations parse only what changed."""
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
-        name = Path(os.environ.get("WAREHOUSE_PATH") or "warehouse.duckdb").name
-        previous = os.environ.get("DBT_WAREHOUSE_PATH")
-        os.environ["DBT_WAREHOUSE_PATH"] = str(_slot(name))
-        try:
-            dbt_resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-        finally:
-            if previous is None:
-                os.environ.pop("DBT_WAREHOUSE_PATH")
-            else:
-                os.environ["DBT_WAREHOUSE_PATH"] = previous
+def prepare_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing, older than any model, macro or config, or parsed with
+    another profile than runs of this code location use (its warehouse's slot and dbt memory, as the environment
+    says; the resource checks them when a run starts, a parse needs neither to be valid), so that their dbt
+    invocations parse only what changed. dagster-dbt's own preparer (DbtProject.prepare_if_dev) parses on every
+    load and only under `dagster dev`, with a `dbt` found on PATH, which a virtual environment used without
+    activating it does not put there; runs and tests need a fresh manifest everywhere."""
+    manifest = dbt_project.manifest_path
+    profile = profile_vars(_slot(warehouse_path(os.environ).name), setting(os.environ, "DBT_MEMORY_LIMIT"))
+    # which parse of the manifest used which profile: a manifest another parse rewrote (dbt run by hand, another
+    # checkout of the code) is not vouched for
+    parsed_with = manifest.with_name("manifest_profile.json")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # `dagster dev` loads the code location in several processes at once: one parses, the others find it fresh
+    with open(manifest.with_name(".prepare.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (
+            not manifest.exists()
+            or manifest.stat().st_mtime < _newest_input(dbt_project.project_dir)
+            or not parsed_with.exists()
+            or json.loads(parsed_with.read_text()) != _parse_record(profile)
+        ):
+            dbt_resource.cli(["parse", "--quiet", *profile], target_path=dbt_project.target_path).wait()
+            parsed_with.write_text(json.dumps(_parse_record(profile)))
     return manifest
 
 
-class WarehouseTranslator(DagsterDbtTranslator):
-    """Models and seeds keyed [schema, name] (marts/figures, seeds/outsourcing_structure_lines), grouped by
-    layer (the models' folder) or as seeds; sources keep [raw, table], the ingest assets' keys."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "seeds"
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else None
+def _parse_record(profile: list[str]) -> dict:
+    return {"profile": profile, "manifest": dbt_project.manifest_path.stat().st_mtime_ns}
 
 
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
@@ -110,13 +116,14 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator())
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
-    # dbt builds into the working file the run's ingest loaded; its profile reads the path from the environment.
-    working = existing_working_copy(WarehouseFiles.from_settings(), record_worker(context))
+    # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.
+    key = record_worker(context)
+    working = warehouse.working_copy(key)
     # the ingest decided whether this run rebuilds every document (the incremental models start over) or some
-    with connect(working, read_only=True) as con:
+    with warehouse.reading(key) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
     context.log.info(f"dbt build, {mode}: {reason}")
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
@@ -124,5 +131,5 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # dbt's unit tests check the SQL, not the data: the same on every run, and ~5 s of each build, so the
     # test suite runs them (tests/test_dbt_unit_tests.py), not the pipeline
     args = ["build", "--exclude-resource-type", "unit_test"] + (["--full-refresh"] if mode == "full" else [])
-    with _build_through_slot(working):
-        yield from dbt.cli(args, context=context).stream()
+    with _build_through_slot(warehouse, working) as profile:
+        yield from dbt.cli([*args, *profile], context=context).stream()

@@ -32,7 +32,7 @@ def test_one_job_and_a_nightly_schedule_running_by_default():
 
     from orchestration.definitions import defs
 
-    schedule = defs.resolve_schedule_def("nightly_build")
+    schedule = defs().resolve_schedule_def("nightly_build")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Shanghai"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
@@ -42,7 +42,7 @@ def test_one_job_and_a_nightly_schedule_running_by_default():
 def test_assets_are_grouped_by_layer_and_lineage_is_connected():
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups["raw/figures"] == "ingest"
     assert groups["staging/stg_figures"] == "staging"
@@ -55,6 +55,22 @@ def test_assets_are_grouped_by_layer_and_lineage_is_connected():
     # a mart's mapping table is a seed asset upstream of it
     parents = {k.to_user_string() for k in graph.get(graph_key("marts/fct_outsourcing_structure")).parent_keys}
     assert "seeds/outsourcing_structure_lines" in parents
+
+
+def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path):
+    """dbt's partial parsing holds across runs: a build's profile arguments are the ones the manifest was parsed
+    with, so its dbt reuses that parse instead of parsing every model again."""
+    from orchestration.dbt_models import _build_through_slot, dbt_resource, prepare_manifest
+    from orchestration.resources.warehouse_resource import WarehouseResource
+
+    prepare_manifest()
+    warehouse = WarehouseResource.from_env().process_config_and_initialize()
+    working = tmp_path / warehouse.settings.warehouse_path.name
+    with _build_through_slot(warehouse, working) as profile:
+        dbt_resource.cli(["parse", *profile], target_path=tmp_path / "target").wait()
+    log = (tmp_path / "target" / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log
+    assert "Nothing changed, skipping partial parsing" in log or "Partial parsing enabled" in log
 
 
 def graph_key(text: str):

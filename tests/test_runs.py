@@ -14,8 +14,8 @@ import pytest
 
 from conftest import SOURCES, copy_sources, read_rows, write_rows
 from orchestration.ingest import changes
-from orchestration.ingest.load import connect
 from orchestration.ingest.validate import validate_run
+from orchestration.resources.connections import connect
 from orchestration.warehouse import (
     WarehouseError,
     WarehouseFiles,
@@ -32,7 +32,7 @@ def build_job():
     """The build_warehouse job, for Dagster's reconstructable (re-execution needs a job it can rebuild)."""
     from orchestration.definitions import defs
 
-    return defs.resolve_job_def("build_warehouse")
+    return defs().resolve_job_def("build_warehouse")
 
 
 def _state(files: WarehouseFiles, key: str, n: int) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -84,7 +83,6 @@ _RUN_NUMBERS = itertools.count(1)
 
 @cache
 def _context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
+from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
-from ..settings import Settings
-from ..warehouse import WarehouseFiles, clean_dead_runs, discard_working_copy, start_working_copy
+from ..warehouse import clean_dead_runs, discard_working_copy, start_working_copy
 from .load import TEXT_TABLES, draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
 from .validate import SourceValidationError, validate_build
@@ -59,20 +59,22 @@ DRAFTS_CHECK = "draft_figures_waiting"
     name="ingest_sources",
     can_subset=False,
 )
-def ingest_sources(context: dg.AssetExecutionContext):
+def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Start this run's working warehouse as a copy of the published one; validate what changed since (every
     problem reported at once) and load it in one transaction. The published file is only replaced by the
     publish step."""
-    settings = Settings.from_env()
+    settings = warehouse.settings
     key = record_worker(context)
-    files = WarehouseFiles.from_settings(settings)
+    files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     baseline = files.published.exists()
     with retry_transient(context):
         working = start_working_copy(files, key)
     try:
-        validation = validate_build(settings.sources_dir, settings.documents_dir, working if baseline else None)
+        validation = validate_build(
+            settings.sources_dir, settings.documents_dir, working if baseline else None, settings.duckdb_memory_limit
+        )
     except SourceValidationError:
         discard_working_copy(files, key)
         raise

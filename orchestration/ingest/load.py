@@ -3,14 +3,12 @@ written into the run's working file, so that each file is read once and what was
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from ..settings import DEFAULTS
+from ..resources.connections import STORAGE_COMPATIBILITY
 from .changes import RunPlan
 from .reading import identifier
 from .source_files import SOURCES, Source
@@ -42,27 +40,6 @@ TEXT_TABLES = {
     ),
     "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"), strict=True)),
 }
-
-# Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).
-# The storage version is fixed when a file is created, so every file we create uses the older format.
-STORAGE_COMPATIBILITY = "v1.2.0"
-
-
-# DuckDB takes 80% of the machine by default; the pipeline's own connections stay within this and spill to disk
-# beyond it, so the Dagster process stays bounded whatever the size of the sources.
-MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT") or DEFAULTS["DUCKDB_MEMORY_LIMIT"]
-
-
-def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to a warehouse file, or (no path) a private in-memory database that spills to a temporary
-    folder; every one keeps to MEMORY_LIMIT."""
-    config = {"memory_limit": MEMORY_LIMIT}
-    if path is None:
-        return duckdb.connect(config={**config, "temp_directory": tempfile.gettempdir()})
-    if read_only:
-        return duckdb.connect(str(path), read_only=True, config=config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config={**config, "storage_compatibility_version": STORAGE_COMPATIBILITY})
 
 
 def _validated_rows(source: Source, validated: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..resources.connections import DEFAULT_MEMORY_LIMIT
 from .changes import RunPlan, plan_run, source_files
 from .source_files import SOURCES
 from .texts import TextReadings, read_texts
@@ -52,13 +53,14 @@ def validate_build(
     sources_dir: Path,
     documents_dir: Path | None = None,
     baseline: Path | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Validation:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
     read and check it, and account for every number printed in the texts it reads; or raise
-    SourceValidationError listing every problem found. `con`: a connection to validate in (the benchmark floor's),
-    instead of a private in-memory database."""
-    checker = Checker(sources_dir, baseline, con)
+    SourceValidationError listing every problem found. The rows are checked in a database that keeps to
+    `memory_limit` (DUCKDB_MEMORY_LIMIT), or in `con` when given (the benchmark floor's connection)."""
+    checker = Checker(sources_dir, baseline, memory_limit, con)
     try:
         files = source_files(sources_dir)
         catalogues = [s for s in SOURCES if not s.per_document]
