@@ -334,6 +334,20 @@ def test_an_aggregate_expectation_is_refused(tmp_path):
         run_suite(suite, con)
 
 
+def test_an_expectation_gx_cannot_evaluate_fails_with_its_reason(tmp_path):
+    """A column the query no longer returns leaves GX without counts: the expectation fails, saying why, instead
+    of passing as one with no rows to judge."""
+    suite = _one_off_suite(
+        tmp_path,
+        "select 1 as id",
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "gone", "value_set": [1]}, "meta": {}},
+    )
+    with _in_memory_warehouse() as con:
+        outcome = run_suite(suite, con)
+    assert not outcome.success
+    assert "gone" in outcome.failed[0]["exception"]
+
+
 def _suite_files(tmp_path, sql: str | None, name: str = "s") -> Path:
     folder = tmp_path / "expectations"
     folder.mkdir(exist_ok=True)
