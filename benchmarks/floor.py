@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.checks.gx_suites import load_suites
+from orchestration.checks.gx_suites import bind_suite_context, load_suites
 from orchestration.ingest.load import load_texts, record_build
 from orchestration.ingest.reading import identifier
 from orchestration.ingest.source_files import SOURCES
@@ -131,8 +131,9 @@ def run(
             steps[step] = round(steps.get(step, 0) + time.perf_counter() - t, 4)
         t = time.perf_counter()
         suite_rows = {}
+        bind_suite_context(con)
         for suite in load_suites():
-            con.execute(f"create or replace temp table suite_rows as {suite.query}")
+            con.execute(f"create or replace temp table suite_rows as {suite.sql}")
             suite_rows[suite.name] = con.execute("select count(*) from suite_rows").fetchone()[0]
         steps["gx_queries"] = round(time.perf_counter() - t, 4)
         counts = dict(

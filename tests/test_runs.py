@@ -119,11 +119,17 @@ def test_a_changed_suite_revalidates_every_row(tmp_path, monkeypatch, built_ware
     with duckdb.connect(str(baseline)) as con:  # built by this code, whatever else is being edited meanwhile
         con.execute("update ingest.build set transform_hash = ?", [changes.transform_hash()])
     assert validate_run(SOURCES, None, baseline)[0].mode == "incremental", "a copy of the same suites is no change"
-    path = suites / "figures_contract.json"
-    path.write_text(path.read_text().replace('"blocking": true', '"blocking": false'))
+    path = suites / "figures_fidelity.json"
+    original = path.read_text()
+    path.write_text(original.replace('"blocking": true', '"blocking": false'))
     plan, read = validate_run(SOURCES, None, baseline)
     assert plan.mode == "full" and "a GX suite" in plan.reason
     assert read["figures"] == 173
+    path.write_text(original)
+    assert validate_run(SOURCES, None, baseline)[0].mode == "incremental"
+    query = suites / "figure_ranges.sql"
+    query.write_text(query.read_text().replace("value - floor(value)", "value % 1"))
+    assert validate_run(SOURCES, None, baseline)[0].mode == "full", "a suite's SQL is part of the suite"
 
 
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):

@@ -98,6 +98,7 @@ def transform_hash() -> str:
         (PROJECT_ROOT / "orchestration" / "checks", "*.py"),
         (PROJECT_ROOT / "orchestration" / "corpus", "*.py"),
         (EXPECTATIONS_DIR, "*.json"),
+        (EXPECTATIONS_DIR, "*.sql"),
         (DBT_PROJECT_DIR, "dbt_project.yml"),
     ]
     inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests", "seeds")]
