@@ -54,7 +54,7 @@ def compile_project(project_dir: Path, database: Path, target: Path, dbt: Path) 
     database.parent.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
-    env = {**os.environ, "DBT_WAREHOUSE_PATH": str(database.resolve())}
+    env = {**os.environ, "WAREHOUSE_PATH": str(database.resolve())}
     done = subprocess.run(
         [
             str(dbt),

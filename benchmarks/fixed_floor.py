@@ -76,7 +76,7 @@ def run_fixed_floor(code: Path, counts: dict[str, int], out: Path, timeout: floa
             runs = []
             for i in range(max(1, repeats)):
                 shutil.rmtree(folder / "target", ignore_errors=True)  # no partial parse from the previous repeat
-                env = {**os.environ, "DBT_WAREHOUSE_PATH": str(folder / f"trivial{i}.duckdb")}
+                env = {**os.environ, "WAREHOUSE_PATH": str(folder / f"trivial{i}.duckdb")}
                 runs.append(measure(command, out / f"fixed_floor.{name}.log", timeout, env, cwd=cwd))
                 runs[-1].pop("_sampler")
             good = [r for r in runs if r["returncode"] == 0 and not r["timed_out"]]
