@@ -93,7 +93,7 @@ def build_nodes(manifest_path: Path) -> list[Node]:
         raise CompileError(f"{manifest_path}: the floor cannot run these nodes: {unsupported}")
     graph = TopologicalSorter()
     for uid in sorted(nodes):
-        graph.add(uid, *sorted(p for p in nodes[uid]["depends_on"]["nodes"] if p in nodes))
+        graph.add(uid, *sorted(p for p in nodes[uid]["depends_on"].get("nodes", []) if p in nodes))
     return [_node(uid, nodes[uid], manifest_path) for uid in graph.static_order()]
 
 
