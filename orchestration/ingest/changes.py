@@ -14,6 +14,7 @@ hash of the transform code, so the next run can tell what changed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,18 +58,26 @@ class RunPlan:
         return not self.incremental or not source.per_document or path.stem in self.documents
 
 
-def _checksum_and_lines(path: Path) -> tuple[str, int]:
-    """A file's sha256 and its physical lines, from one pass over it in blocks: files may be gigabytes."""
-    digest, count = hashlib.sha256(), LineCount()
+def _blocks(path: Path) -> Iterator[bytes]:
+    """A file's bytes in blocks: files may be gigabytes."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            count.update(block)
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def _checksum_and_lines(path: Path) -> tuple[str, int]:
+    """A source file's sha256 and its physical lines, from one pass over it."""
+    digest, count = hashlib.sha256(), LineCount()
+    for block in _blocks(path):
+        digest.update(block)
+        count.update(block)
     return digest.hexdigest(), count.lines
 
 
 def sha256(path: Path) -> str:
-    return _checksum_and_lines(path)[0]
+    digest = hashlib.sha256()
+    for block in _blocks(path):
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:

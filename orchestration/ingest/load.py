@@ -4,7 +4,6 @@ written into the run's working file, so that each file is read once and what was
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -13,9 +12,7 @@ from .changes import RunPlan
 from .reading import identifier
 from .source_files import SOURCES, Source
 from .texts import NUMBER_COLUMNS, TEXT_COLUMNS, TextReadings
-
-if TYPE_CHECKING:  # validate.py reads its files with `connect`: importing it here at run time would be a cycle
-    from .validate import Validation
+from .validate import Validation
 
 # the tables the texts' accounting fills (texts.py), with their columns' types
 TEXT_TABLES = {
