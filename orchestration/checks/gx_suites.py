@@ -257,7 +257,6 @@ def run_suite(
     """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
     200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
     row-wise, so batch by batch gives the same verdict as all at once."""
-    _context()  # before GX's first import: it reads its analytics setting then
     _require_row_wise(suite)
     bind_suite_context(con)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
