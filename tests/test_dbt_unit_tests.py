@@ -12,6 +12,7 @@ import pytest
 
 from conftest import dbt_on_copy
 from orchestration.dbt_models import dbt_project
+from orchestration.dbt_vars import dbt_var
 
 MODELS = dbt_project.project_dir / "models"
 
@@ -51,7 +52,7 @@ VERDICT_BRANCHES = [
     ("fx_share", None, "inconsistent", "beyond rounding"),
 ]
 
-COMPARATORS = {"eq", "approx", "gt", "ge", "lt", "le", "range"}
+COMPARATORS = set(dbt_var("comparators"))
 
 
 @pytest.fixture(scope="module")

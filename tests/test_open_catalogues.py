@@ -108,13 +108,31 @@ def test_an_exchange_rate_series_without_an_origin_is_rejected(sources):
     ]
 
 
-def test_every_copy_of_the_document_kinds_is_the_python_list():
+def test_no_model_copies_a_list_of_allowed_values_the_project_declares():
+    """The values a column may take are declared once (dbt_project.yml vars), read by the validator and by dbt's
+    accepted_values tests; a literal copy in a model's yml could drift from what the validator admits."""
+    declared = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    lists = {name: set(values) for name, values in declared.items() if isinstance(values, list)}
+    copies, reads = [], set()
+    for path in sorted(
+        p for folder in ("models", "seeds") for p in (PROJECT_ROOT / "dbt_project" / folder).rglob("_*.yml")
+    ):
+        text = path.read_text()
+        reads |= {name for name in lists if f"var('{name}')" in text}
+        for node in yaml.safe_load(text).get("models", []) + yaml.safe_load(text).get("seeds", []):
+            for column in node.get("columns", []):
+                for test in column.get("data_tests", []):
+                    values = (
+                        test.get("accepted_values", {}).get("arguments", {}).get("values")
+                        if isinstance(test, dict)
+                        else None
+                    )
+                    if isinstance(values, list) and set(values) in lists.values():
+                        copies.append(f"{path.name}: {node['name']}.{column['name']}")
+    assert copies == []
     from orchestration.ingest.source_files import DOCUMENT_KINDS
 
-    marts = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "models" / "marts" / "_marts.yml").read_text())
-    dim_document = next(m for m in marts["models"] if m["name"] == "dim_document")
-    kind = next(c for c in dim_document["columns"] if c["name"] == "document_kind")
-    assert kind["data_tests"][0]["accepted_values"]["arguments"]["values"] == list(DOCUMENT_KINDS)
+    assert list(DOCUMENT_KINDS) == declared["document_kinds"] and "document_kinds" in reads
 
 
 def test_an_edited_origin_keeps_the_run_incremental(sources, built_warehouse, tmp_path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ..dbt_vars import dbt_var
 from .literals import MAX_SCALE
 
 # sources/README.md, Conventions: every id and every reference to one
@@ -130,31 +131,23 @@ def _date(name: str) -> Column:
     return _c(name, "date", rules=_window(name, "year({c})", FIRST_YEAR, by_document=False))
 
 
+def _declared(name: str) -> tuple[str, ...]:
+    """The values a column may take, as dbt_project.yml declares them (vars): dbt's accepted_values tests read the
+    same list, so the validator and dbt cannot disagree on them."""
+    return tuple(dbt_var(name))
+
+
 LOCATOR = (_c("section", required=True), _position("paragraph"), _c("table_row"), _c("table_column"))
-ENTITY_TYPES = ("geography", "firm")
-COMPARATORS = ("eq", "approx", "gt", "lt", "ge", "le", "range")
-CURRENCIES = ("CNY", "USD", "JPY")
+ENTITY_TYPES = _declared("entity_types")
+COMPARATORS = _declared("comparators")
+CURRENCIES = _declared("currencies")
 # A row `warehouse draft` wrote is a draft until a person reviews it: drafts are validated (their suggested cells
 # may be empty) and loaded into raw, but staging leaves them out, so they never reach the marts.
 REVIEW_STATUS = _c("review_status", required=True, allowed=("draft", "reviewed"))
-# What a document may be. dbt's accepted_values test on dim_document.document_kind and benchmarks/floor.sql
-# repeat this list; tests/test_open_catalogues.py keeps them equal.
-DOCUMENT_KINDS = (
-    "blog_post",
-    "discussion_paper",
-    "journal_article",
-    "conference_paper",
-    "report",
-    "news_article",
-    "government_release",
-    "statistical_communique",
-    "statistical_yearbook",
-    "statistical_table",
-    "encyclopedia_entry",
-    "web_page",
-)
+# What a document may be.
+DOCUMENT_KINDS = _declared("document_kinds")
 # What a measure's own unit may be (sources/measures.csv); a level keeps the indicator's.
-MEASURE_UNIT_KINDS = ("percent", "growth", "ratio", "rank")
+MEASURE_UNIT_KINDS = _declared("measure_unit_kinds")
 # The reference datasets whose series reference_origins.csv describes.
 REFERENCE_DATASETS = ("fx_rates",)
 
@@ -210,7 +203,7 @@ SOURCES: tuple[Source, ...] = (
         (
             _id("geo_id", required=True),
             _c("name", required=True),
-            _c("level", required=True, allowed=("zone", "park", "city", "province", "country", "region", "world")),
+            _c("level", required=True, allowed=_declared("geography_levels")),
             _id("parent_id"),
             _c("iso_code"),
             _c("note"),
@@ -256,7 +249,7 @@ SOURCES: tuple[Source, ...] = (
         (
             _id("indicator_code", required=True),
             _c("indicator_name", required=True),
-            _c("unit_kind", required=True, allowed=("currency", "count", "percent", "growth", "ratio", "rank", "area")),
+            _c("unit_kind", required=True, allowed=_declared("unit_kinds")),
             _c("unit", required=True),
             _c("additive", "bool", required=True),
             _c("definition", required=True),
@@ -332,7 +325,7 @@ SOURCES: tuple[Source, ...] = (
             _id("entity_id", required=True, suggested=True),
             _id("indicator_code", required=True, suggested=True),
             _id("measure", required=True, suggested=True),
-            _c("period_kind", required=True, allowed=("year", "span", "as_of", "unspecified")),
+            _c("period_kind", required=True, allowed=_declared("period_kinds")),
             _year("year", by_document=True),
             _year("start_year", by_document=True),
             _year("end_year", by_document=True),
@@ -356,7 +349,7 @@ SOURCES: tuple[Source, ...] = (
             _c("unit", required=True, suggested=True),
             _c("currency", allowed=CURRENCIES),
             _c("comparator", required=True, allowed=COMPARATORS),
-            _c("obs_status", required=True, allowed=("A", "E", "F", "Q")),
+            _c("obs_status", required=True, allowed=_declared("obs_statuses")),
             _c("unit_interpreted"),
             _c("interpretation_note"),
             REVIEW_STATUS,
@@ -396,7 +389,7 @@ SOURCES: tuple[Source, ...] = (
             _c(
                 "claim_kind",
                 required=True,
-                allowed=("growth", "share", "sum", "multiple", "fx_share", "same_total", "bound", "rank", "magnitude"),
+                allowed=_declared("claim_kinds"),
             ),
             _id("stated_figure_id", required=True),
             _c(
