@@ -147,7 +147,10 @@ def run(
     return {
         "seconds": round(time.perf_counter() - started, 4),
         "steps": steps,
-        "nodes": {kind: sum(1 for n in nodes if n.resource_type == kind) for kind in ("seed", "model", "test")},
+        # counted from what ran (a unique id starts with its resource type), not from the manifest's list
+        "nodes": {
+            kind: sum(1 for uid in node_seconds if uid.startswith(kind + ".")) for kind in ("seed", "model", "test")
+        },
         "slowest_nodes": dict(sorted(node_seconds.items(), key=lambda kv: -kv[1])[:8]),
         "rows_read": read,
         "rows": counts,

@@ -38,6 +38,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# what the output depends on is fingerprinted by benchmarks/sources_cache.generator_fingerprint: a new input
+# goes there too
 from orchestration.ingest.source_files import SOURCES_BY_NAME
 
 from .synthetic_indicators import INDICATOR, INDICATORS, MEASURED, PERCENT

@@ -12,14 +12,16 @@ from pathlib import Path
 
 from .breakdown import pipeline_breakdown
 from .measure import measure, tail
-from .paths import VENV_BIN, shown
+from .paths import BENCH_DIR, VENV_BIN, shown
 from .sources_cache import link_sources
 
+# every run publishes a file of this name (in its own folder): dbt's profile names a slot after it
+WAREHOUSE_FILE = "warehouse.duckdb"
 # a first build starts from nothing: the published warehouse, its history, working files and reports go first
 FIRST_BUILD_CLEARS = (
-    "warehouse.duckdb",
-    "warehouse.duckdb.wal",
-    "warehouse.duckdb.sha256",
+    WAREHOUSE_FILE,
+    WAREHOUSE_FILE + ".wal",
+    WAREHOUSE_FILE + ".sha256",
     "history",
     ".runs",
     "data",
@@ -28,32 +30,54 @@ FIRST_BUILD_CLEARS = (
 # a later run starts from what is published; only working files a run abandoned are removed
 RERUN_CLEARS = (".runs",)
 
+# per measured tree, the dbt parse the last warm-up left: (manifest mtime, the profile record beside it)
+_warmed: dict[Path, tuple[int, str]] = {}
+
 
 def manifest_mtime(code: Path) -> float | None:
     manifest = code / "dbt_project" / "target" / "manifest.json"
     return manifest.stat().st_mtime if manifest.exists() else None
 
 
+def _parse_state(code: Path) -> tuple[int, str] | None:
+    """The manifest's mtime and the record orchestration/dbt_models.prepare_manifest writes of the profile it
+    parsed with (target/manifest_profile.json), or None when either is missing."""
+    target = code / "dbt_project" / "target"
+    try:
+        return (target / "manifest.json").stat().st_mtime_ns, (target / "manifest_profile.json").read_text()
+    except OSError:
+        return None
+
+
 def manifest_stale(code: Path) -> bool:
-    """As orchestration/dbt_models.prepare_manifest decides: missing, or older than a model, macro or config."""
+    """Whether a run's import would parse the dbt project (prepare_manifest): its manifest or profile record is
+    not what this invocation's last warm-up left (another parse, with another profile, rewrote them), or a model,
+    macro or config is newer than the manifest. The last rule is prepare_manifest's own (dbt_models._newest_input),
+    restated: the runner imports nothing of the measured code, which may be another revision."""
+    state = _parse_state(code)
+    if state is None or state != _warmed.get(code):
+        return True
     project = code / "dbt_project"
     inputs = [project / "dbt_project.yml", project / "profiles.yml"]
     for folder in ("models", "macros", "tests", "seeds"):
         inputs.extend(p for p in (project / folder).rglob("*") if p.is_file())
-    manifest = manifest_mtime(code)
-    return manifest is None or manifest < max(p.stat().st_mtime for p in inputs if p.exists())
+    return state[0] < max(p.stat().st_mtime_ns for p in inputs if p.exists())
 
 
 def warm_up(code: Path) -> dict:
-    """Unmeasured: import the definitions once, which re-parses the dbt manifest if a model changed since."""
+    """Unmeasured: import the definitions once, which parses the dbt project if a model changed since or the
+    manifest was parsed with another profile. In the runs' environment as far as the profile goes (a warehouse
+    file named WAREHOUSE_FILE, the same DBT_MEMORY_LIMIT), so the parse is the one every run would make."""
     started = time.perf_counter()
     done = subprocess.run(
         [str(VENV_BIN / "python"), "-c", "import orchestration.definitions"],
         cwd=code,
-        env={**os.environ, "DOCUMENTS_DIR": ""},
+        env={**os.environ, "DOCUMENTS_DIR": "", "WAREHOUSE_PATH": str(BENCH_DIR / WAREHOUSE_FILE)},
         capture_output=True,
         text=True,
     )
+    if done.returncode == 0 and (state := _parse_state(code)) is not None:
+        _warmed[code] = state
     return {
         "s": round(time.perf_counter() - started, 2),
         "returncode": done.returncode,
@@ -87,7 +111,7 @@ def run_pipeline(
     env = {
         **os.environ,
         "SOURCES_DIR": str(sources_dir),
-        "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
+        "WAREHOUSE_PATH": str(out / WAREHOUSE_FILE),
         "DATA_DIR": str(out / "data"),
         "DAGSTER_HOME": str(home),
         "DOCUMENTS_DIR": str(documents_dir or ""),
