@@ -112,18 +112,30 @@ def test_an_unreadable_published_file_says_what_to_do(tmp_path):
         start_working_copy(files, "run0")
 
 
-def test_a_changed_suite_revalidates_every_row(tmp_path, monkeypatch, built_warehouse):
+def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, monkeypatch, built_warehouse):
     baseline = Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
     suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "expectations"))
     monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
     with duckdb.connect(str(baseline)) as con:  # built by this code, whatever else is being edited meanwhile
-        con.execute("update ingest.build set transform_hash = ?", [changes.transform_hash()])
-    assert validate_run(SOURCES, None, baseline)[0].mode == "incremental", "a copy of the same suites is no change"
+        code = changes.code_hashes()
+        con.execute(
+            "update ingest.build set ingest_hash = ?, dbt_hash = ?, check_hash = ?",
+            [code.ingest, code.dbt, code.checks],
+        )
+        con.executemany("update ingest.suites set sha256 = ? where suite = ?", [(h, n) for n, h in code.suites.items()])
+    plan = validate_run(SOURCES, None, baseline)[0]
+    assert plan.rebuilds_nothing, "a copy of the same suites is no change"
     path = suites / "figures_contract.json"
     path.write_text(path.read_text().replace('"blocking": true', '"blocking": false'))
     plan, read = validate_run(SOURCES, None, baseline)
-    assert plan.mode == "full" and "a GX suite" in plan.reason
-    assert read["figures"] == 173
+    assert (plan.mode, plan.suites_every_row, plan.documents, plan.changed_sources) == (
+        "incremental",
+        {"figures_contract"},
+        frozenset(),
+        frozenset(),
+    )
+    assert plan.reason == "suites changed, re-validating every row: figures_contract"
+    assert read["figures"] == 0
 
 
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):
