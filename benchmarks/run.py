@@ -542,12 +542,13 @@ _GX_ONLY = r"""
 import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from orchestration.checks.gx_suites import _context, load_suites, run_suite
+from orchestration.checks.gx_suites import _context, load_suites, scope_rows
 from orchestration.ingest.load import connect
 _context()
 out = {"import_and_context_s": round(time.perf_counter() - started, 3),
        "rss_after_import_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "suites": {}}
 with connect(Path(sys.argv[1]), read_only=True) as con:
+    scope_rows(con, every_row=True)
     for suite in load_suites():
         t = time.perf_counter()
         frame = con.execute(suite.query).df()

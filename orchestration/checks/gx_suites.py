@@ -4,6 +4,10 @@ Each suite file names the asset it validates, whether a failure blocks downstrea
 SQL query whose result is validated. The query does in DuckDB what needs the whole table (a key's copies, joins),
 so GX sees row-wise expectations only and validates the result in bounded batches. GX is imported lazily: it
 costs seconds, and only checks need it.
+
+A query on a table held by document keeps to the documents in `validation_scope`: the run's documents, as dbt's
+incremental models and tests do (ingest.run_scope), or every document when the suite validates every row it covers
+(validates_every_row).
 """
 
 from __future__ import annotations
@@ -172,12 +176,34 @@ def _merge(suite: SuiteDefinition, outcomes: list[SuiteOutcome]) -> SuiteOutcome
     )
 
 
+def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) -> bool:
+    """Whether this run validates every row the suite covers: the suite or the check code changed, or it is a
+    full run (the ingest's plan, ingest.suites), or dbt rebuilt the suite's asset for every document (its code
+    changed: ingest.models_rebuilt). Otherwise the rows of the run's documents."""
+    planned = con.execute("select every_row from ingest.suites where suite = ?", [suite.name]).fetchone()
+    rebuilt = con.execute(
+        "select bool_or(every_document) from ingest.models_rebuilt where model = ?", [suite.asset[-1]]
+    ).fetchone()[0]
+    return planned is None or planned[0] or bool(rebuilt)
+
+
+def scope_rows(con: duckdb.DuckDBPyConnection, every_row: bool) -> None:
+    """Define `validation_scope`, the documents whose rows the suites' queries validate."""
+    documents = "raw.documents" if every_row else "ingest.run_scope"
+    con.execute(f"create or replace temp view validation_scope as select document_id from {documents}")
+
+
 def run_suite(
-    suite: SuiteDefinition, con: duckdb.DuckDBPyConnection, batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"])
+    suite: SuiteDefinition,
+    con: duckdb.DuckDBPyConnection,
+    batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"]),
+    every_row: bool = False,
 ) -> SuiteOutcome:
-    """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
-    200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
-    row-wise (a key's copies are counted in SQL), so batch by batch gives the same verdict as all at once."""
+    """Validate the suite's query result, on the run's documents or every row, in batches of at most `batch_rows`
+    rows (GX_BATCH_ROWS, default 200,000), so a table of any size passes through pandas a bounded slice at a
+    time. Every expectation is row-wise (a key's copies are counted in SQL), so batch by batch gives the same
+    verdict as all at once."""
+    scope_rows(con, every_row)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.query)
     outcomes = []
