@@ -61,13 +61,25 @@ def copy_sources(target: Path) -> Path:
     return Path(shutil.copytree(SOURCES, target / "sources"))
 
 
-def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES):
-    """Run the full build_warehouse job in-process against a warehouse under `workdir`."""
+def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES, dbt_project: Path | None = None):
+    """Run the full build_warehouse job in-process against a warehouse under `workdir`; dbt runs `dbt_project`,
+    a copy of the project, when given."""
+    import dagster as dg
+
     from orchestration.definitions import defs
 
     monkeypatch.setenv("SOURCES_DIR", str(sources_dir))
     monkeypatch.setenv("WAREHOUSE_PATH", str(workdir / "warehouse.duckdb"))
     monkeypatch.setenv("DATA_DIR", str(workdir / "data"))
+    if dbt_project is not None:
+        from dagster_dbt import DbtCliResource
+
+        from orchestration.dbt_models import DBT_EXECUTABLE
+
+        dbt = DbtCliResource(project_dir=str(dbt_project), profiles_dir=str(dbt_project), dbt_executable=DBT_EXECUTABLE)
+        defs = dg.Definitions(
+            assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, resources={"dbt": dbt}
+        )
     return defs.resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
 
 
