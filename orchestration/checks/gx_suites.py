@@ -25,6 +25,9 @@ import duckdb
 
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
 
+# the relation a suite's query names to keep to the documents it validates (scope_rows defines it)
+SCOPE = "validation_scope"
+
 
 class SuiteDefinitionError(ValueError):
     pass
@@ -40,6 +43,11 @@ class SuiteDefinition:
     id_columns: tuple[str, ...]
     expectations: tuple[dict, ...]
     path: Path
+
+    @property
+    def by_document(self) -> bool:
+        """Whether the query keeps to the documents in validation_scope (a table held by document)."""
+        return SCOPE in self.query
 
     @classmethod
     def load(cls, path: Path) -> SuiteDefinition:
@@ -190,7 +198,7 @@ def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) 
 def scope_rows(con: duckdb.DuckDBPyConnection, every_row: bool) -> None:
     """Define `validation_scope`, the documents whose rows the suites' queries validate."""
     documents = "raw.documents" if every_row else "ingest.run_scope"
-    con.execute(f"create or replace temp view validation_scope as select document_id from {documents}")
+    con.execute(f"create or replace temp view {SCOPE} as select document_id from {documents}")
 
 
 def run_suite(
@@ -203,7 +211,8 @@ def run_suite(
     rows (GX_BATCH_ROWS, default 200,000), so a table of any size passes through pandas a bounded slice at a
     time. Every expectation is row-wise (a key's copies are counted in SQL), so batch by batch gives the same
     verdict as all at once."""
-    scope_rows(con, every_row)
+    if suite.by_document:
+        scope_rows(con, every_row)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.query)
     outcomes = []
