@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SOURCES, build, read_rows, write_rows
+from conftest import SOURCES, build, dbt_on_copy, read_rows, write_rows
 from orchestration.checks.gx_suites import load_suites
 from orchestration.dbt_selection import BUILD, DbtWork
 from orchestration.ingest import changes
@@ -305,6 +305,28 @@ def test_changed_ingest_code_rebuilds_everything(sources, baseline):
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.reason) == ("full", "the ingest or corpus code changed since the published build")
     assert read["figures"] == 173
+
+
+def test_dbt_tests_on_rows_by_document_look_at_the_run_documents_only(tmp_path, built_warehouse):
+    """One filter (get_where_subquery) scopes every test on a by_document model: a duplicate figure in a document
+    the run keeps is not looked at again; in a document it rebuilds, it fails the test."""
+    tampered = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute(
+            "insert into marts.fct_observation select * from marts.fct_observation "
+            "where document_id = 'dalian_blog_2009' limit 1"
+        )
+        con.execute(f"create or replace table ingest.run_scope as select '{NINGBO}' as document_id")
+    test = ["test", "--select", "unique_fct_observation_figure_id"]
+    (tmp_path / "kept").mkdir()
+    kept = dbt_on_copy(test, tampered, tmp_path / "kept", timeout=600)
+    assert kept.returncode == 0, kept.stdout[-3000:]
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("insert into ingest.run_scope values ('dalian_blog_2009')")
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt = dbt_on_copy(test, tampered, tmp_path / "rebuilt", timeout=600)
+    assert rebuilt.returncode != 0 and "unique_fct_observation_figure_id" in rebuilt.stdout
 
 
 def test_what_dbt_builds_follows_what_changed(tmp_path):
