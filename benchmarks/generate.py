@@ -15,9 +15,10 @@ so a clean claim is consistent under the pipeline's interval rule. A seeded frac
 5%) is perturbed: the stated figure (growth, share) or an operand used by no other claim (BPO, for sums) is
 printed off by a factor of 1.25-1.6 ("inconsistent"), and a quarter of those by a factor of ten (a "scale slip":
 gross_inconsistency for growth and share; a BPO ten times too large still reads as "inconsistent" for its
-sum). The verdict of every claim is recomputed here with the same interval arithmetic as
-dbt_project/models/marts/claim_checks.sql, and discrepancy_register.csv lists exactly the claims not found
-consistent, with that verdict, so the full job succeeds.
+sum). Every perturbation is far beyond rounding, so the generator knows each claim's verdict from how it printed
+it (printed_verdict) without computing one: discrepancy_register.csv lists exactly the perturbed claims, with
+that verdict, so the full job succeeds (tests/test_benchmark_floor.py checks it with the project's own claim
+checks and register suite).
 
 Determinism: one random.Random(seed) drawn in a fixed order; output bytes depend only on N, the seed, the options
 and the fx_rates.csv, reference_origins.csv and measures.csv it copies. Everything is stream-written: memory stays
@@ -32,14 +33,14 @@ import hashlib
 import json
 import math
 import random
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from orchestration.ingest.source_files import SOURCES_BY_NAME
+
+from .synthetic_indicators import INDICATOR, INDICATORS, MEASURED, PERCENT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_FX_RATES = PROJECT_ROOT / "sources" / "fx_rates.csv"
@@ -58,243 +59,32 @@ SECOND_MENTION_RATE = 0.03
 COLUMNS = {name: source.column_names for name, source in SOURCES_BY_NAME.items()}
 
 
-@dataclass(frozen=True)
-class Printing:
-    """How an indicator's table cells are printed: the unit label and what it reads as."""
-
-    label: str  # unit_as_printed
-    decimals: int
-    scale: int
-    unit: str
-    currency: str = ""
-
-
-CNY_1E8 = Printing("10 <sup>8</sup> yuan", 2, 8, "CNY", "CNY")
-USD_1E8 = Printing("US$ 100 million", 2, 8, "USD", "USD")
-JPY_1E8 = Printing("10 <sup>8</sup> yen", 2, 8, "JPY", "JPY")
-CNY_1E4 = Printing("10 <sup>4</sup> yuan", 2, 4, "CNY", "CNY")
-USD_1E6 = Printing("US$ million", 2, 6, "USD", "USD")
-PERCENT = Printing("%", 2, 0, "percent")
-PERSONS = Printing("", 0, 0, "persons")
-FIRMS = Printing("", 0, 0, "firms")
-
-# code, name, unit_kind, unit, additive, definition, printing, table row label
-INDICATORS = [
-    (
-        "outsourcing_revenue",
-        "Service outsourcing revenue",
-        "currency",
-        "currency",
-        "true",
-        "Service outsourcing revenue of the city, in yuan (synthetic).",
-        CNY_1E8,
-        "Outsourcing revenue",
-    ),
-    (
-        "ito_revenue",
-        "ITO revenue",
-        "currency",
-        "currency",
-        "true",
-        "Information technology outsourcing part of the revenue, in yuan (synthetic).",
-        CNY_1E8,
-        "ITO",
-    ),
-    (
-        "bpo_revenue",
-        "BPO revenue",
-        "currency",
-        "currency",
-        "true",
-        "Business process outsourcing part of the revenue, in yuan (synthetic).",
-        CNY_1E8,
-        "BPO",
-    ),
-    (
-        "offshore_exports",
-        "Offshore outsourcing exports",
-        "currency",
-        "currency",
-        "true",
-        "Offshore outsourcing exports of the city, in US dollars (synthetic).",
-        USD_1E8,
-        "Offshore exports",
-    ),
-    (
-        "japan_orders",
-        "Orders from Japan",
-        "currency",
-        "currency",
-        "true",
-        "Offshore orders received from Japan, in yen (synthetic).",
-        JPY_1E8,
-        "Orders from Japan",
-    ),
-    (
-        "revenue_growth_pct",
-        "Revenue growth",
-        "growth",
-        "percent",
-        "false",
-        "Growth of the service outsourcing revenue over the previous year, percent (synthetic).",
-        PERCENT,
-        "Growth",
-    ),
-    (
-        "ito_share_pct",
-        "ITO share of revenue",
-        "percent",
-        "percent",
-        "false",
-        "ITO revenue as a percentage of the service outsourcing revenue (synthetic).",
-        PERCENT,
-        "ITO share",
-    ),
-    (
-        "outsourcing_employees",
-        "Outsourcing employees",
-        "count",
-        "persons",
-        "true",
-        "Persons employed in service outsourcing in the city (synthetic).",
-        PERSONS,
-        "Employees",
-    ),
-    (
-        "outsourcing_enterprises",
-        "Outsourcing enterprises",
-        "count",
-        "firms",
-        "true",
-        "Service outsourcing enterprises in the city (synthetic).",
-        FIRMS,
-        "Enterprises",
-    ),
-    (
-        "firm_sales",
-        "Firm sales",
-        "currency",
-        "currency",
-        "true",
-        "Sales of the firm, in yuan (synthetic).",
-        CNY_1E4,
-        "Sales",
-    ),
-    (
-        "firm_exports",
-        "Firm exports",
-        "currency",
-        "currency",
-        "true",
-        "Exports of the firm, in US dollars (synthetic).",
-        USD_1E6,
-        "Exports",
-    ),
-    (
-        "firm_employees",
-        "Firm employees",
-        "count",
-        "persons",
-        "true",
-        "Persons employed by the firm (synthetic).",
-        PERSONS,
-        "Employees",
-    ),
-    (
-        "firm_sales_growth_pct",
-        "Firm sales growth",
-        "growth",
-        "percent",
-        "false",
-        "Growth of the firm's sales over the previous year, percent (synthetic).",
-        PERCENT,
-        "Sales growth",
-    ),
-]
-INDICATOR = {row[0]: row for row in INDICATORS}
-UNIT_KIND = {row[0]: row[2] for row in INDICATORS}
-# A growth rate or share is its indicator with a measure (sources/measures.csv), as in the real sources: these
-# rows above are how such a figure is printed, written as (indicator_code, measure), not as indicators.
-MEASURED = {
-    "revenue_growth_pct": ("outsourcing_revenue", "growth_pct"),
-    "ito_share_pct": ("ito_revenue", "share_pct"),
-    "firm_sales_growth_pct": ("firm_sales", "growth_pct"),
-}
 REAL_MEASURES = PROJECT_ROOT / "sources" / "measures.csv"
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the claim checks' interval arithmetic (int_figure_intervals.sql, claim_checks.sql), in IEEE doubles like DuckDB
+# what the claim checks must find, known from how a claim was printed (no verdict is computed here)
+
+SCALE_SLIP = 10.0  # a perturbation by exactly a power of ten: a scale slip
 
 
-def _round_away(x: float) -> float:
-    """DuckDB's round(): half away from zero."""
-    return math.copysign(math.floor(abs(x) + 0.5), x)
+def printed_verdict(kind: str, factor: float) -> tuple[str, str] | None:
+    """The verdict and diagnosis of a claim printed off by `factor`; None for a clean claim (factor 1), which is
+    consistent by construction: every stated value is computed from the printed operands, then rounded as printed.
+
+    A perturbation is far beyond any rounding: a factor of 1.25 to 1.6 or of ten, on growth rates of at least 3%,
+    shares of 30-80% and BPO parts of at least a fifth of a revenue of 50.00 or more, all printed to 2 decimals.
+    Ten times a stated growth, or a tenth of a stated share, is a scale slip of the stated figure; a BPO ten times
+    too large makes the recomputed sum 1.4 to 7.3 times the stated revenue, no power of ten: inconsistent."""
+    if factor == 1.0:
+        return None
+    if factor == SCALE_SLIP and kind in ("growth", "share"):
+        return "gross_inconsistency", f"scale slip of ~10^{1 if kind == 'growth' else -1}"
+    return "inconsistent", "beyond rounding"
 
 
-@dataclass(frozen=True)
-class Interval:
-    value: float
-    low: float
-    high: float
-    padded_low: float
-    padded_high: float
-
-
-def interval(text: str, printing: Printing, kind: str) -> Interval:
-    """A plainly printed figure ('eq') as the interval its printing admits, as int_figure_intervals computes it."""
-    value = float(Decimal(text) * (Decimal(10) ** printing.scale))
-    if kind in ("count", "rank") and printing.decimals == 0 and printing.scale == 0:
-        half = 0.0
-    else:
-        half = 0.5 * math.pow(10, -printing.decimals) * math.pow(10, printing.scale)
-    zeros = re.search(r"\.[0-9]*?(0+)([^0-9]|$)", text)
-    significant = printing.decimals - (len(zeros.group(1)) if zeros else 0)
-    if significant < printing.decimals:
-        pad = 0.5 * math.pow(10, -significant) * math.pow(10, printing.scale)
-        padded = (value - pad, value + pad)
-    else:
-        padded = (value - half, value + half)
-    return Interval(value, value - half, value + half, *padded)
-
-
-def judge(kind: str, stated: Interval, operands: list[Interval]) -> tuple[str, str, float]:
-    """Verdict and diagnosis of an 'eq' growth, share or sum claim in one currency, as claim_checks.sql gives them."""
-    a, b = operands[0], operands[-1]
-    if kind == "growth":
-        rec, lo, hi = (b.value / a.value - 1) * 100, (b.low / a.high - 1) * 100, (b.high / a.low - 1) * 100
-    elif kind == "share":
-        rec, lo, hi = a.value / b.value * 100, a.low / b.high * 100, a.high / b.low * 100
-    elif kind == "sum":
-        rec, lo, hi = (sum(o.value for o in operands), sum(o.low for o in operands), sum(o.high for o in operands))
-    else:  # pragma: no cover - the generator makes no other kind
-        raise ValueError(kind)
-    if kind in ("growth", "share") and (a.low <= 0 or b.low <= 0):
-        return "unverifiable", "inputs do not determine the claim", rec
-    st = stated.value
-    log_ratio = math.log10(st / rec) if rec > 0 and st > 0 else None
-    slip = log_ratio is not None and abs(_round_away(log_ratio)) >= 1 and abs(log_ratio - _round_away(log_ratio)) < 0.1
-    if lo <= stated.high and hi >= stated.low:
-        return "consistent", "within rounding", rec
-    if kind == "share" and (st > 100 or lo > 100):
-        verdict = "gross_inconsistency"
-    elif kind == "growth" and st != 0 and rec != 0 and math.copysign(1, st) != math.copysign(1, rec):
-        verdict = "gross_inconsistency"
-    elif slip:
-        verdict = "gross_inconsistency"
-    else:
-        verdict = "inconsistent"
-    if lo <= stated.padded_high and hi >= stated.padded_low:
-        diagnosis = "rounding: agrees only if the printed trailing zeros are padding"
-    elif slip:
-        diagnosis = f"scale slip of ~10^{int(_round_away(log_ratio))}"
-    elif kind == "share" and (st > 100 or lo > 100):
-        diagnosis = "share over 100"
-    elif kind == "growth" and math.copysign(1, st) != math.copysign(1, rec):
-        diagnosis = "direction of change flipped"
-    else:
-        diagnosis = "beyond rounding"
-    return verdict, diagnosis, rec
+# what a perturbed claim's factor was applied to, for the register's explanation
+PERTURBED = {"growth": "the stated growth rate", "share": "the stated share", "sum": "the BPO operand"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -315,17 +105,10 @@ def scaled(n: int, factor: float) -> int:
     return max(1, int(round(n * factor)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figure:
     figure_id: str
     text: str  # stated_text
-    value: str  # value column (the printed number)
-    printing: Printing
-    indicator: str
-
-    @property
-    def interval(self) -> Interval:
-        return interval(self.value, self.printing, UNIT_KIND[self.indicator])
 
 
 @dataclass
@@ -532,7 +315,7 @@ class Generator:
                 [f"{fid}_m2", fid, self.doc, f"Appendix {section}", "", row_label, year, 2, "reviewed"]
             )
             self.stats.mentions += 1
-        return Figure(fid, text, value, printing, indicator)
+        return Figure(fid, text)
 
     def event(self, entity_type: str, entity_id: str, kind: str, year: int, description: str) -> None:
         self.event_no += 1
@@ -561,7 +344,7 @@ class Generator:
         if self.rng.random() >= self.inconsistent:
             return 1.0
         if self.rng.random() < GROSS_SHARE:
-            return 10.0
+            return SCALE_SLIP
         return self.rng.uniform(1.25, 1.6)
 
     def claim(
@@ -578,9 +361,7 @@ class Generator:
         """Write a claim whose figures all exist; register it when the checks will not find it consistent."""
         if stated is None or any(f is None for f in inputs):
             return
-        verdict, diagnosis, rec = judge(kind, stated.interval, [f.interval for f in inputs])
-        if (verdict == "consistent") != (intended == 1.0):
-            raise AssertionError(f"generator bug: {kind} claim perturbed by {intended} judged {verdict}")
+        outcome = printed_verdict(kind, intended)
         self.claim_no += 1
         cid = f"{self.pfx}_c{self.claim_no:07d}"
         self.claims.writerow(
@@ -599,15 +380,16 @@ class Generator:
             ]
         )
         self.stats.claims[kind] += 1
-        self.stats.verdicts[verdict] += 1
-        if verdict != "consistent":
+        self.stats.verdicts[outcome[0] if outcome else "consistent"] += 1
+        if outcome:
+            verdict, diagnosis = outcome
             self.register.writerow(
                 [
                     cid,
                     verdict,
                     diagnosis,
-                    f"Synthetic discrepancy: printed {stated.text}, recomputed {rec:.4g}; the "
-                    f"generator printed a value off by a factor of {intended:.3g} on purpose.",
+                    f"Synthetic discrepancy: the generator printed {PERTURBED[kind]} off by a factor of "
+                    f"{intended:.3g} on purpose (stated {stated.text}).",
                 ]
             )
 

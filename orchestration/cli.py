@@ -60,10 +60,9 @@ def _wait_for_writer_lock(settings: Settings):
 def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, str | None, list[str]]:
     """Whether the run succeeded, why it kept the published warehouse as it was (None: it published, or failed),
     and what to print."""
-    os.environ["DAGSTER_HOME"] = str(home)
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
         if not records:
             return False, None, [f"the run did not start; see {log}"]
@@ -111,9 +110,10 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
 def _published_summary(settings: Settings, kept: str | None = None) -> list[str]:
     """What the published warehouse holds; `kept`: why this run left it as it was."""
     from .checks.coverage_check import coverage_line, coverage_outcome
-    from .ingest.load import connect, draft_figures_waiting, waiting_lines
+    from .ingest.load import draft_figures_waiting, waiting_lines
+    from .resources.connections import connect
 
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
         coverage = coverage_outcome(con)[2]
@@ -182,12 +182,12 @@ def run(_args) -> int:
 
 
 def history(_args) -> int:
-    print("\n".join(history_lines(WarehouseFiles.from_settings())))
+    print("\n".join(history_lines(WarehouseFiles.from_settings(Settings.from_env()))))
     return 0
 
 
 def restore_command(args) -> int:
-    files = WarehouseFiles.from_settings()
+    files = WarehouseFiles.from_settings(Settings.from_env())
     try:
         restored = restore(files, args.snapshot)
     except (LookupError, WarehouseError) as exc:

@@ -1,26 +1,27 @@
-"""Every dbt model as a Dagster asset, keyed by schema, grouped by layer, sources mapped onto the ingest assets."""
+"""Every dbt model as a Dagster asset. dagster-dbt's default translator keys and groups them from the dbt config
+(dbt_project.yml: each layer's schema and meta.dagster.group): [schema, name] (marts/figures), and each source
+[source, table], the key of the ingest asset that loads it (raw/figures)."""
 
 import fcntl
+import json
 import os
 import shutil
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from graphlib import TopologicalSorter
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from .dbt_selection import DbtWork
-from .ingest.load import connect
+from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
-from .settings import DBT_PROJECT_DIR
-from .warehouse import WarehouseFiles, existing_working_copy
+from .settings import DBT_PROJECT_DIR, setting, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
@@ -29,8 +30,8 @@ dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJ
 
 
 def _newest_input(project_dir: Path) -> float:
-    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml", Path(__file__)]
-    for folder in ("models", "macros", "tests"):
+    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "seeds"):
         inputs.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
     return max(p.stat().st_mtime for p in inputs if p.exists())
 
@@ -42,60 +43,68 @@ def _slot(warehouse_name: str) -> Path:
     return dbt_project.project_dir / "target" / "run" / warehouse_name
 
 
-def _clear(slot: Path) -> None:
+def profile_vars(database: Path, memory_limit: str) -> list[str]:
+    """dbt's arguments for its profile (profiles.yml): the database file it builds and the DuckDB memory it may
+    use. On the command line, so nothing changes this process's environment; the same for every run of a
+    warehouse, so dbt's partial parsing holds."""
+    return ["--vars", json.dumps({"warehouse_path": str(database), "memory_limit": memory_limit}, sort_keys=True)]
+
+
+def _clear(slot: Path, warehouse: WarehouseResource) -> None:
     wal = slot.with_name(slot.name + ".wal")
     if slot.is_symlink():
         if wal.exists() and slot.exists():
-            connect(slot).close()  # a dbt that died mid-build: DuckDB replays its log into the linked file
+            # a dbt that died mid-build: DuckDB replays its log into the linked file
+            warehouse.files.connect(slot).close()
         slot.unlink()
     wal.unlink(missing_ok=True)
 
 
 @contextmanager
-def _build_through_slot(working: Path):
-    """Point the slot at `working` for one dbt invocation; dbt invocations take turns (a lock beside it)."""
+def _build_through_slot(warehouse: WarehouseResource, working: Path) -> Iterator[list[str]]:
+    """Point the slot at `working` for one dbt invocation and yield the profile arguments naming it; dbt
+    invocations take turns (a lock beside it)."""
     slot = _slot(working.name)
     slot.parent.mkdir(parents=True, exist_ok=True)
     with open(slot.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        _clear(slot)
+        _clear(slot, warehouse)
         slot.symlink_to(working)
-        os.environ["DBT_WAREHOUSE_PATH"] = str(slot)
         try:
-            yield slot
+            yield profile_vars(slot, warehouse.settings.dbt_memory_limit)
         finally:
-            _clear(slot)
+            _clear(slot, warehouse)
 
 
-def prepare_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any model, macro or config, with the
-    profile runs use, so that their dbt invocations parse only what changed."""
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
-        name = Path(os.environ.get("WAREHOUSE_PATH") or "warehouse.duckdb").name
-        previous = os.environ.get("DBT_WAREHOUSE_PATH")
-        os.environ["DBT_WAREHOUSE_PATH"] = str(_slot(name))
-        try:
-            dbt_resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-        finally:
-            if previous is None:
-                os.environ.pop("DBT_WAREHOUSE_PATH")
-            else:
-                os.environ["DBT_WAREHOUSE_PATH"] = previous
+def prepare_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing, older than any model, macro or config, or parsed with
+    another profile than runs of this code location use (its warehouse's slot and dbt memory, as the environment
+    says; the resource checks them when a run starts, a parse needs neither to be valid), so that their dbt
+    invocations parse only what changed. dagster-dbt's own preparer (DbtProject.prepare_if_dev) parses on every
+    load and only under `dagster dev`, with a `dbt` found on PATH, which a virtual environment used without
+    activating it does not put there; runs and tests need a fresh manifest everywhere."""
+    manifest = dbt_project.manifest_path
+    profile = profile_vars(_slot(warehouse_path(os.environ).name), setting(os.environ, "DBT_MEMORY_LIMIT"))
+    # which parse of the manifest used which profile: a manifest another parse rewrote (dbt run by hand, another
+    # checkout of the code) is not vouched for
+    parsed_with = manifest.with_name("manifest_profile.json")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # `dagster dev` loads the code location in several processes at once: one parses, the others find it fresh
+    with open(manifest.with_name(".prepare.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (
+            not manifest.exists()
+            or manifest.stat().st_mtime < _newest_input(dbt_project.project_dir)
+            or not parsed_with.exists()
+            or json.loads(parsed_with.read_text()) != _parse_record(profile)
+        ):
+            dbt_resource.cli(["parse", "--quiet", *profile], target_path=dbt_project.target_path).wait()
+            parsed_with.write_text(json.dumps(_parse_record(profile)))
     return manifest
 
 
-class WarehouseTranslator(DagsterDbtTranslator):
-    """Models keyed [schema, name] (marts/figures); sources keep [raw, table], the ingest assets' keys."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else None
+def _parse_record(profile: list[str]) -> dict:
+    return {"profile": profile, "manifest": dbt_project.manifest_path.stat().st_mtime_ns}
 
 
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
@@ -111,19 +120,15 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
-TRANSLATOR = WarehouseTranslator()
-
-
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR)
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
-    # dbt builds into the working file the run's ingest loaded; its profile reads the path from the environment.
-    files = WarehouseFiles.from_settings()
+    # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.
     key = record_worker(context)
-    working = existing_working_copy(files, key)
-    state = files.run_dir(key) / "dbt_state"
-    with connect(working, read_only=True) as con:
+    working = warehouse.working_copy(key)
+    state = warehouse.files.run_dir(key) / "dbt_state"
+    with warehouse.reading(key) as con:
         work = DbtWork.read(con)
         if work.dbt_changed:
             _keep_published_manifest(con, state)
@@ -133,7 +138,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     reported = _KeptMarts()
     commands = work.commands(RAW_SOURCES, state)
     if commands:
-        with _build_through_slot(working):
+        with _build_through_slot(warehouse, working) as profile:
             for args in commands:
                 # named as dagster-dbt names a step's folders, which _prune_run_targets removes a day later
                 target = (
@@ -141,11 +146,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                     / "target"
                     / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
                 )
-                invocation = dbt.cli(
-                    args, manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, target_path=target
-                )
+                invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
                 yield from reported.around(_as_step_events(invocation))
-        with connect(working) as con:  # the next run's state:modified compares against this build's manifest
+        with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",
                 [(target / "manifest.json").read_text(encoding="utf-8")],
@@ -153,6 +156,25 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
     yield from reported.rest()
+
+
+def _as_step_events(invocation):
+    """dbt's events as this step's. The invocation is given no step context: with one, dagster-dbt adds its own
+    selection of every node (--select fqn:*) to the run's, and dbt builds the union; without, it reports
+    materializations and check evaluations, which are this multi-asset's results."""
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetMaterialization):
+            yield dg.MaterializeResult(asset_key=event.asset_key, metadata=event.metadata)
+        elif isinstance(event, dg.AssetCheckEvaluation):
+            yield dg.AssetCheckResult(
+                asset_key=event.asset_key,
+                check_name=event.check_name,
+                passed=event.passed,
+                severity=event.severity,
+                metadata=event.metadata,
+            )
+        else:
+            yield event
 
 
 class _KeptMarts:
@@ -181,25 +203,6 @@ class _KeptMarts:
                     asset_key=mart,
                     metadata={"rebuilt_this_run": False, "kept": "as published: nothing it is built from changed"},
                 )
-
-
-def _as_step_events(invocation):
-    """dbt's events as this step's. The invocation is given no step context: with one, dagster-dbt adds its own
-    selection of every node (--select fqn:*) to the run's, and dbt builds the union; without, it reports
-    materializations and check evaluations, which are this multi-asset's results."""
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetMaterialization):
-            yield dg.MaterializeResult(asset_key=event.asset_key, metadata=event.metadata)
-        elif isinstance(event, dg.AssetCheckEvaluation):
-            yield dg.AssetCheckResult(
-                asset_key=event.asset_key,
-                check_name=event.check_name,
-                passed=event.passed,
-                severity=event.severity,
-                metadata=event.metadata,
-            )
-        else:
-            yield event
 
 
 def _keep_published_manifest(con, state: Path) -> None:

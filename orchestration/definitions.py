@@ -9,12 +9,17 @@ from .checks.coverage_check import document_coverage_check
 from .dbt_models import dbt_resource, warehouse_models
 from .ingest.assets import ingest_sources
 from .publish import published_warehouse
+from .resources.warehouse_resource import WarehouseResource
 from .schedules import build_warehouse_job, nightly_build
 
-defs = dg.Definitions(
-    assets=[ingest_sources, warehouse_models, published_warehouse],
-    asset_checks=[*build_gx_checks(), document_coverage_check],
-    jobs=[build_warehouse_job],
-    schedules=[nightly_build],
-    resources={"dbt": dbt_resource},
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when the code location loads, so the warehouse resource names the variables its environment sets."""
+    return dg.Definitions(
+        assets=[ingest_sources, warehouse_models, published_warehouse],
+        asset_checks=[*build_gx_checks(), document_coverage_check],
+        jobs=[build_warehouse_job],
+        schedules=[nightly_build],
+        resources={"dbt": dbt_resource, "warehouse": WarehouseResource.from_env()},
+    )

@@ -7,11 +7,10 @@ import dagster as dg
 
 from .checks.report import publish_results, stage_results
 from .dbt_models import MART_KEYS
-from .ingest.load import connect
+from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
-from .settings import Settings
-from .warehouse import WarehouseFiles, existing_working_copy, publish
+from .warehouse import publish
 
 
 @dg.asset(
@@ -23,11 +22,11 @@ from .warehouse import WarehouseFiles, existing_working_copy, publish
     "of this run passed, and only if no other run published since this one started; every published state is "
     "kept in history/.",
 )
-def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings
     key = record_worker(context)
-    files = WarehouseFiles.from_settings(settings)
-    with connect(existing_working_copy(files, key), read_only=True) as con:
+    files = warehouse.files
+    with warehouse.reading(key) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
     staged = stage_results(files.run_dir(key) / "validation", settings.validation_dir, key)
     try:

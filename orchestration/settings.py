@@ -1,7 +1,10 @@
-"""Where things live and how much they may use, read from the environment and checked before any work.
+"""Where things live and how much they may use, and the rules every setting is checked by before any work.
 
-Every path is absolute (dbt runs with its own working directory). Every problem is reported at once, each naming
-its variable and what to fix, so a run fails in a second rather than after a build or a round of retries.
+The settings are environment variables (VARIABLES). The rules read them from any mapping of variable to value, so
+the command line checks the environment it will pass on and the warehouse resource checks the values Dagster
+resolved for it, by the same rules. Every path is absolute (dbt runs with its own working directory). Every
+problem is reported at once, each naming its variable and what to fix, so a run fails in a second rather than
+after a build or a round of retries.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,8 @@ DEFAULTS = {
     "DBT_MEMORY_LIMIT": "2.5GB",
     "GX_BATCH_ROWS": "200000",
 }
+# Every setting's variable; an unset one takes its default (README: Configuration)
+VARIABLES = ("DATA_DIR", "WAREHOUSE_PATH", "SOURCES_DIR", "DOCUMENTS_DIR", *DEFAULTS)
 # DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
@@ -36,12 +42,27 @@ class SettingsError(ValueError):
         super().__init__("; ".join(problems))
 
 
-def _path_from_env(name: str, default: Path) -> Path:
-    raw = os.environ.get(name, "").strip()
+def _raw(values: Mapping[str, str], name: str) -> str:
+    """A variable as the rules read it: surrounding blanks dropped, unset and blank alike empty."""
+    return (values.get(name) or "").strip()
+
+
+def _path(values: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = _raw(values, name)
     if not raw:
         return default
     path = Path(raw).expanduser()
     return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def setting(values: Mapping[str, str], name: str) -> str:
+    """A variable of DEFAULTS, or its default when unset or blank; unchecked (Settings checks it)."""
+    return _raw(values, name) or DEFAULTS[name]
+
+
+def warehouse_path(values: Mapping[str, str]) -> Path:
+    """The published file WAREHOUSE_PATH names, by default in DATA_DIR; unchecked (Settings checks it)."""
+    return _path(values, "WAREHOUSE_PATH", _path(values, "DATA_DIR", PROJECT_ROOT / "data") / "warehouse.duckdb")
 
 
 def _writable_folder_problem(name: str, folder: Path) -> str | None:
@@ -75,26 +96,30 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        return cls.from_values(os.environ)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> Settings:
+        """The settings `values` (variable to value; a variable missing is unset) give, or SettingsError
+        listing every problem."""
         problems: list[str] = []
-        data_dir = _path_from_env("DATA_DIR", PROJECT_ROOT / "data")
-        sources_dir = _path_from_env("SOURCES_DIR", PROJECT_ROOT / "sources")
-        warehouse = _path_from_env("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")
-        documents_dir, note = _documents_dir(problems)
-        values = {name: os.environ.get(name, "").strip() or default for name, default in DEFAULTS.items()}
-        history = _whole_number("WAREHOUSE_HISTORY", values["WAREHOUSE_HISTORY"], 1, problems)
-        batch = _whole_number("GX_BATCH_ROWS", values["GX_BATCH_ROWS"], 1000, problems)
+        documents_dir, note = _documents_dir(values, problems)
+        history = _whole_number(values, "WAREHOUSE_HISTORY", 1, problems)
+        batch = _whole_number(values, "GX_BATCH_ROWS", 1000, problems)
         for name in ("DUCKDB_MEMORY_LIMIT", "DBT_MEMORY_LIMIT"):
-            if not _MEMORY.match(values[name]):
-                problems.append(f"{name}={values[name]!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)")
+            if not _MEMORY.match(setting(values, name)):
+                problems.append(
+                    f"{name}={setting(values, name)!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)"
+                )
         settings = cls(
-            sources_dir,
-            warehouse,
+            _path(values, "SOURCES_DIR", PROJECT_ROOT / "sources"),
+            warehouse_path(values),
             documents_dir,
             note,
-            data_dir,
+            _path(values, "DATA_DIR", PROJECT_ROOT / "data"),
             history or 0,
-            values["DUCKDB_MEMORY_LIMIT"],
-            values["DBT_MEMORY_LIMIT"],
+            setting(values, "DUCKDB_MEMORY_LIMIT"),
+            setting(values, "DBT_MEMORY_LIMIT"),
             batch or 0,
         )
         problems += settings._path_problems()
@@ -126,19 +151,19 @@ class Settings:
         return self.data_dir / "validation"
 
 
-def _documents_dir(problems: list[str]) -> tuple[Path | None, str]:
+def _documents_dir(values: Mapping[str, str], problems: list[str]) -> tuple[Path | None, str]:
     """Set: that folder, which must exist. Set empty: no texts. Unset: ../shared/seeds when the checkout has
     it, else no texts (a new clone), said plainly wherever results are shown."""
-    if "DOCUMENTS_DIR" not in os.environ:
+    if "DOCUMENTS_DIR" not in values:
         if DEFAULT_DOCUMENTS_DIR.is_dir():
             return DEFAULT_DOCUMENTS_DIR, f"texts read from {DEFAULT_DOCUMENTS_DIR} (the default)"
         return None, (
             f"literals NOT checked against the document texts: DOCUMENTS_DIR is not set and the "
             f"default folder {DEFAULT_DOCUMENTS_DIR} does not exist"
         )
-    if not os.environ["DOCUMENTS_DIR"].strip():
+    if not _raw(values, "DOCUMENTS_DIR"):
         return None, "literals NOT checked against the document texts: DOCUMENTS_DIR is set empty"
-    folder = _path_from_env("DOCUMENTS_DIR", DEFAULT_DOCUMENTS_DIR)
+    folder = _path(values, "DOCUMENTS_DIR", DEFAULT_DOCUMENTS_DIR)
     if not folder.is_dir():
         problems.append(
             f"DOCUMENTS_DIR={folder} is not a directory (unset it to use {DEFAULT_DOCUMENTS_DIR} "
@@ -147,7 +172,8 @@ def _documents_dir(problems: list[str]) -> tuple[Path | None, str]:
     return folder, f"texts read from {folder} (DOCUMENTS_DIR)"
 
 
-def _whole_number(name: str, raw: str, minimum: int, problems: list[str]) -> int | None:
+def _whole_number(values: Mapping[str, str], name: str, minimum: int, problems: list[str]) -> int | None:
+    raw = setting(values, name)
     if not raw.isdigit() or int(raw) < minimum:
         problems.append(f"{name}={raw!r} must be a whole number of at least {minimum}")
         return None

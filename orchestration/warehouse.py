@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from .ingest.changes import sha256 as file_sha256
-from .ingest.load import connect
+from .resources.connections import DEFAULT_MEMORY_LIMIT, connect
 from .settings import Settings
 
 _RUN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -43,6 +45,10 @@ class WarehouseError(RuntimeError):
 @dataclass(frozen=True)
 class WarehouseFiles:
     published: Path
+    memory_limit: str = DEFAULT_MEMORY_LIMIT  # of the connections that create, check and checkpoint its files
+
+    def connect(self, path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return connect(path, read_only, self.memory_limit)
 
     @property
     def runs_dir(self) -> Path:
@@ -66,8 +72,8 @@ class WarehouseFiles:
         return self.run_dir(key) / self.published.name
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> WarehouseFiles:
-        return cls((settings or Settings.from_env()).warehouse_path)
+    def from_settings(cls, settings: Settings) -> WarehouseFiles:
+        return cls(settings.warehouse_path, settings.duckdb_memory_limit)
 
 
 def _identity(path: Path) -> dict | None:
@@ -119,7 +125,7 @@ def _recovery_advice(files: WarehouseFiles) -> str:
 def _unreadable(files: WarehouseFiles, path: Path) -> WarehouseError | None:
     """Why DuckDB cannot read `path`, the published file or a copy of it, as the error to stop the run with."""
     try:
-        with connect(path, read_only=True) as con:
+        with files.connect(path, read_only=True) as con:
             con.execute("select count(*) from duckdb_tables()").fetchone()
     except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
         return WarehouseError(
@@ -157,7 +163,7 @@ def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | Non
             "rebuild from it; run again to build on the current one"
         )
     if base is None:
-        connect(partial).close()
+        files.connect(partial).close()
     else:
         digest = _copy_hashing(files.published, partial)
         recorded = _read_json(files.integrity)
@@ -262,7 +268,7 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
     if not working.exists():
         raise WarehouseError(f"run {key} has no working warehouse at {working}; nothing to publish")
     # fold any write-ahead log into the file so the renamed file is complete on its own
-    with connect(working) as con:
+    with files.connect(working) as con:
         con.execute("checkpoint")
     if working.with_name(working.name + ".wal").exists():
         raise WarehouseError(f"{working}.wal remains after checkpoint; refusing to publish a partial file")

@@ -6,7 +6,6 @@ import csv
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,21 +34,22 @@ def write_rows(path: Path, fields: list[str], rows: list[dict]) -> None:
 def dbt_on_copy(args: list[str], warehouse: Path, workdir: Path, timeout: int) -> subprocess.CompletedProcess:
     """The real dbt CLI, as the pipeline configures it, on a copy of `warehouse` in `workdir` (dbt writes into
     the file it opens), with its artefacts in `workdir/target`."""
-    from orchestration.dbt_models import dbt_project
+    from orchestration.dbt_models import DBT_EXECUTABLE, dbt_project, profile_vars
+    from orchestration.settings import DEFAULTS
 
     copy = workdir / warehouse.name
     shutil.copy(warehouse, copy)
     return subprocess.run(
         [
-            str(Path(sys.executable).with_name("dbt")),
+            DBT_EXECUTABLE,
             *args,
+            *profile_vars(copy, DEFAULTS["DBT_MEMORY_LIMIT"]),
             "--target-path",
             str(workdir / "target"),
             "--profiles-dir",
             str(dbt_project.project_dir),
         ],
         cwd=dbt_project.project_dir,
-        env={**os.environ, "DBT_WAREHOUSE_PATH": str(copy)},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -64,23 +64,31 @@ def copy_sources(target: Path) -> Path:
 def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES, dbt_project: Path | None = None):
     """Run the full build_warehouse job in-process against a warehouse under `workdir`; dbt runs `dbt_project`,
     a copy of the project, when given."""
-    import dagster as dg
-
     from orchestration.definitions import defs
 
     monkeypatch.setenv("SOURCES_DIR", str(sources_dir))
     monkeypatch.setenv("WAREHOUSE_PATH", str(workdir / "warehouse.duckdb"))
     monkeypatch.setenv("DATA_DIR", str(workdir / "data"))
+    environment = dict(os.environ)
+    # built after the environment is set, as a code location loads: the warehouse resource names what is set
+    definitions = defs()
     if dbt_project is not None:
+        import dagster as dg
         from dagster_dbt import DbtCliResource
 
         from orchestration.dbt_models import DBT_EXECUTABLE
 
         dbt = DbtCliResource(project_dir=str(dbt_project), profiles_dir=str(dbt_project), dbt_executable=DBT_EXECUTABLE)
-        defs = dg.Definitions(
-            assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, resources={"dbt": dbt}
+        definitions = dg.Definitions(
+            assets=definitions.assets,
+            asset_checks=definitions.asset_checks,
+            jobs=definitions.jobs,
+            resources={**definitions.resources, "dbt": dbt},
         )
-    return defs.resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
+    result = definitions.resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
+    changed = {k for k in environment.keys() | os.environ.keys() if environment.get(k) != os.environ.get(k)}
+    assert not changed, f"the run changed the process environment: {sorted(changed)}"
+    return result
 
 
 def check_results(result) -> dict[str, bool]:

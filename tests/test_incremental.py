@@ -184,8 +184,9 @@ def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeyp
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
     validated = _rows_validated(edited)
     assert validated["claim_register"] == (70, 0, 70), "a suite on a model rebuilt whole validates every row"
-    assert validated["figures_contract"] == (173, 0, 173)
+    assert validated["figure_consistency"][0] > 0
     assert validated["figures_fidelity"] == (0, 173, 173), "fct_observation was kept: none of its rows changed"
+    assert validated["figure_ranges"] == (0, 173, 173)
 
 
 def test_a_suite_edit_revalidates_every_row_of_that_suite(tmp_path, monkeypatch, built_warehouse):
@@ -200,7 +201,7 @@ def test_a_suite_edit_revalidates_every_row_of_that_suite(tmp_path, monkeypatch,
     assert "warehouse_models" not in _skipped(edited) and not _models_rebuilt(warehouse), "dbt rebuilt nothing"
     validated = _rows_validated(edited)
     assert validated["claim_register"] == (70, 0, 70)
-    assert validated["claim_checks_schema"] == (0, 70, 70), "the other suite on claim_checks did not change"
+    assert validated["figure_consistency"] == (0, 70, 70), "the other suite on claim_checks did not change"
     assert validated["figures_fidelity"] == (0, 173, 173)
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
     run, pages = _page(tmp_path)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from conftest import PROJECT_ROOT, SHARED_SEEDS, copy_sources, read_rows, write_rows
 from orchestration.ingest.literals import MAX_SCALE, LiteralParseError, parse_literal, parse_unit_label
-from orchestration.ingest.load import connect, load_all
-from orchestration.ingest.records import MAX_LISTED
+from orchestration.ingest.load import load_all
+from orchestration.ingest.records import MAX_LISTED, LineCount
 from orchestration.ingest.source_files import CURRENT_YEAR
-from orchestration.ingest.validate import validate_sources
+from orchestration.ingest.validate import validate_build
 from test_ingest_bad_input import FIGURE_COLUMNS, _edit, _first, _problems
 
 FIGURES = Path("figures") / "dalian_paper_2013.csv"
@@ -163,15 +164,51 @@ def test_what_is_validated_is_what_is_loaded(sources, tmp_path):
     figure = _edit(blog, 0, figure_id="blog_f001 ", stated_text="  US $2 billion ")
     mentions = sources / "mentions" / "dalian_blog_2009.csv"
     _edit(mentions, 0, figure_id=" blog_f001")
-    validate_sources(sources, SHARED_SEEDS)
-    with connect(tmp_path / "warehouse.duckdb") as con:
-        load_all(con, sources)
+    with validate_build(sources, SHARED_SEEDS) as validation:
+        load_all(validation, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         loaded = con.execute(
             "select figure_id, stated_text from raw.figures where document_id = 'dalian_blog_2009' order by figure_id"
         ).fetchall()[0]
         mentioned = con.execute("select count(*) from raw.mentions where figure_id = 'blog_f001'").fetchone()[0]
     assert loaded == (figure["figure_id"].strip(), "US $2 billion")
     assert mentioned == 2
+
+
+def test_the_load_writes_the_rows_validated_and_reads_no_file_again(sources, tmp_path):
+    blog = sources / "figures" / "dalian_blog_2009.csv"
+    validated = read_rows(blog)[1][0]
+    warehouse = tmp_path / "warehouse.duckdb"
+    with validate_build(sources, SHARED_SEEDS) as validation:
+        # once validated, a load reading the files again would find this figure renamed and no mention left
+        _edit(blog, 0, figure_id="renamed_after_validation")
+        for path in (sources / "mentions").glob("*.csv"):
+            write_rows(path, read_rows(path)[0], [])
+        counts = load_all(validation, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ids = {
+            i
+            for (i,) in con.execute(
+                "select figure_id from raw.figures where document_id = 'dalian_blog_2009'"
+            ).fetchall()
+        }
+        mentions = con.execute("select count(*) from raw.mentions").fetchone()[0]
+    assert validated["figure_id"] in ids and "renamed_after_validation" not in ids
+    assert mentions == counts["mentions"] == validation.counts["mentions"] > 0
+
+
+def test_a_load_that_fails_part_way_leaves_the_working_file_as_it_was(sources, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.figures as select 'before the load' as marker")
+        # raw.mentions is loaded after raw.figures, and a view cannot be replaced by a table
+        con.execute("create view raw.mentions as select 1 as x")
+    with validate_build(sources, SHARED_SEEDS) as validation, pytest.raises(duckdb.CatalogException, match="mentions"):
+        load_all(validation, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select * from raw.figures").fetchall() == [("before the load",)]
+        assert con.execute("select count(*) from duckdb_tables() where schema_name = 'ingest'").fetchone()[0] == 0
 
 
 # -- 16: scale --------------------------------------------------------------------------------------------------
@@ -210,6 +247,17 @@ def test_scale_is_bounded(sources):
     assert _at(problems, FIGURES, 2, "unknown indicator_code 'nope'"), problems
 
 
+def test_the_ingest_and_dbt_take_the_largest_scale_from_one_dbt_var():
+    dbt = PROJECT_ROOT / "dbt_project"
+    declared = yaml.safe_load((dbt / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["max_scale"]
+    assert MAX_SCALE == declared
+    marts = yaml.safe_load((dbt / "models" / "marts" / "_marts.yml").read_text(encoding="utf-8"))
+    observation = next(m for m in marts["models"] if m["name"] == "fct_observation")
+    scale = next(c for c in observation["columns"] if c["name"] == "scale")
+    [bounds] = [t["within_range"]["arguments"] for t in scale["data_tests"] if "within_range" in t]
+    assert bounds == {"min_value": 0, "max_value": "{{ var('max_scale') }}"}
+
+
 def test_dbt_converts_the_largest_value_the_ingest_admits():
     macro = (PROJECT_ROOT / "dbt_project" / "macros" / "to_base_units.sql").read_text(encoding="utf-8")
     body = re.search(r"macro to_base_units\(value, scale\) -%}(.*?){%-? endmacro", macro, re.S).group(1)
@@ -226,6 +274,16 @@ def _insert_lines(path: Path, at: int, text: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(at, text)
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_file_is_counted_in_lines_by_the_pass_that_checksums_it():
+    # the last line counts whether or not it ends with a newline, wherever the pass's blocks are cut
+    for data in (b"", b"h\n", b"h\nrow", b"h\nrow\n", b"h\n\n\nrow\n"):
+        for cut in range(len(data) + 1):
+            count = LineCount()
+            count.update(data[:cut])
+            count.update(data[cut:])
+            assert count.lines == len(data.splitlines()), (data, cut)
 
 
 def test_lines_after_blank_lines(sources):

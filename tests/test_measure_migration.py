@@ -16,8 +16,8 @@ import duckdb
 
 from conftest import SHARED_SEEDS, SOURCES, copy_sources, read_rows, write_rows
 from measure_migration import CLAIMS, FIGURES, read, rows
-from orchestration.ingest.load import connect, load_all
-from orchestration.ingest.validate import validate_sources
+from orchestration.ingest.load import load_all
+from orchestration.ingest.validate import validate_build
 from test_ingest_bad_input import _edit, _first, _problems
 
 FIGURES_CSV = Path("figures") / "ningbo_paper.csv"
@@ -182,11 +182,10 @@ def test_two_documents_stating_one_growth_rate_land_on_one_indicator_and_measure
     texts = Path(shutil.copytree(SHARED_SEEDS, tmp_path / "texts"))
     _add_note(sources, texts)
     _, indicators = read_rows(sources / "indicators.csv")
-    validate_sources(sources, texts)  # accepted, with no indicator added
-    assert read_rows(sources / "indicators.csv")[1] == indicators
-    with connect(tmp_path / "warehouse.duckdb") as con:
-        load_all(con, sources)
-        stated = con.execute("""
+    with validate_build(sources, texts) as validation:  # accepted, with no indicator added
+        assert read_rows(sources / "indicators.csv")[1] == indicators
+        load_all(validation, tmp_path / "warehouse.duckdb")
+        stated = validation.con.execute("""
             select document_id, indicator_code, measure, value from raw.figures
             where entity_id = 'ningbo' and year = 2013 and measure = 'growth_pct'
             order by document_id""").fetchall()

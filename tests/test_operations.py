@@ -255,7 +255,7 @@ def test_builds_are_deterministic_and_a_snapshot_restores(tmp_path, monkeypatch,
 
 
 def test_history_keeps_the_configured_number_of_snapshots(tmp_path):
-    from orchestration.ingest.load import connect
+    from orchestration.resources.connections import connect
     from orchestration.warehouse import WarehouseFiles, publish, snapshots, start_working_copy
 
     files = WarehouseFiles(tmp_path / "warehouse.duckdb")

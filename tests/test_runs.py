@@ -14,8 +14,8 @@ import pytest
 
 from conftest import SOURCES, copy_sources, read_rows, write_rows
 from orchestration.ingest import changes
-from orchestration.ingest.load import connect
 from orchestration.ingest.validate import validate_run
+from orchestration.resources.connections import connect
 from orchestration.warehouse import (
     WarehouseError,
     WarehouseFiles,
@@ -32,7 +32,7 @@ def build_job():
     """The build_warehouse job, for Dagster's reconstructable (re-execution needs a job it can rebuild)."""
     from orchestration.definitions import defs
 
-    return defs.resolve_job_def("build_warehouse")
+    return defs().resolve_job_def("build_warehouse")
 
 
 def _state(files: WarehouseFiles, key: str, n: int) -> None:
@@ -123,19 +123,25 @@ def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, mo
             [code.ingest, code.dbt, code.checks],
         )
         con.executemany("update ingest.suites set sha256 = ? where suite = ?", [(h, n) for n, h in code.suites.items()])
-    plan = validate_run(SOURCES, None, baseline)[0]
-    assert plan.rebuilds_nothing, "a copy of the same suites is no change"
-    path = suites / "figures_contract.json"
-    path.write_text(path.read_text().replace('"blocking": true', '"blocking": false'))
+    assert validate_run(SOURCES, None, baseline)[0].rebuilds_nothing, "a copy of the same suites is no change"
+    path = suites / "figures_fidelity.json"
+    original = path.read_text()
+    path.write_text(original.replace('"blocking": true', '"blocking": false'))
     plan, read = validate_run(SOURCES, None, baseline)
     assert (plan.mode, plan.suites_every_row, plan.documents, plan.changed_sources) == (
         "incremental",
-        {"figures_contract"},
+        {"figures_fidelity"},
         frozenset(),
         frozenset(),
     )
-    assert plan.reason == "suites changed, re-validating every row: figures_contract"
+    assert plan.reason == "suites changed, re-validating every row: figures_fidelity"
     assert read["figures"] == 0
+    path.write_text(original)
+    assert validate_run(SOURCES, None, baseline)[0].rebuilds_nothing
+    query = suites / "figure_ranges.sql"
+    query.write_text(query.read_text().replace("value - floor(value)", "value % 1"))
+    plan = validate_run(SOURCES, None, baseline)[0]
+    assert plan.suites_every_row == {"figure_ranges"}, "a suite's SQL is part of the suite"
 
 
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):

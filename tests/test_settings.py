@@ -3,6 +3,7 @@ pass on a second try is retried."""
 
 from __future__ import annotations
 
+import ast
 import errno
 import os
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from orchestration.retries import is_transient
-from orchestration.settings import DEFAULT_DOCUMENTS_DIR, Settings, SettingsError
+from orchestration.settings import DEFAULT_DOCUMENTS_DIR, DEFAULTS, Settings, SettingsError
 
 WAREHOUSE = Path(sys.executable).with_name("warehouse")
 
@@ -120,3 +121,75 @@ def test_the_command_reports_every_problem_at_once_before_any_work(tmp_path):
 )
 def test_only_locks_and_busy_files_are_retried(error, transient):
     assert is_transient(error) is transient
+
+
+def test_the_warehouse_resource_takes_each_setting_from_its_variable(monkeypatch, tmp_path):
+    """Each variable set becomes a dg.EnvVar of the resource (the UI's resource page names it), resolved and
+    checked by the same rules as the command line's; an unset one keeps its default."""
+    import dagster as dg
+
+    from orchestration.resources.warehouse_resource import WarehouseResource
+
+    given = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "WAREHOUSE_PATH": str(tmp_path / "pub" / "w.duckdb"),
+        "SOURCES_DIR": str(PROJECT_ROOT / "sources"),
+        "DOCUMENTS_DIR": "",
+        "WAREHOUSE_HISTORY": "3",
+        "DUCKDB_MEMORY_LIMIT": "500MB",
+        "GX_BATCH_ROWS": "5000",
+    }
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DBT_MEMORY_LIMIT", raising=False)
+    resource = WarehouseResource.from_env()
+    for name in given:
+        value = getattr(resource, name.lower())
+        assert isinstance(value, dg.EnvVar) and value.env_var_name == name
+    assert resource.dbt_memory_limit == DEFAULTS["DBT_MEMORY_LIMIT"]
+    assert resource.process_config_and_initialize().settings == Settings.from_env()
+
+
+def test_a_run_checks_its_settings_by_the_same_rules_before_any_work(monkeypatch, tmp_path):
+    from orchestration.definitions import defs
+
+    data = tmp_path / "data"
+    for name, value in (("DATA_DIR", str(data)), ("WAREHOUSE_HISTORY", "abc"), ("GX_BATCH_ROWS", "5")):
+        monkeypatch.setenv(name, value)
+    result = defs().resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_failure]
+    assert not [e for e in result.all_events if e.is_step_start], "no step started"
+    cause = str(failure.event_specific_data.error)
+    assert "WAREHOUSE_HISTORY='abc' must be a whole number" in cause and "GX_BATCH_ROWS='5'" in cause, cause
+    assert not data.exists()
+
+
+_ENVIRONMENT_CHANGES = {"setdefault", "pop", "popitem", "update", "clear", "putenv", "unsetenv"}
+
+
+def _changes_the_environment(node: ast.AST) -> bool:
+    def is_environ(target: ast.AST) -> bool:
+        return isinstance(target, ast.Attribute) and target.attr == "environ"
+
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        return any(isinstance(t, ast.Subscript) and is_environ(t.value) for t in targets)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner = node.func.value
+        return node.func.attr in _ENVIRONMENT_CHANGES and (
+            is_environ(owner) or (isinstance(owner, ast.Name) and owner.id == "os")
+        )
+    return False
+
+
+def test_no_code_changes_the_process_environment():
+    """Settings come from the environment as it was started; dbt gets its profile on the command line and the
+    command line its Dagster instance by path, so nothing writes os.environ for another part to read."""
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
+        for path in sorted((PROJECT_ROOT / "orchestration").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _changes_the_environment(node)
+    ]
+    assert found == []

@@ -1,16 +1,17 @@
 """The GX suites fail when the numbers are broken: mutation tests on copies of the sources and of a built
-warehouse. Each must fail for the break it is about, not only pass on the real data."""
+warehouse. Each expectation must fail for the break it is about, not only pass on the real data."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import build, check_results, copy_sources, read_rows, write_rows
-from orchestration.checks.gx_suites import load_suites, run_suite
+from orchestration.checks.gx_suites import SuiteDefinition, SuiteDefinitionError, load_suites, run_suite
 from orchestration.warehouse import WarehouseFiles
 
 
@@ -58,14 +59,14 @@ def mutated(tmp_path, monkeypatch):
     return copy_sources(tmp_path)
 
 
-def test_fidelity_suite_fails_on_a_share_over_100(tmp_path, monkeypatch, mutated):
+def test_range_suite_fails_on_a_share_over_100(tmp_path, monkeypatch, mutated):
     figures = mutated / "figures" / "ningbo_paper.csv"
     target = _figure_id(figures, "Proportion of offshore", "2017")
     # consistent literal and value, so ingest accepts it; a share of 126.90% must still fail validation
     _rewrite(figures, "figure_id", target, stated_text="126.90%", value="126.90")
     result = build(monkeypatch, tmp_path, mutated)
-    assert check_results(result)["figures_fidelity"] is False
-    assert target in _failures(result, "figures_fidelity")
+    assert check_results(result)["figure_ranges"] is False
+    assert target in _failures(result, "figure_ranges")
     assert not (tmp_path / "warehouse.duckdb").exists(), "a blocking failure publishes nothing"
     assert not (tmp_path / "data" / "validation").exists(), "nor a validation page for a file never published"
 
@@ -113,39 +114,142 @@ def _suite(name):
     return next(s for s in load_suites() if s.name == name)
 
 
-@pytest.mark.parametrize(
-    ("change", "why"),
-    [
-        (
-            "update marts.fct_observation set scale = scale + 1 where figure_id = 'ningbo_f009'",
-            "the base-unit value is the printed literal times 10^scale",
-        ),
-        (
-            "update marts.fct_observation set value_cny = value_cny * 1.01 where figure_id = 'ningbo_f009'",
-            "value_usd x rate = value_cny",
-        ),
-        (
-            "update marts.fct_observation set value = 2.5, printed_value = 2.5 where figure_id = "
-            "(select figure_id from marts.fct_observation where unit = 'persons' limit 1)",
-            "counts are whole numbers",
-        ),
-        (
-            "insert into marts.fct_observation select * from marts.fct_observation where figure_id = 'ningbo_f009'",
-            "one row per distinct figure",
-        ),
-        (
-            "update marts.fct_observation set geo_id = 'atlantis' where figure_id = 'ningbo_f009'",
-            "every fact joins to its place or firm",
-        ),
-    ],
-)
-def test_fidelity_suite_fails_on_a_tampered_fact(tampered, change, why):
-    with duckdb.connect(str(tampered)) as con:
-        con.execute(change)
-    with duckdb.connect(str(tampered), read_only=True) as con:
-        outcome = run_suite(_suite("figures_fidelity"), con)
+def _outcome(warehouse, name, *changes):
+    with duckdb.connect(str(warehouse)) as con:
+        for change in changes:
+            con.execute(change)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return run_suite(_suite(name), con)
+
+
+def _first(where: str) -> str:
+    return f"(select min(figure_id) from marts.fct_observation where {where})"
+
+
+def _update_figure(assignment: str, where: str) -> str:
+    return f"update marts.fct_observation set {assignment} where figure_id = {_first(where)}"
+
+
+# One break per expectation of every suite: (suite, change, the one expectation that must fail, a failed row id)
+BREAKS = [
+    (
+        "figures_fidelity",
+        "update marts.fct_observation set stated_text = 'US$ 20.08 billion' where figure_id = 'ningbo_f009'",
+        "every number of a figure's literal is printed in its document's text where its mentions place it",
+        "ningbo_f009",
+    ),
+    (
+        "figures_fidelity",
+        # the text no longer prints the figure's number where its mention places it
+        "update raw.text_numbers set literal = '40.28' where accounted_by = 'dalian_f003_m1'",
+        "every number of a figure's literal is printed in its document's text where its mentions place it",
+        "dalian_f003",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 126.9", "measure = 'share_pct'"),
+        "a share or percentage lies within 0-100 (stored as printed: 26.90, not 0.269)",
+        "dalian_f007",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = -124.7", "measure = 'growth_pct'"),
+        "a level falls by at most 100%; a rise beyond elevenfold within one figure's period is a misread multiple "
+        "or scale",
+        "ningbo_f010",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 0", "measure = 'multiple'"),
+        "a multiple of a level is positive, and a thousandfold one is a scale slip",
+        "ningbo_f078",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 0", "measure = 'rank'"),
+        "ranks start at 1 (the largest)",
+        "dalian_f020",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 3.4e10", "unit = 'persons'"),
+        "a count is non-negative and smaller than the world's population",
+        "dalian_f015",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 2.5", "unit = 'persons'"),
+        "counts and ranks are whole numbers",
+        "dalian_f015",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value_usd = value_usd * 1e6", "figure_id = 'ningbo_f001'"),  # RMB 29,085 billion
+        "an amount is non-negative and below a year of world output (about US$ 10^14)",
+        "ningbo_f001",
+    ),
+    (
+        "figure_ranges",
+        _update_figure("value = 0", "unit = 'km2'"),
+        "an area is positive and smaller than the Earth's land (1.5 x 10^8 km2)",
+        "dalian_f032",
+    ),
+    (
+        "figure_consistency",
+        # 15 of Dalian's consistent figures turn inconsistent: 21 of 55 checked figures agree, under half
+        "update marts.claim_checks set verdict = 'inconsistent' "
+        "where document_id = 'dalian_paper_2013' and verdict = 'consistent'",
+        "at least half of the figures the claims check agree with every claim on them",
+        "dalian_f",
+    ),
+    (
+        "claim_register",
+        "update marts.claim_checks set verdict = 'consistent' where claim_id = 'ningbo_c045'",
+        "the register and the recomputed verdicts must agree claim by claim",
+        "ningbo_c045",
+    ),
+    (
+        "claim_register",
+        "update marts.claim_checks set verdict = 'inconsistent' where claim_id = "
+        "(select min(claim_id) from marts.claim_checks where verdict = 'consistent')",
+        "the register and the recomputed verdicts must agree claim by claim",
+        "_c0",
+    ),
+    (
+        "outsourcing_structure",
+        "update marts.fct_outsourcing_structure set value_usd = -1e6 where structure_key = "
+        "(select min(structure_key) from marts.fct_outsourcing_structure where is_derived)",
+        "an offshore part cannot exceed its line's total",
+        "ningbo:",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "why", "failed_id"), BREAKS)
+def test_each_expectation_fails_on_the_break_it_is_about(tampered, name, change, why, failed_id):
+    outcome = _outcome(tampered, name, change)
     assert not outcome.success
     assert [f["why"] for f in outcome.failed] == [why]
+    assert failed_id in json.dumps(outcome.failed[0]["failed_rows"])
+
+
+def test_every_expectation_has_a_break():
+    broken = {why for _, _, why, _ in BREAKS}
+    for suite in load_suites():
+        for item in suite.expectations:
+            assert item["meta"]["why"] in broken, (suite.name, item["type"], item["kwargs"])
+
+
+def test_consistency_warns_only_past_its_share(tampered):
+    """`mostly` is a share, not a zero tolerance: one more disagreeing figure, still over half, passes."""
+    outcome = _outcome(
+        tampered,
+        "figure_consistency",
+        "update marts.claim_checks set verdict = 'inconsistent' where claim_id = "
+        "(select min(claim_id) from marts.claim_checks where document_id = 'dalian_paper_2013' "
+        "and verdict = 'consistent')",
+    )
+    assert outcome.success, outcome.failed
 
 
 @pytest.mark.parametrize("name", [s.name for s in load_suites()])
@@ -153,54 +257,128 @@ def test_every_suite_passes_on_the_untouched_copy(tampered, name):
     with duckdb.connect(str(tampered), read_only=True) as con:
         outcome = run_suite(_suite(name), con)
     assert outcome.success, outcome.failed
+    assert outcome.rows_validated > 0
 
 
-def test_figures_contract_fails_when_a_contract_column_goes_missing(tampered):
-    with duckdb.connect(str(tampered)) as con:
-        con.execute("alter view marts.figures rename to figures_before")
-        con.execute(
-            "create view marts.figures as select * rename (indicator_name as measure_name) from marts.figures_before"
-        )
-    with duckdb.connect(str(tampered), read_only=True) as con:
-        outcome = run_suite(_suite("figures_contract"), con)
-    assert not outcome.success
-    assert "the columns promised to SQL users are all there (more may be added)" in [f["why"] for f in outcome.failed]
+def test_an_incremental_scope_validates_only_the_rebuilt_documents(tampered):
+    """The suites read the scope through one view: with one document rebuilt, only its rows are validated, and
+    a broken row of a kept document is not looked at again."""
+    outcome = _outcome(
+        tampered,
+        "figure_ranges",
+        "delete from ingest.run_scope where document_id <> 'dalian_blog_2009'",
+        _update_figure("value = 126.9", "measure = 'share_pct'"),  # a Dalian paper figure, kept
+    )
+    assert outcome.success and outcome.rows_validated == 2
 
 
-def test_batched_validation_finds_what_one_batch_would(tmp_path):
-    """A key duplicated across batches and a bad value in a later batch are found with their full counts."""
-    from orchestration.checks.gx_suites import SuiteDefinition
-
-    suite = SuiteDefinition(
+def _one_off_suite(tmp_path, sql, *expectations):
+    return SuiteDefinition(
         name="batched",
         asset=("t",),
         blocking=True,
         description="batch test",
         id_columns=("id",),
-        query="select id, share, count(*) over (partition by id) as copies from t",
-        expectations=(
-            {
-                "type": "expect_column_values_to_be_in_set",
-                "kwargs": {"column": "copies", "value_set": [1]},
-                "meta": {"why": "unique"},
-            },
-            {
-                "type": "expect_column_values_to_be_between",
-                "kwargs": {"column": "share", "min_value": 0, "max_value": 100},
-                "meta": {"why": "share"},
-            },
-        ),
+        sql=sql,
+        expectations=expectations,
         path=tmp_path / "batched.json",
     )
-    with duckdb.connect() as con:
-        # 10,000 rows in order; id 7 again at the end, three shares over 100 far from the start
+
+
+def _in_memory_warehouse() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema ingest; create table ingest.run_scope (document_id varchar)")
+    return con
+
+
+def test_batched_validation_finds_what_one_batch_would(tmp_path):
+    """A bad value in a later batch is found with its full count, and `mostly` is judged on every batch's rows
+    together: a batch that alone falls under it does not fail a result that reaches it."""
+    suite = _one_off_suite(
+        tmp_path,
+        "select id, share, flag from t order by id",
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "share", "min_value": 0, "max_value": 100},
+            "meta": {"why": "share"},
+        },
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "flag", "value_set": [True], "mostly": 0.9},
+            "meta": {"why": "mostly"},
+        },
+    )
+    with _in_memory_warehouse() as con:
+        # 10,000 rows; three shares over 100 far from the start; the last 800 flags false: 8% of all the rows,
+        # but 44% of the last batch of 1,808
         con.execute(
-            "create table t as select i as id, 50.0::double as share from range(10000) as r(i) "
-            "union all select 7, 50.0::double"
+            "create table t as select i as id, 50.0::double as share, i < 9200 as flag from range(10000) as r(i)"
         )
         con.execute("update t set share = 150 where id in (6000, 8000, 9999)")
         outcome = run_suite(suite, con, batch_rows=2048)
-    assert outcome.rows_validated == 10001
+        assert outcome.rows_validated == 10000
+        assert not outcome.success
+        assert {f["why"]: f["unexpected_count"] for f in outcome.failed} == {"share": 3}
+        con.execute("update t set flag = false where id < 300")  # 11%: now the whole result is under 90%
+        outcome = run_suite(suite, con, batch_rows=2048)
+        assert {f["why"]: f["unexpected_count"] for f in outcome.failed} == {"share": 3, "mostly": 1100}
+
+
+def test_an_aggregate_expectation_is_refused(tmp_path):
+    suite = _one_off_suite(
+        tmp_path,
+        "select 1 as id, 2.0 as x",
+        {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "x", "min_value": 0}, "meta": {}},
+    )
+    with _in_memory_warehouse() as con, pytest.raises(SuiteDefinitionError, match="not judged row by row"):
+        run_suite(suite, con)
+
+
+def test_an_expectation_gx_cannot_evaluate_fails_with_its_reason(tmp_path):
+    """A column the query no longer returns leaves GX without counts: the expectation fails, saying why, instead
+    of passing as one with no rows to judge."""
+    suite = _one_off_suite(
+        tmp_path,
+        "select 1 as id",
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "gone", "value_set": [1]}, "meta": {}},
+    )
+    with _in_memory_warehouse() as con:
+        outcome = run_suite(suite, con)
     assert not outcome.success
-    counts = {f["why"]: f["unexpected_count"] for f in outcome.failed}
-    assert counts == {"unique": 2, "share": 3}
+    assert "gone" in outcome.failed[0]["exception"]
+
+
+def _suite_files(tmp_path, sql: str | None, name: str = "s") -> Path:
+    folder = tmp_path / "expectations"
+    folder.mkdir(exist_ok=True)
+    definition = {"name": name, "asset": ["t"], "blocking": True, "description": "d", "expectations": []}
+    (folder / f"{name}.json").write_text(json.dumps(definition))
+    if sql is not None:
+        (folder / f"{name}.sql").write_text(sql)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (None, r"s\.sql: missing \(each suite's query is the \.sql file beside its \.json\)"),
+        ("select 1; select 2", r"s\.sql: must hold exactly one SELECT statement, not 2"),
+        ("delete from t", r"s\.sql: must hold exactly one SELECT statement"),
+        ("select * frm t", r"s\.sql: Parser Error: syntax error at or near \"t\""),
+    ],
+)
+def test_a_bad_suite_file_is_named_with_its_reason(tmp_path, sql, message):
+    with pytest.raises(SuiteDefinitionError, match=message):
+        load_suites(_suite_files(tmp_path, sql))
+
+
+def test_a_query_without_a_suite_and_a_misnamed_suite_are_refused(tmp_path):
+    folder = _suite_files(tmp_path, "select 1")
+    (folder / "orphan.sql").write_text("select 1")
+    with pytest.raises(SuiteDefinitionError, match=r"orphan\.sql belong\(s\) to no suite"):
+        load_suites(folder)
+    (folder / "orphan.sql").unlink()
+    (folder / "t.json").write_text((folder / "s.json").read_text())
+    (folder / "t.sql").write_text("select 1")
+    with pytest.raises(SuiteDefinitionError, match=r"t\.json: its name is 's'"):
+        load_suites(folder)

@@ -20,7 +20,8 @@ QUERY = """
   assetNodes { assetKey { path } groupName
     assetChecksOrError { ... on AssetChecks { checks { name } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { name
-    schedules { name cronSchedule executionTimezone scheduleState { status } } } } }
+    schedules { name cronSchedule executionTimezone scheduleState { status } }
+    allTopLevelResourceDetails { name configuredValues { key value type } } } } }
   instance { daemonHealth { allDaemonStatuses { daemonType healthy } } }
 }
 """
@@ -51,6 +52,7 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     port = _free_port()
     (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
     log_path = tmp_path / "dev.log"
+    environment = {k: v for k, v in os.environ.items() if k != "WAREHOUSE_HISTORY"}
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [
@@ -64,7 +66,7 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
                 "orchestration.definitions",
             ],
             cwd=PROJECT_ROOT,
-            env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+            env={**environment, "DAGSTER_HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data")},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -100,3 +102,10 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     assert nightly["cronSchedule"] == "0 2 * * *"
     assert nightly["executionTimezone"] == "Asia/Shanghai"
     assert nightly["scheduleState"]["status"] == "RUNNING"
+    # the resource page names the variable each setting comes from, or shows the default of one left unset
+    resources = {
+        r["name"]: r for repo in data["repositoriesOrError"]["nodes"] for r in repo["allTopLevelResourceDetails"]
+    }
+    configured = {v["key"]: v for v in resources["warehouse"]["configuredValues"]}
+    assert configured["data_dir"] == {"key": "data_dir", "value": "DATA_DIR", "type": "ENV_VAR"}
+    assert configured["warehouse_history"] == {"key": "warehouse_history", "value": '"7"', "type": "VALUE"}

@@ -2,10 +2,8 @@
 
 import dagster as dg
 
-from ..ingest.load import connect
+from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
-from ..settings import Settings
-from ..warehouse import WarehouseFiles, existing_working_copy
 from .gx_suites import SuiteDefinition, load_suites, run_suite, validates_every_row
 from .report import write_result
 
@@ -19,18 +17,17 @@ def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
         description=suite.description,
         blocking=True,
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings = Settings.from_env()
-        files = WarehouseFiles.from_settings(settings)
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        settings = warehouse.settings
         key = record_worker(context)
         table = ".".join(f'"{part}"' for part in suite.asset)
-        with connect(existing_working_copy(files, key), read_only=True) as con:
+        with warehouse.reading(key) as con:
             every_row = validates_every_row(con, suite)
             outcome = run_suite(suite, con, settings.gx_batch_rows, every_row)
             rows_in_table = con.execute(f"select count(*) from {table}").fetchone()[0]
             mode = con.execute("select mode from ingest.build").fetchone()[0]
         record = write_result(
-            files.run_dir(key) / "validation", suite, outcome, context.run.run_id, mode, rows_in_table
+            warehouse.files.run_dir(key) / "validation", suite, outcome, context.run.run_id, mode, rows_in_table
         )
         return dg.AssetCheckResult(
             passed=outcome.success,

@@ -6,10 +6,8 @@ in <section> — not recorded, not ignored`, and holds back the publish step as 
 
 import dagster as dg
 
-from ..ingest.load import connect
+from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
-from ..settings import Settings
-from ..warehouse import WarehouseFiles, existing_working_copy
 
 COVERAGE_CHECK = "document_coverage"
 COVERAGE_KEY = dg.AssetKey(["marts", "document_coverage"])
@@ -47,10 +45,10 @@ def coverage_outcome(con) -> tuple[list[str], int, list[dict]]:
     "literal is printed where its mention says; fails naming each unaccounted number with its line. "
     "Documents without a text pass, with null coverage and the reason.",
 )
-def document_coverage_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    settings = Settings.from_env()
-    files = WarehouseFiles.from_settings(settings)
-    with connect(existing_working_copy(files, record_worker(context)), read_only=True) as con:
+def document_coverage_check(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reading(record_worker(context)) as con:
         problems, total, coverage = coverage_outcome(con)
     if total:
         more = [f"... and {total - len(problems)} more (marts.unaccounted_numbers)"] if total > len(problems) else []

@@ -1,13 +1,10 @@
-"""Great Expectations suites kept as hand-written JSON in `expectations/`, run in an ephemeral context.
+"""Great Expectations suites kept by hand in `expectations/`, run in an ephemeral context.
 
-Each suite file names the asset it validates, whether a failure blocks downstream publication, and the fixed
-SQL query whose result is validated. The query does in DuckDB what needs the whole table (a key's copies, joins),
-so GX sees row-wise expectations only and validates the result in bounded batches. GX is imported lazily: it
-costs seconds, and only checks need it.
-
-A query on a table held by document keeps to the documents in `validation_scope`: the run's documents, as dbt's
-incremental models and tests do (ingest.run_scope), or every document when the suite validates every row it covers
-(validates_every_row).
+A suite is two files: `<suite>.json` names the asset it validates, whether a failure blocks publication, the
+columns that identify a failed row and its expectations; `<suite>.sql` beside it is the query whose result is
+validated. The query does in DuckDB what needs more than one row (joins, a figure's mentions, a claim's
+verdicts), so every expectation is row-wise and the result can be validated in bounded batches. GX is imported
+lazily: it costs seconds, and only checks need it.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,10 +19,15 @@ from typing import Any
 
 import duckdb
 
+from ..corpus.text import NUMBER_PATTERN
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
 
-# the relation a suite's query names to keep to the documents it validates (scope_rows defines it)
-SCOPE = "validation_scope"
+# The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (ingest.run_scope, as
+# dbt's models and tests use it), or every document when the suite validates every row it covers
+# (validates_every_row). `bind_run_scope` is the one place that says what it is.
+RUN_SCOPE = "rebuilt_documents"
+FAILED_ROWS_KEPT = 50
+_COUNTS = ("element_count", "missing_count", "unexpected_count")
 
 
 class SuiteDefinitionError(ValueError):
@@ -39,40 +40,83 @@ class SuiteDefinition:
     asset: tuple[str, ...]
     blocking: bool
     description: str
-    query: str
+    sql: str
     id_columns: tuple[str, ...]
     expectations: tuple[dict, ...]
     path: Path
-
-    @property
-    def by_document(self) -> bool:
-        """Whether the query keeps to the documents in validation_scope (a table held by document)."""
-        return SCOPE in self.query
 
     @classmethod
     def load(cls, path: Path) -> SuiteDefinition:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
+            suite = cls(
                 name=raw["name"],
                 asset=tuple(raw["asset"]),
                 blocking=bool(raw["blocking"]),
                 description=raw["description"],
-                query=raw["query"],
+                sql=_read_sql(path.with_suffix(".sql")),
                 id_columns=tuple(raw.get("id_columns", [])),
                 expectations=tuple(raw["expectations"]),
                 path=path,
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise SuiteDefinitionError(f"{path}: not a valid suite definition ({exc!r})") from exc
+        if suite.name != path.stem:
+            raise SuiteDefinitionError(f"{path}: its name is {suite.name!r}; a suite is named after its files")
+        return suite
+
+
+def _read_sql(path: Path) -> str:
+    """The suite's query: one SELECT statement, parsed here so a typo names its file before any run."""
+    if not path.is_file():
+        raise SuiteDefinitionError(f"{path}: missing (each suite's query is the .sql file beside its .json)")
+    sql = path.read_text(encoding="utf-8")
+    try:
+        statements = duckdb.connect().extract_statements(sql)
+    except duckdb.ParserException as exc:
+        raise SuiteDefinitionError(f"{path}: {exc}") from exc
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise SuiteDefinitionError(f"{path}: must hold exactly one SELECT statement, not {len(statements)}")
+    return sql
 
 
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteDefinition]:
-    suites = [SuiteDefinition.load(p) for p in sorted(directory.glob("*.json"))]
-    names = [s.name for s in suites]
-    if len(names) != len(set(names)):
-        raise SuiteDefinitionError(f"{directory}: two suites share a name: {sorted(names)}")
-    return suites
+    strays = sorted(p.name for p in directory.glob("*.sql") if not p.with_suffix(".json").is_file())
+    if strays:
+        raise SuiteDefinitionError(f"{directory}: {', '.join(strays)} belong(s) to no suite (no .json beside)")
+    return [SuiteDefinition.load(p) for p in sorted(directory.glob("*.json"))]
+
+
+def bind_suite_context(con: duckdb.DuckDBPyConnection, every_row: bool = False) -> None:
+    """What the suites' SQL may refer to besides the warehouse's tables: the run's scope and the literal rules."""
+    bind_run_scope(con, every_row)
+    _bind_literal_rules(con)
+
+
+def bind_run_scope(con: duckdb.DuckDBPyConnection, every_row: bool = False) -> None:
+    """Name the run's scope for the suites' SQL as the temporary view `rebuilt_documents` (document_id): the
+    documents this run rebuilt, or (every_row) every document."""
+    documents = "raw.documents" if every_row else "ingest.run_scope"
+    con.execute(f"create or replace temp view {RUN_SCOPE} as select document_id from {documents}")
+
+
+def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) -> bool:
+    """Whether this run validates every row the suite covers: the suite or the check code changed, or it is a
+    full run (the ingest's plan, ingest.suites), or dbt rebuilt the suite's asset for every document (its code
+    changed: ingest.models_rebuilt, which dbt's on-run-end hook writes). Otherwise the rows of the run's
+    documents."""
+    planned = con.execute("select every_row from ingest.suites where suite = ?", [suite.name]).fetchone()
+    rebuilt = con.execute(
+        "select bool_or(every_document) from ingest.models_rebuilt where model = ?", [suite.asset[-1]]
+    ).fetchone()[0]
+    return planned is None or planned[0] or bool(rebuilt)
+
+
+def _bind_literal_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """`printed_numbers(literal)`: the numbers a literal prints, tokenised by the rule that finds the numbers of
+    the document texts (corpus/text.py), so a literal's numbers compare with `raw.text_numbers` as printed."""
+    pattern = f"(?:^|[^A-Za-z0-9])({NUMBER_PATTERN})".replace("'", "''")
+    con.execute(f"create or replace temp macro printed_numbers(literal) as regexp_extract_all(literal, '{pattern}', 1)")
 
 
 @dataclass
@@ -96,7 +140,6 @@ _RUN_NUMBERS = itertools.count(1)
 
 @cache
 def _context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -119,7 +162,27 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def validate_frame(suite: SuiteDefinition, frame) -> SuiteOutcome:
+def _require_row_wise(suite: SuiteDefinition) -> None:
+    """Batches are merged by adding up counts, which is exact only for expectations judged row by row (GX's map
+    expectations, `mostly` included); an aggregate (a mean, a quantile) over one batch says nothing of the whole."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    row_wise = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    for item in suite.expectations:
+        if not issubclass(get_expectation_impl(item["type"]), row_wise):
+            raise SuiteDefinitionError(
+                f"{suite.path}: {item['type']} is not judged row by row, so it cannot be validated in batches; "
+                "compute the aggregate in the suite's SQL and expect its rows"
+            )
+
+
+def validate_frame(suite: SuiteDefinition, frame) -> list[dict[str, Any]]:
+    """Every expectation of the suite on one batch: its counts, whether it held there, the failed rows' ids."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -138,67 +201,69 @@ def validate_frame(suite: SuiteDefinition, frame) -> SuiteOutcome:
     if suite.id_columns:
         result_format["unexpected_index_column_names"] = list(suite.id_columns)
     result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-    failed = []
+    outcomes = []
     for item in result.results:
-        if item.success:
-            continue
         details = item.result or {}
-        failed.append(
+        outcomes.append(
             _jsonable(
                 {
                     "expectation": item.expectation_config.type,
                     "kwargs": {k: v for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
                     "why": (item.expectation_config.meta or {}).get("why"),
-                    "unexpected_count": details.get("unexpected_count"),
-                    "observed_value": details.get("observed_value"),
+                    "success": bool(item.success),
+                    "element_count": details.get("element_count", 0),
+                    "missing_count": details.get("missing_count", 0),
+                    "unexpected_count": details.get("unexpected_count", 0),
                     "failed_rows": (
                         details.get("unexpected_index_list") or details.get("partial_unexpected_list") or []
-                    )[:50],
-                    "exception": (item.exception_info or {}).get("exception_message")
-                    if isinstance(item.exception_info, dict)
-                    else None,
+                    )[:FAILED_ROWS_KEPT],
+                    "exception": None if "element_count" in details else _exception(item.exception_info),
                 }
             )
         )
-    return SuiteOutcome(suite.name, bool(result.success), len(result.results), failed, len(frame))
+    return outcomes
 
 
-def _merge(suite: SuiteDefinition, outcomes: list[SuiteOutcome]) -> SuiteOutcome:
-    """One outcome for a suite validated batch by batch: counts add up, failed rows are kept up to 50."""
-    failed: dict[str, dict] = {}
-    for outcome in outcomes:
-        for item in outcome.failed:
+def _exception(info: Any) -> str:
+    """Why GX computed no counts for an expectation (a missing column, a type it cannot compare): its message
+    is at the top of `exception_info`, or under each metric that raised."""
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            return str(info.get("exception_message"))
+        for value in info.values():
+            if isinstance(value, dict) and value.get("raised_exception"):
+                return str(value.get("exception_message"))
+    return "GX computed no result for this expectation"
+
+
+def _holds(merged: dict[str, Any]) -> bool:
+    """GX's verdict for a map expectation, on the counts of every batch together: no row to judge passes; else
+    the share of judged (non-missing) rows that are as expected must reach `mostly` (1 when not given)."""
+    if merged["exception"]:
+        return False
+    judged = merged["element_count"] - merged["missing_count"]
+    if judged == 0:
+        return True
+    return (judged - merged["unexpected_count"]) / judged >= merged["kwargs"].get("mostly", 1.0)
+
+
+def _merge(suite: SuiteDefinition, batches: list[list[dict[str, Any]]], rows: int) -> SuiteOutcome:
+    """One outcome for a suite validated batch by batch: counts add up, `mostly` is judged on the sums, failed
+    rows are kept up to FAILED_ROWS_KEPT."""
+    merged: dict[str, dict[str, Any]] = {}
+    for batch in batches:
+        for item in batch:
+            # GX returns results in an order of its own: an expectation is known by its type and arguments
             key = json.dumps([item["expectation"], item["kwargs"]], sort_keys=True, default=str)
-            if key not in failed:
-                failed[key] = dict(item)
-                continue
-            merged = failed[key]
-            merged["unexpected_count"] = (merged["unexpected_count"] or 0) + (item["unexpected_count"] or 0)
-            merged["failed_rows"] = (merged["failed_rows"] + item["failed_rows"])[:50]
-    return SuiteOutcome(
-        suite.name,
-        all(o.success for o in outcomes),
-        outcomes[0].evaluated,
-        list(failed.values()),
-        sum(o.rows_validated for o in outcomes),
-    )
-
-
-def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) -> bool:
-    """Whether this run validates every row the suite covers: the suite or the check code changed, or it is a
-    full run (the ingest's plan, ingest.suites), or dbt rebuilt the suite's asset for every document (its code
-    changed: ingest.models_rebuilt). Otherwise the rows of the run's documents."""
-    planned = con.execute("select every_row from ingest.suites where suite = ?", [suite.name]).fetchone()
-    rebuilt = con.execute(
-        "select bool_or(every_document) from ingest.models_rebuilt where model = ?", [suite.asset[-1]]
-    ).fetchone()[0]
-    return planned is None or planned[0] or bool(rebuilt)
-
-
-def scope_rows(con: duckdb.DuckDBPyConnection, every_row: bool) -> None:
-    """Define `validation_scope`, the documents whose rows the suites' queries validate."""
-    documents = "raw.documents" if every_row else "ingest.run_scope"
-    con.execute(f"create or replace temp view {SCOPE} as select document_id from {documents}")
+            total = merged.setdefault(key, {**item, "failed_rows": [], "exception": None, **dict.fromkeys(_COUNTS, 0)})
+            for count in _COUNTS:
+                total[count] += item[count] or 0
+            total["failed_rows"] = (total["failed_rows"] + item["failed_rows"])[:FAILED_ROWS_KEPT]
+            total["exception"] = total["exception"] or item["exception"]
+    for total in merged.values():
+        total["success"] = _holds(total)
+    failed = [item for item in merged.values() if not item["success"]]
+    return SuiteOutcome(suite.name, not failed, len(merged), failed, rows)
 
 
 def run_suite(
@@ -207,20 +272,21 @@ def run_suite(
     batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"]),
     every_row: bool = False,
 ) -> SuiteOutcome:
-    """Validate the suite's query result, on the run's documents or every row, in batches of at most `batch_rows`
-    rows (GX_BATCH_ROWS, default 200,000), so a table of any size passes through pandas a bounded slice at a
-    time. Every expectation is row-wise (a key's copies are counted in SQL), so batch by batch gives the same
-    verdict as all at once."""
-    if suite.by_document:
-        scope_rows(con, every_row)
+    """Validate the suite's query result, on the run's documents or (every_row) every row, in batches of at most
+    `batch_rows` rows (GX_BATCH_ROWS, default 200,000), so a table of any size passes through pandas a bounded
+    slice at a time. Every expectation is row-wise, so batch by batch gives the same verdict as all at once."""
+    _context()  # before GX's first import: it reads its analytics setting then
+    _require_row_wise(suite)
+    bind_suite_context(con, every_row)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
-    cursor = con.execute(suite.query)
-    outcomes = []
+    cursor = con.execute(suite.sql)
+    batches, rows = [], 0
     while True:
         frame = cursor.fetch_df_chunk(vectors)
-        if outcomes and frame.empty:
+        if batches and frame.empty:
             break
-        outcomes.append(validate_frame(suite, frame))
+        batches.append(validate_frame(suite, frame))
+        rows += len(frame)
         if len(frame) < vectors * duckdb.__standard_vector_size__:
             break
-    return _merge(suite, outcomes)
+    return _merge(suite, batches, rows)

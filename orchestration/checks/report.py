@@ -63,9 +63,13 @@ def publish_results(validation_dir: Path, staged: Path, run: dict) -> Path:
 
 
 def _failure_item(f: dict) -> str:
+    judged = f["element_count"] - f["missing_count"]
+    why = f"{f.get('why') or ''}; unexpected: {f['unexpected_count']} of {judged} judged"
+    if f.get("exception"):
+        why += f"; GX could not evaluate it: {f['exception']}"
     return (
         f"<li><code>{html.escape(f['expectation'])}</code> {html.escape(json.dumps(f['kwargs'], default=str))}"
-        f" — {html.escape(str(f.get('why') or ''))}; unexpected: {html.escape(str(f.get('unexpected_count')))}"
+        f" — {html.escape(why)}"
         f"<pre>{html.escape(json.dumps(f.get('failed_rows'), indent=1, default=str)[:4000])}</pre></li>"
     )
 

@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # a printed number: a dotted section number ("3.2.1"), a number with thousands separators ("29,085"), a
-# decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293)
-NUMBER = re.compile(r"(?<![A-Za-z0-9])(?:\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+# decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293). The
+# pattern without its look-behind is what the GX suites tokenise a figure's literal with (DuckDB's RE2 has none).
+NUMBER_PATTERN = r"\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+NUMBER = re.compile(rf"(?<![A-Za-z0-9])(?:{NUMBER_PATTERN})")
 TITLE_PAGE = "Title page"
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
+from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
 from ..settings import Settings
-from ..warehouse import WarehouseFiles, clean_dead_runs, published_identity, start_working_copy
+from ..warehouse import clean_dead_runs, published_identity, start_working_copy
 from .changes import RunPlan
-from .load import connect, draft_figures_waiting, load_all, waiting_lines
+from .load import draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
 from .texts import TEXT_TABLES
 from .validate import validate_build
@@ -76,62 +77,65 @@ DRAFTS_CHECK = "draft_figures_waiting"
     name="ingest_sources",
     can_subset=False,
 )
-def ingest_sources(context: dg.AssetExecutionContext):
+def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Decide what this run rebuilds against the published warehouse (changes.py) while validating what
     changed since (every problem reported at once); then load it, in one transaction, into the run's working
     copy of the published file. The published file is only replaced by the publish step; a run with nothing to
     rebuild stops here, and every later step is skipped."""
-    settings = Settings.from_env()
+    settings = warehouse.settings
     key = record_worker(context)
-    files = WarehouseFiles.from_settings(settings)
+    files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     planned_from = published_identity(files)
-    plan, read, readings = validate_build(
-        settings.sources_dir, settings.documents_dir, files.published if planned_from else None
+    validation = validate_build(
+        settings.sources_dir,
+        settings.documents_dir,
+        files.published if planned_from else None,
+        settings.duckdb_memory_limit,
     )
+    plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
     else:
         context.log.warning(settings.documents_note)
+    context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
     if plan.rebuilds_nothing:
-        context.log.info(
-            f"nothing to rebuild: {plan.reason}. {files.published} stays as it is; nothing new is published"
-        )
+        validation.con.close()
+        context.log.info(f"nothing to rebuild: {files.published} stays as it is; nothing new is published")
         yield dg.AssetObservation(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
-        with connect(files.published, read_only=True) as con:
+        with files.connect(files.published, read_only=True) as con:
             yield from _ingest_checks(settings, plan, draft_figures_waiting(con))
         return
-    context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
-    with retry_transient(context):
-        working = start_working_copy(files, key, planned_from)
-    with retry_transient(context), connect(working) as con:
-        counts = load_all(con, settings.sources_dir, plan, readings)
+    with validation:
+        with retry_transient(context):
+            working = start_working_copy(files, key, planned_from)
+        with retry_transient(context):
+            counts = load_all(validation, working)
+        con = validation.con
         waiting = draft_figures_waiting(con)
-        previews = {
-            s.name: con.execute(f"select * exclude (_source_file) from raw.{s.name} limit 5").df() for s in SOURCES
-        }
-    for source in SOURCES:
-        yield dg.MaterializeResult(
-            asset_key=["raw", source.name],
-            metadata={
-                "dagster/row_count": counts[source.name],
-                "rows_read_this_run": read[source.name],
-                "source_files": dg.MetadataValue.json(
-                    {f.relative: f.sha256 for f in plan.files if f.source == source.name}
-                ),
-                "preview": dg.MetadataValue.md(previews[source.name].to_markdown(index=False)),
-            },
-        )
-    for name in TEXT_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={
-                "dagster/row_count": counts[name],
-                "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
-                "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
-            },
-        )
+        for source in SOURCES:
+            preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
+            yield dg.MaterializeResult(
+                asset_key=["raw", source.name],
+                metadata={
+                    "dagster/row_count": counts[source.name],
+                    "rows_read_this_run": read[source.name],
+                    "source_files": dg.MetadataValue.json(
+                        {f.relative: f.sha256 for f in plan.files if f.source == source.name}
+                    ),
+                    "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+                },
+            )
+        for name in TEXT_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=["raw", name],
+                metadata={
+                    "dagster/row_count": counts[name],
+                    "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
+                    "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
+                },
+            )
     yield dg.MaterializeResult(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
     yield from _ingest_checks(settings, plan, waiting)
 

@@ -20,13 +20,16 @@ code, and (written by the dbt step) dbt's manifest, so the next run can tell wha
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from ..checks.gx_suites import load_suites
+from ..dbt_vars import dbt_vars
 from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
+from .records import LineCount
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
 from .texts import TEXT_TABLES
 
@@ -46,14 +49,15 @@ class SourceFile:
     relative: str  # relative to the sources folder, so a moved or renamed folder is not a change
     document_id: str | None  # per-document files only
     sha256: str
+    lines: int  # physical lines (records.LineCount): the validation tells a file of one row per line by them
 
 
 @dataclass(frozen=True)
 class CodeHashes:
-    ingest: str  # the ingest, validation and corpus modules: they make the raw tables
-    dbt: str  # the dbt project: its models, macros, tests and dbt_project.yml
+    ingest: str  # the ingest, validation and corpus modules, and the dbt vars they read: they make the raw tables
+    dbt: str  # the dbt project: dbt_project.yml, its models, macros, tests and seeds
     checks: str  # the asset checks' code
-    suites: dict[str, str]  # each suite's file, by suite name
+    suites: dict[str, str]  # each suite's files, by suite name
 
 
 @dataclass(frozen=True)
@@ -83,16 +87,23 @@ class RunPlan:
         return not self.incremental or not source.per_document or path.stem in self.documents
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _checksum_and_lines(path: Path) -> tuple[str, int]:
+    """A file's sha256 and its physical lines, from one pass over it in blocks: files may be gigabytes."""
+    digest, count = hashlib.sha256(), LineCount()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            count.update(block)
+    return digest.hexdigest(), count.lines
+
+
+def sha256(path: Path) -> str:
+    return _checksum_and_lines(path)[0]
 
 
 def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
-    """Every source file with its checksum, read in blocks: files may be gigabytes."""
+    """Every source file with its checksum and its line count; the only pass over a file's bytes besides DuckDB's
+    reading of its rows."""
     found = []
     for source in SOURCES:
         for path in source.files(sources_dir):
@@ -102,7 +113,7 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
                     path,
                     str(path.relative_to(sources_dir)),
                     path.stem if source.per_document else None,
-                    sha256(path),
+                    *_checksum_and_lines(path),
                 )
             )
     return tuple(found)
@@ -120,16 +131,23 @@ def _folder_hash(*inputs: tuple[Path, str]) -> str:
 
 def code_hashes() -> CodeHashes:
     """What turns the source files into tables and decides their verdicts, hashed by what a change to it
-    rebuilds or re-validates."""
+    rebuilds or re-validates. The ingest also reads the dbt project's vars (dbt_vars.py)."""
     code = PROJECT_ROOT / "orchestration"
     dbt = [(DBT_PROJECT_DIR, "dbt_project.yml")] + [
-        (DBT_PROJECT_DIR / f, "**/*") for f in ("models", "macros", "tests")
+        (DBT_PROJECT_DIR / f, "**/*") for f in ("models", "macros", "tests", "seeds")
     ]
+    ingest = _folder_hash((code / "ingest", "**/*.py"), (code / "corpus", "**/*.py"), (code, "dbt_vars.py"))
     return CodeHashes(
-        ingest=_folder_hash((code / "ingest", "**/*.py"), (code / "corpus", "**/*.py")),
+        ingest=hashlib.sha256((ingest + json.dumps(dbt_vars(), sort_keys=True, default=str)).encode()).hexdigest(),
         dbt=_folder_hash(*dbt),
         checks=_folder_hash((code / "checks", "*.py")),
-        suites={suite.name: sha256(suite.path) for suite in load_suites(EXPECTATIONS_DIR)},
+        # a suite is its .json and the .sql beside it
+        suites={
+            suite.name: hashlib.sha256(
+                suite.path.read_bytes() + b"\0" + suite.path.with_suffix(".sql").read_bytes()
+            ).hexdigest()
+            for suite in load_suites(EXPECTATIONS_DIR)
+        },
     )
 
 

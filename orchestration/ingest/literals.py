@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..dbt_vars import dbt_var
+
 
 class LiteralParseError(ValueError):
     """The literal cannot be read as a quantity; the message says which part failed."""
@@ -45,9 +47,10 @@ _CURRENCY_WORDS = [
 ]
 # The largest power of ten a printed multiplier may have (scale 0 to MAX_SCALE: none, thousand, 10,000, million,
 # 100 million, billion, trillion, or 10^N), for the parser and for the validator's check of the `scale` column.
+# It is the dbt var max_scale, which fct_observation's test of scale reads too: one number for the ingest and dbt.
 # dbt's to_base_units multiplies a DECIMAL(38,10) value by 10^scale from a DOUBLE pow(), exact up to 10^22; the
 # validator also checks that each value times 10^scale keeps within DECIMAL(38,10)'s 28 integer digits.
-MAX_SCALE = 18
+MAX_SCALE: int = dbt_var("max_scale")
 _MULTIPLIERS = [
     (r"10\s*\^\s*(\d+)", None),  # 10^8, written out as a power
     (r"100 million", 8),

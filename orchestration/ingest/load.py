@@ -1,80 +1,52 @@
-"""Load validated source files into DuckDB schema `raw` with DuckDB's own CSV reader, each cell read as the
-validation read it (reading.py)."""
+"""Load validated source files into DuckDB schema `raw`: the rows the validation read and typed (validate.py),
+written into the run's working file, so that each file is read once and what was validated is what is loaded."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from ..settings import DEFAULTS
+from ..resources.connections import STORAGE_COMPATIBILITY
 from .changes import RunPlan
-from .reading import blank, identifier, read_csv, text_cells, typed_cells
+from .reading import identifier
 from .source_files import SOURCES, Source
 from .texts import TEXT_TABLES, TextReadings
 
-# Files written with duckdb 2.0 defaults are unreadable by duckdb-cli 1.5 (storage version 69 vs 64-68).
-# The storage version is fixed when a file is created, so every file we create uses the older format.
-STORAGE_COMPATIBILITY = "v1.2.0"
+if TYPE_CHECKING:  # validate.py reads its files with `connect`: importing it here at run time would be a cycle
+    from .validate import Validation
 
 
-# DuckDB takes 80% of the machine by default; the pipeline's own connections stay within this and spill to disk
-# beyond it, so the Dagster process stays bounded whatever the size of the sources.
-MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT") or DEFAULTS["DUCKDB_MEMORY_LIMIT"]
+def _validated_rows(source: Source, validated: str) -> str:
+    """SQL: the rows of a source the validation read (in catalog `validated`), as raw holds them."""
+    columns = ", ".join(identifier(name) for name in source.column_names)
+    return f"select {columns}, _file as _source_file from {validated}.main.{source.name}"
 
 
-def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to a warehouse file, or (no path) a private in-memory database that spills to a temporary
-    folder; every one keeps to MEMORY_LIMIT."""
-    config = {"memory_limit": MEMORY_LIMIT}
-    if path is None:
-        return duckdb.connect(config={**config, "temp_directory": tempfile.gettempdir()})
-    if read_only:
-        return duckdb.connect(str(path), read_only=True, config=config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config={**config, "storage_compatibility_version": STORAGE_COMPATIBILITY})
-
-
-def _read_csv(source: Source, files: list[Path], sources_dir: Path) -> tuple[str, dict]:
-    if not files:  # an optional source without files: its table, empty
-        cells = ", ".join(f"null::varchar as {identifier(c.name)}" for c in source.columns)
-        return f"select {typed_cells(source)}, null::varchar as _source_file from (select {cells}) where false", {}
-    return (
-        f"""
-        select {typed_cells(source)}, replace(filename, $prefix, '') as _source_file
-        from (select {text_cells(source)}, filename from {read_csv(source, "$files", "filename = true")})
-        where not ({blank(source)})""",
-        {"files": [str(p) for p in files], "prefix": str(sources_dir.parent) + "/"},
-    )
-
-
-def load_source(con: duckdb.DuckDBPyConnection, source: Source, sources_dir: Path, plan: RunPlan | None = None) -> int:
-    """Replace the source's raw table; in an incremental run, only the rows of the documents the run rebuilds."""
-    files = [p for p in source.files(sources_dir) if plan is None or plan.reads(source, p)]
-    if plan is not None and plan.incremental and source.per_document:
+def load_source(con: duckdb.DuckDBPyConnection, source: Source, validated: str, plan: RunPlan) -> int:
+    """Replace the source's raw table with the rows the validation read; in an incremental run, only the rows of
+    the documents the run rebuilds (the validation read only their files)."""
+    rows = _validated_rows(source, validated)
+    if plan.incremental and source.per_document:
         con.execute(
             f"delete from raw.{source.name} where document_id in (select unnest($docs::varchar[]))",
             {"docs": sorted(plan.documents)},
         )
-        if files:
-            query, params = _read_csv(source, files, sources_dir)
-            con.execute(f"insert into raw.{source.name} {query}", params)
+        con.execute(f"insert into raw.{source.name} {rows}")
     else:
-        query, params = _read_csv(source, files, sources_dir)
-        con.execute(f"create or replace table raw.{source.name} as {query}", params)
+        con.execute(f"create or replace table raw.{source.name} as {rows}")
     return con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
 
 
-def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: RunPlan | None = None) -> dict[str, int]:
+def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: RunPlan) -> dict[str, int]:
     """Replace the rows of the documents the run read in raw.text_numbers and raw.document_texts (every row in a
     full run); a kept document's rows stay as the run that read its text wrote them."""
     counts = {}
     for table, columns in TEXT_TABLES.items():
         rows = readings.numbers if table == "text_numbers" else readings.texts
         typed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
-        if plan is not None and plan.incremental:
+        if plan.incremental:
             con.execute(f"create table if not exists raw.{table} ({typed})")
             con.execute(
                 f"delete from raw.{table} where document_id in (select unnest($docs::varchar[]))",
@@ -133,20 +105,25 @@ def _all_documents(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {doc for (doc,) in con.execute("select document_id from raw.documents").fetchall()}
 
 
-def load_all(
-    con: duckdb.DuckDBPyConnection, sources_dir: Path, plan: RunPlan | None = None, readings: TextReadings | None = None
-) -> dict[str, int]:
-    """Load the raw tables (every one, or what `plan` says this run reads), the texts' accounting and record the
-    build, in one transaction: readers of the file never see half a load."""
+def load_all(validation: Validation, working: Path) -> dict[str, int]:
+    """Write the raw tables of the warehouse file `working` (every one, or what the plan says this run reads) from
+    the rows `validation` read, with the texts' accounting and the record of the build, in one transaction: readers
+    of the file never see half a load. The validation's connection then works on `working` (its default
+    catalog), and keeps to its memory limit throughout, spilling beyond it."""
+    con, plan = validation.con, validation.plan
+    validated = con.execute("select current_database()").fetchone()[0]
+    # a file the attach creates gets the format of every file we create; an existing one keeps its own
+    con.execute(f"set storage_compatibility_version = '{STORAGE_COMPATIBILITY}'")
+    con.execute("attach $path as warehouse", {"path": str(working)})
+    con.execute("use warehouse")
     counts = {}
     con.execute("begin transaction")
     try:
         con.execute("create schema if not exists raw")
         for source in SOURCES:
-            counts[source.name] = load_source(con, source, sources_dir, plan)
-        counts.update(load_texts(con, readings or TextReadings(), plan))
-        if plan is not None:
-            record_build(con, plan)
+            counts[source.name] = load_source(con, source, validated, plan)
+        counts.update(load_texts(con, validation.readings, plan))
+        record_build(con, plan)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

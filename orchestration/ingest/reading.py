@@ -1,9 +1,9 @@
-"""How a source file is read: one reading of every cell, for the validation and the load alike.
+"""How a source file is read: one reading of every cell, which the validation checks and the load then writes.
 
-DuckDB's CSV reader reads every column as text with the same options in both; a cell is that text with its
-surrounding spaces trimmed (DuckDB's trim(): tabs and line breaks stay, for the column rules and the literal check to
-see), empty as NULL, then cast to its column's declared type; a row whose cells are all empty is no row. So what was
-validated is exactly what is loaded.
+DuckDB's CSV reader reads every column as text; a cell is that text with its surrounding spaces trimmed (DuckDB's
+trim(): tabs and line breaks stay, for the column rules and the literal check to see), empty as NULL, then cast to
+its column's declared type; a row whose cells are all empty is no row. The load takes raw's rows from the typed
+tables this reading fills (load.py), so what was validated is exactly what is loaded.
 """
 
 from __future__ import annotations

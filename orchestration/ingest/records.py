@@ -19,14 +19,22 @@ from pathlib import Path
 MAX_LISTED = 200
 
 
-def line_count(path: Path) -> int:
-    """Physical lines, the last one counted whether or not it ends with a newline."""
-    count, last = 0, b"\n"
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            count += block.count(b"\n")
-            last = block[-1:]
-    return count + (last != b"\n")
+class LineCount:
+    """The physical lines of a file fed to it block by block, the last one counted whether or not it ends with a
+    newline; fed by the pass that checksums the file (changes.py), so counting costs no read of its own."""
+
+    def __init__(self) -> None:
+        self._newlines = 0
+        self._last = b"\n"
+
+    def update(self, block: bytes) -> None:
+        if block:
+            self._newlines += block.count(b"\n")
+            self._last = block[-1:]
+
+    @property
+    def lines(self) -> int:
+        return self._newlines + (self._last != b"\n")
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The shape of every file in `sources/`: columns, types, the rules their values follow, keys and what each key
 refers to.
 
-One declaration per source drives both the validation and the DuckDB load (reading.py reads every cell the same
-way for both), so the two cannot drift apart.
+One declaration per source drives both the validation and the DuckDB load (the load writes the rows the validation
+read and typed, reading.py), so the two cannot drift apart.
 """
 
 from __future__ import annotations

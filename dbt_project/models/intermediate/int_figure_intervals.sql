@@ -22,7 +22,7 @@ halves as (
     select
         figures.*,
         case when unit_kind in ('count', 'rank') and decimals = 0 and scale = 0 then 0
-             else 0.5 * pow(10, -decimals) * pow(10, scale) end as half_unit,
+             else {{ half_unit('decimals', 'scale') }} end as half_unit,
         -- decimals without trailing zeros ("9.10" has 1): if the zeros are padding, the printing admits more
         decimals - length(regexp_extract(stated_text, '\.[0-9]*?(0+)([^0-9]|$)', 1)) as significant_decimals
     from figures
@@ -67,26 +67,16 @@ select
     b.significant_decimals,
     -- the interval if the printed trailing zeros are padding (plain figures only; else the printed interval)
     case when b.comparator = 'eq' and b.significant_decimals < b.decimals
-         then b.value - 0.5 * pow(10, -b.significant_decimals) * pow(10, b.scale) else b.value_low end
+         then b.value - {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_low end
         as padded_low,
     case when b.comparator = 'eq' and b.significant_decimals < b.decimals
-         then b.value + 0.5 * pow(10, -b.significant_decimals) * pow(10, b.scale) else b.value_high_bound end
+         then b.value + {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_high_bound end
         as padded_high,
     -- US$ bounds: the lowest value at the highest rate, the highest at the lowest rate
-    case b.currency
-        when 'USD' then b.value
-        when 'CNY' then b.value / r.cny_per_usd
-        when 'JPY' then b.value / r.jpy_per_usd
-    end as usd_value,
-    case b.currency
-        when 'USD' then b.value_low
-        when 'CNY' then b.value_low / greatest(r.cny_per_usd, r.cny_per_usd_fred)
-        when 'JPY' then b.value_low / greatest(r.jpy_per_usd, r.jpy_per_usd_fred)
-    end as usd_low,
-    case b.currency
-        when 'USD' then b.value_high_bound
-        when 'CNY' then b.value_high_bound / least(r.cny_per_usd, r.cny_per_usd_fred)
-        when 'JPY' then b.value_high_bound / least(r.jpy_per_usd, r.jpy_per_usd_fred)
-    end as usd_high
+    {{ to_usd('b.value', 'b.currency', 'r.cny_per_usd', 'r.jpy_per_usd') }} as usd_value,
+    {{ to_usd('b.value_low', 'b.currency', 'greatest(r.cny_per_usd, r.cny_per_usd_fred)',
+              'greatest(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_low,
+    {{ to_usd('b.value_high_bound', 'b.currency', 'least(r.cny_per_usd, r.cny_per_usd_fred)',
+              'least(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_high
 from bounded as b
 left join rates as r on r.year = b.reference_year

@@ -4,7 +4,7 @@
 with figures as (
     select
         *,
-        case when period_kind = 'span' then end_year else year end as reference_year
+        {{ reference_year('period_kind', 'year', 'end_year') }} as reference_year
     from {{ ref('stg_figures') }}
     where {{ in_rebuilt_documents() }}
 ),
@@ -26,11 +26,7 @@ based as (
 
 select
     *,
-    case currency
-        when 'USD' then value
-        when 'CNY' then value / cny_per_usd
-        when 'JPY' then value / jpy_per_usd
-    end as value_usd,
+    {{ to_usd('value', 'currency', 'cny_per_usd', 'jpy_per_usd') }} as value_usd,
     case currency
         when 'USD' then value * cny_per_usd
         when 'CNY' then value

@@ -51,6 +51,8 @@ framed as (
             or coalesce(k.operand_currencies, 0) > 1
             or (s.currency is not null and k.operand_currency is not null and s.currency <> k.operand_currency)
             as in_usd,
+        -- ratios and shares compare to the stated figure as printed; totals in the operands' currency
+        in_usd and c.claim_kind in ('same_total', 'bound', 'sum') as stated_in_usd,
         s.value as s_value,
         s.value_low as s_low,
         s.value_high as s_high,
@@ -81,16 +83,11 @@ operand_values as (
         list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_value else o.value end)) as total,
         list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_low else o.value_low end)) as total_lo,
         list_sum(list_transform(ops, lambda o: case when in_usd then o.usd_high else o.value_high end)) as total_hi,
-        -- ratios and shares compare to the stated figure as printed; totals in the operands' currency
-        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_value else s_value end
-            as st,
-        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_low else s_low end as st_lo,
-        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_high else s_high end
-            as st_hi,
-        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_low else s_padded_low end
-            as st_pad_lo,
-        case when in_usd and claim_kind in ('same_total', 'bound', 'sum') then s_usd_high else s_padded_high end
-            as st_pad_hi
+        case when stated_in_usd then s_usd_value else s_value end as st,
+        case when stated_in_usd then s_usd_low else s_low end as st_lo,
+        case when stated_in_usd then s_usd_high else s_high end as st_hi,
+        case when stated_in_usd then s_usd_low else s_padded_low end as st_pad_lo,
+        case when stated_in_usd then s_usd_high else s_padded_high end as st_pad_hi
     from framed
 ),
 
@@ -153,6 +150,11 @@ judged as (
             else true
         end as verifiable,
         case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio,
+        -- a factor near a power of ten other than 1: a slipped scale. Against another year's figure (magnitude)
+        -- growth blurs the factor, so a power of ten within a factor of ~1.8 counts.
+        abs(round(log_ratio)) >= 1
+            and abs(log_ratio - round(log_ratio)) < case when claim_kind = 'magnitude' then 0.25 else 0.1 end
+            as scale_slip,
         -- An infinite end (a figure printed "over" or "less than") can make a check pass whatever value the
         -- stated figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above
         -- any other. A check that cannot fail confirms nothing. The floor is the least value each ratio
@@ -200,16 +202,15 @@ verdicts as (
                 case when st_hi > rec_lo then 'consistent' else 'inconsistent' end
             when claim_kind = 'sum' and relation = 'of_which' then
                 case when rec_lo <= st_hi then 'consistent' else 'gross_inconsistency' end
-            -- against another year's figure, growth blurs the factor: a power of ten within a factor of ~1.8
             when claim_kind = 'magnitude' then
                 case when abs(log_ratio) < 0.5 then 'consistent'
-                     when abs(log_ratio - round(log_ratio)) < 0.25 then 'gross_inconsistency'
+                     when scale_slip then 'gross_inconsistency'
                      else 'inconsistent' end
             when claim_kind = 'same_total' and intervals_meet and period_differs then 'inconsistent'
             when intervals_meet or meets_as_increase then 'consistent'
             when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'gross_inconsistency'
             when claim_kind = 'growth' and sign(st) <> sign(rec) and st <> 0 and rec <> 0 then 'gross_inconsistency'
-            when abs(round(log_ratio)) >= 1 and abs(log_ratio - round(log_ratio)) < 0.1 then 'gross_inconsistency'
+            when scale_slip then 'gross_inconsistency'
             else 'inconsistent'
         end as verdict
     from judged
@@ -254,9 +255,7 @@ select
         when claim_kind = 'same_total' and intervals_meet and period_differs then
             'same value dated to different years (' || stated_year || ' vs ' || operand_first_year || ')'
         when meets_if_padded then 'rounding: agrees only if the printed trailing zeros are padding'
-        when abs(round(log_ratio)) >= 1
-            and abs(log_ratio - round(log_ratio)) < case when claim_kind = 'magnitude' then 0.25 else 0.1 end then
-            'scale slip of ~10^' || cast(round(log_ratio) as integer)
+        when scale_slip then 'scale slip of ~10^' || cast(round(log_ratio) as integer)
         when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'share over 100'
         when claim_kind = 'sum' and relation = 'of_which' then 'parts exceed the whole'
         when claim_kind = 'growth' and sign(st) <> sign(rec) then 'direction of change flipped'

@@ -3,7 +3,7 @@
 select distinct
     {{ period_key('period_kind', 'year', 'start_year', 'end_year', 'as_of_date') }} as period_key,
     period_kind,
-    case when period_kind = 'span' then end_year else year end as reference_year,
+    {{ reference_year('period_kind', 'year', 'end_year') }} as reference_year,
     start_year,
     end_year,
     as_of_date

@@ -13,8 +13,9 @@ with bounds as (
         ) as last_year
 ),
 
+-- range() yields BIGINT; a year is an INTEGER everywhere else
 years as (
-    select unnest(range(first_year, last_year + 1)) as year from bounds
+    select cast(unnest(range(first_year, last_year + 1)) as integer) as year from bounds
 )
 
 select

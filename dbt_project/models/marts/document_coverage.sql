@@ -26,7 +26,7 @@ select
     case when t.text_present then coalesce(c.literals_not_found, 0) end as literals_not_found,
     case
         when not t.text_present or t.text_present is null then null
-        when coalesce(c.numbers_in_text, 0) = 0 then 100.0
+        when coalesce(c.numbers_in_text, 0) = 0 then cast(100 as double)
         else round(100.0 * (c.recorded + c.ignored) / c.numbers_in_text, 2)
     end as coverage_pct,
     case

@@ -2,18 +2,8 @@
 -- from Ningbo's Table 2.
 -- "all" and "offshore" are printed figures; "onshore" is derived as all minus offshore in US$ (the offshore
 -- rows are read in US$, the totals are printed in yuan), so it carries no figure_id and is flagged derived.
-with lines as (
-    select * from (values
-        ('ito_realization', 'ITO', 'all'),
-        ('bpo_realization', 'BPO', 'all'),
-        ('kpo_realization', 'KPO', 'all'),
-        ('offshore_ito_realization', 'ITO', 'offshore'),
-        ('offshore_bpo_realization', 'BPO', 'offshore'),
-        ('offshore_kpo_realization', 'KPO', 'offshore')
-    ) as t(indicator_code, service_line, market)
-),
-
-printed as (
+-- Which indicator is which line and market: the seed outsourcing_structure_lines.
+with printed as (
     select
         o.geo_id,
         o.year,
@@ -28,9 +18,11 @@ printed as (
         o.stated_text,
         false as is_derived
     from {{ ref('fct_observation') }} as o
-    join lines as l on l.indicator_code = o.indicator_code
-    -- the table is the structure; the prose repeats two KPO totals, which marts.claim_checks compares with it
-    where o.locator like 'Table 2,%'
+    join {{ ref('outsourcing_structure_lines') }} as l on l.indicator_code = o.indicator_code
+    -- the table's cells are the structure; the prose repeats two KPO totals, which marts.claim_checks compares
+    -- with them
+    where o.section = 'Table 2'
+      and o.table_row is not null
       and o.measure = 'level'
 ),
 

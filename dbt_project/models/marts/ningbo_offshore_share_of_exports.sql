@@ -12,7 +12,8 @@ with table_1 as (
             as share_figure_id
     from {{ ref('fct_observation') }}
     where geo_id = 'ningbo'
-      and locator like 'Table 1,%'
+      and section = 'Table 1'
+      and table_row is not null
       and measure = 'level'
     group by year
 )

@@ -1,7 +1,8 @@
 """Reading the source files a run reads, and keeping the rows of those it does not.
 
 Each file is read by DuckDB's CSV reader into table `<source>` (typed) and `<source>_text` (the cells as printed),
-every row with its file and line, so that any later check can name where a problem is. A file that is not one row
+every row with its file and line, so that any later check can name where a problem is; the load writes raw from
+`<source>`, so no file is parsed twice. A file that is not one row
 per line is read once more for its line numbers (records.py); one whose header or records cannot be read is
 reported here, and recorded in table `incomplete` so that rows referring to its unread rows are not also reported.
 In an incremental run, view `<source>_kept` holds the rows of the documents kept from the warehouse it starts from.
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from ..changes import RunPlan
+from ..changes import RunPlan, SourceFile
 from ..reading import blank, identifier, read_csv, text_cells, typed_cells
-from ..records import line_count, scan
+from ..records import scan
 from ..source_files import Source
 from .problems import Checker, Problem
 
@@ -54,14 +55,20 @@ def _header_ok(checker: Checker, source: Source, path: Path, rel: str) -> bool:
 
 
 def _lines(
-    checker: Checker, source: Source, path: Path, rel: str, document: str | None, rows: int | None, error: str = ""
+    checker: Checker,
+    source: Source,
+    file: SourceFile,
+    rel: str,
+    document: str | None,
+    rows: int | None,
+    error: str = "",
 ) -> str | None:
     """SQL `<line of each row> from <table numbered, with what it needs>`, or None when the `rows` rows DuckDB
     read (None: it stopped with `error`) cannot be placed on their lines; reports the records that are not
     well-formed."""
-    if rows is not None and line_count(path) == rows + 1:
+    if rows is not None and file.lines == rows + 1:
         return "_row + 2 from numbered"
-    records = scan(path, len(source.columns))
+    records = scan(file.path, len(source.columns))
     checker.problems += [Problem(rel, line, reason) for line, reason in records.problems]
     checker.unlisted[rel] += records.malformed - len(records.problems)
     if records.malformed or records.well_formed != rows:
@@ -88,18 +95,19 @@ def _lines(
     return "coalesce(_start + _row - _position, _row + 2) from numbered asof left join starts on _row >= _position"
 
 
-def read(checker: Checker, source: Source, plan: RunPlan | None = None) -> None:
-    """Load the files of a source this run reads as cells with their file and line, reporting malformed
-    rows; a file with rows left unread is recorded in table `incomplete`."""
+def read(checker: Checker, source: Source, files: tuple[SourceFile, ...], plan: RunPlan | None = None) -> None:
+    """Load the files of a source (among `files`, changes.source_files) this run reads as cells with their file and
+    line, reporting malformed rows; a file with rows left unread is recorded in table `incomplete`."""
     cells = ", ".join(f"{identifier(n)} varchar" for n in source.column_names)
     checker.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
-    files = source.files(checker.sources_dir)
+    files = [f for f in files if f.source == source.name]
     if not files and not source.optional:
         checker.problems.append(Problem(f"{checker.sources_dir.name}/{source.pattern}", 0, "no such file"))
         checker.incomplete(source, None)
     if plan is not None:
-        files = [p for p in files if plan.reads(source, p)]
-    for path in files:
+        files = [f for f in files if plan.reads(source, f.path)]
+    for file in files:
+        path = file.path
         rel = _relative(checker.sources_dir, path)
         document = path.stem if source.per_document else None
         if not _header_ok(checker, source, path, rel):
@@ -116,7 +124,7 @@ def read(checker: Checker, source: Source, plan: RunPlan | None = None) -> None:
             rows, error = checker.con.execute("select count(*) from scan").fetchone()[0], ""
         except duckdb.Error as exc:  # a file it cannot read at all, such as one with mixed line endings
             rows, error = None, str(exc).splitlines()[0]
-        lines = _lines(checker, source, path, rel, document, rows, error)
+        lines = _lines(checker, source, file, rel, document, rows, error)
         if lines is not None:
             checker.con.execute(
                 f"insert into {source.name}_text select {text_cells(source)}, $file, {lines}", {"file": rel}

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from ..load import connect
+import duckdb
+
+from ...resources.connections import DEFAULT_MEMORY_LIMIT, connect
 from ..records import MAX_LISTED
 from ..source_files import Source
 
@@ -53,9 +55,15 @@ class Checker:
     """The rows of the files a run reads and the problems found in them; in an incremental run, rows of documents
     it keeps are read from the warehouse it starts from (`base`), so keys and references are checked across both."""
 
-    def __init__(self, sources_dir: Path, baseline: Path | None):
+    def __init__(
+        self,
+        sources_dir: Path,
+        baseline: Path | None,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ):
         self.sources_dir = sources_dir
-        self.con = connect()
+        self.con = con if con is not None else connect(memory_limit=memory_limit)
         self.baseline = "base" if baseline is not None else None
         if baseline is not None:
             self.con.execute("attach $path as base (read_only)", {"path": str(baseline)})

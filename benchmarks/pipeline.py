@@ -1,0 +1,152 @@
+"""One measured run of the Dagster job `build_warehouse`, and what its log says it did or why it failed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .breakdown import pipeline_breakdown
+from .measure import measure, tail
+from .paths import VENV_BIN, shown
+from .sources_cache import link_sources
+
+# a first build starts from nothing: the published warehouse, its history, working files and reports go first
+FIRST_BUILD_CLEARS = (
+    "warehouse.duckdb",
+    "warehouse.duckdb.wal",
+    "warehouse.duckdb.sha256",
+    "history",
+    ".runs",
+    "data",
+    ".publish.lock",
+)
+# a later run starts from what is published; only working files a run abandoned are removed
+RERUN_CLEARS = (".runs",)
+
+
+def manifest_mtime(code: Path) -> float | None:
+    manifest = code / "dbt_project" / "target" / "manifest.json"
+    return manifest.stat().st_mtime if manifest.exists() else None
+
+
+def manifest_stale(code: Path) -> bool:
+    """As orchestration/dbt_models.prepare_manifest decides: missing, or older than a model, macro or config."""
+    project = code / "dbt_project"
+    inputs = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "seeds"):
+        inputs.extend(p for p in (project / folder).rglob("*") if p.is_file())
+    manifest = manifest_mtime(code)
+    return manifest is None or manifest < max(p.stat().st_mtime for p in inputs if p.exists())
+
+
+def warm_up(code: Path) -> dict:
+    """Unmeasured: import the definitions once, which re-parses the dbt manifest if a model changed since."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", "import orchestration.definitions"],
+        cwd=code,
+        env={**os.environ, "DOCUMENTS_DIR": ""},
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "s": round(time.perf_counter() - started, 2),
+        "returncode": done.returncode,
+        "stderr": done.stderr[-1000:] if done.returncode else "",
+    }
+
+
+def run_pipeline(
+    code: Path,
+    sources: Path,
+    out: Path,
+    timeout: float,
+    keep: bool,
+    tag: str = "",
+    clean: bool = True,
+    documents_dir: Path | None = None,
+) -> dict:
+    """One measured run of the job on `sources` (with the texts of `documents_dir`, or none), publishing to
+    out/warehouse.duckdb. With `clean` (a first build) everything published there is deleted first; without, the
+    run starts from what is published there."""
+    warmed = warm_up(code) if manifest_stale(code) else None
+    for stale in FIRST_BUILD_CLEARS if clean else RERUN_CLEARS:
+        path = out / stale
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    sources_dir = link_sources(sources, out)
+    home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
+    shutil.copy(code / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "SOURCES_DIR": str(sources_dir),
+        "WAREHOUSE_PATH": str(out / "warehouse.duckdb"),
+        "DATA_DIR": str(out / "data"),
+        "DAGSTER_HOME": str(home),
+        "DOCUMENTS_DIR": str(documents_dir or ""),
+    }
+    command = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"]
+    log = out / f"pipeline{tag}.log"
+    manifest_before = manifest_mtime(code)
+    try:
+        result = measure(command, log, timeout, env, cwd=code)
+        sampler = result.pop("_sampler")
+        result["sources"] = shown(sources)
+        result["started_from"] = "nothing (first build)" if clean else "the published warehouse"
+        result["warm_up_before"] = warmed
+        result["plan"] = pipeline_plan(log)
+        # a model edited during the run makes the job re-parse the dbt project (seconds): flag such a run
+        result["dbt_manifest_reparsed"] = manifest_mtime(code) != manifest_before
+        result["breakdown"] = pipeline_breakdown(code, result, sampler, env, log)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(out / "history", ignore_errors=True)  # warehouse.duckdb again (a link, or a copy)
+    if result["timed_out"]:
+        result["failure"] = f"timeout after {timeout:.0f} s"
+    elif result["returncode"] != 0:
+        result["failure"] = pipeline_failure(log, result["returncode"])
+    return result
+
+
+_PLAN = re.compile(r"\b(full|incremental) run: (.*?); re-reading (\d+) document\(s\)")
+
+
+def pipeline_plan(log: Path) -> dict | None:
+    """What the job said it would re-read ("incremental run: 2 document(s) changed; re-reading 2 document(s)"),
+    if it says so."""
+    match = _PLAN.search(tail(log, 50_000_000))
+    return {"mode": match.group(1), "reason": match.group(2), "documents": int(match.group(3))} if match else None
+
+
+def pipeline_failure(log: Path, returncode: int) -> str:
+    """The failing step and its error message, from the run log."""
+    text = tail(log, 50_000_000)
+    lines = text.splitlines()
+    failed_checks = [
+        line.split(" - ")[-1]
+        for line in lines
+        if "ASSET_CHECK_EVALUATION" in line and not line.rstrip(".").endswith("passed")
+    ]
+    checks = f"; failed checks: {' | '.join(failed_checks)}" if failed_checks else ""
+    for i, line in enumerate(lines):
+        if "STEP_FAILURE" in line or "RUN_FAILURE" in line:
+            detail = [line.split(" - ")[-1]]
+            for follow in lines[i + 1 : i + 30]:
+                if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", follow) or follow.startswith("Stack Trace"):
+                    break
+                detail.append(follow.strip())
+            step = re.search(r'step "([^"]+)"', line)
+            return (
+                f"exit {returncode}; step {step.group(1) if step else '?'}: "
+                + " | ".join(d for d in detail if d)[:1500]
+                + checks
+            )
+    return f"exit {returncode}{checks}; " + text[-1500:].replace("\n", " | ")
