@@ -57,16 +57,27 @@ def _wait_for_writer_lock(settings: Settings):
     return handle
 
 
-def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, list[str]]:
+def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, str | None, list[str]]:
+    """Whether the run succeeded, why it kept the published warehouse as it was (None: it published, or failed),
+    and what to print."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
         if not records:
-            return False, [f"the run did not start; see {log}"]
+            return False, None, [f"the run did not start; see {log}"]
         run = records[0].dagster_run
         ok = run.status == dg.DagsterRunStatus.SUCCESS
         lines = [f"run {run.run_id}: {run.status.value}"]
+        # a run with nothing to rebuild only observes its plan (orchestration/ingest/assets.py)
+        kept = next(
+            (
+                event.dagster_event.event_specific_data.asset_observation.metadata["reason"].value
+                for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)
+                if event.dagster_event.asset_key == dg.AssetKey(["ingest", "run_scope"])
+            ),
+            None,
+        )
         failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
         for event in failures:
             error = event.dagster_event.step_failure_data.error
@@ -93,10 +104,11 @@ def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tupl
                         f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
                         f"{failure.get('unexpected_count')} row(s), e.g. {rows}"
                     )
-    return ok, lines
+    return ok, kept, lines
 
 
-def _published_summary(settings: Settings) -> list[str]:
+def _published_summary(settings: Settings, kept: str | None = None) -> list[str]:
+    """What the published warehouse holds; `kept`: why this run left it as it was."""
     from .checks.coverage_check import coverage_line, coverage_outcome
     from .ingest.load import draft_figures_waiting, waiting_lines
     from .resources.connections import connect
@@ -106,8 +118,11 @@ def _published_summary(settings: Settings) -> list[str]:
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
         coverage = coverage_outcome(con)[2]
         waiting = draft_figures_waiting(con)
+    built = f"{mode} build: {reason}"
     return [
-        f"published {settings.warehouse_path} ({mode} build: {reason})",
+        f"nothing new to publish: {kept}; {settings.warehouse_path} is kept as it is ({built})"
+        if kept is not None
+        else f"published {settings.warehouse_path} ({built})",
         "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
         "numbers in the texts: " + coverage_line(coverage),
         *waiting_lines(waiting),
@@ -153,10 +168,10 @@ def run(_args) -> int:
             )
     finally:
         lock.close()
-    ok, lines = _summary(tag, home, settings, log)
+    ok, kept, lines = _summary(tag, home, settings, log)
     print(f"documents: {settings.documents_note}")
     if ok:
-        lines += _published_summary(settings)
+        lines += _published_summary(settings, kept)
     else:
         lines.append(
             f"not published: {settings.warehouse_path} is unchanged. Fix the cause above and run again "

@@ -8,13 +8,17 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from .dbt_selection import DbtWork
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
 from .settings import DBT_PROJECT_DIR, setting, warehouse_path
@@ -118,18 +122,104 @@ prepare_manifest()
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Build and test the dbt models into the warehouse file; dbt tests report as asset checks."""
+    """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
+    as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
     # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.
     key = record_worker(context)
     working = warehouse.working_copy(key)
-    # the ingest decided whether this run rebuilds every document (the incremental models start over) or some
+    state = warehouse.files.run_dir(key) / "dbt_state"
     with warehouse.reading(key) as con:
-        mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
-    context.log.info(f"dbt build, {mode}: {reason}")
+        work = DbtWork.read(con)
+        if work.dbt_changed:
+            _keep_published_manifest(con, state)
+    context.log.info(f"dbt build, {work.mode}: {work.reason}")
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
-    # dbt's unit tests check the SQL, not the data: the same on every run, and ~5 s of each build, so the
-    # test suite runs them (tests/test_dbt_unit_tests.py), not the pipeline
-    args = ["build", "--exclude-resource-type", "unit_test"] + (["--full-refresh"] if mode == "full" else [])
-    with _build_through_slot(warehouse, working) as profile:
-        yield from dbt.cli([*args, *profile], context=context).stream()
+    reported = _KeptMarts()
+    commands = work.commands(RAW_SOURCES, state)
+    if commands:
+        with _build_through_slot(warehouse, working) as profile:
+            for args in commands:
+                # named as dagster-dbt names a step's folders, which _prune_run_targets removes a day later
+                target = (
+                    dbt_project.project_dir
+                    / "target"
+                    / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+                )
+                invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
+                yield from reported.around(_as_step_events(invocation))
+        with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
+            con.execute(
+                "create or replace table ingest.dbt_manifest as select ? as manifest",
+                [(target / "manifest.json").read_text(encoding="utf-8")],
+            )
+    else:
+        context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
+    yield from reported.rest()
+
+
+def _as_step_events(invocation):
+    """dbt's events as this step's. The invocation is given no step context: with one, dagster-dbt adds its own
+    selection of every node (--select fqn:*) to the run's, and dbt builds the union; without, it reports
+    materializations and check evaluations, which are this multi-asset's results."""
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetMaterialization):
+            yield dg.MaterializeResult(asset_key=event.asset_key, metadata=event.metadata)
+        elif isinstance(event, dg.AssetCheckEvaluation):
+            yield dg.AssetCheckResult(
+                asset_key=event.asset_key,
+                check_name=event.check_name,
+                passed=event.passed,
+                severity=event.severity,
+                metadata=event.metadata,
+            )
+        else:
+            yield event
+
+
+class _KeptMarts:
+    """A result for every mart the run keeps as published, so that its checks and the publish step run. Dagster
+    takes a multi-asset's results in dependency order, so a kept mart is reported just before the first rebuilt
+    asset that reads it: dbt builds in dependency order, so a mart not built by then is not rebuilt this run."""
+
+    def __init__(self):
+        self.reported: set[dg.AssetKey] = set()
+
+    def around(self, events):
+        for event in events:
+            if isinstance(event, dg.MaterializeResult):
+                yield from self._kept(m for m in MART_KEYS if m in _upstream(event.asset_key))
+                self.reported.add(event.asset_key)
+            yield event
+
+    def rest(self):
+        yield from self._kept(MART_KEYS)
+
+    def _kept(self, marts):
+        for mart in marts:  # MART_KEYS is in dependency order
+            if mart not in self.reported:
+                self.reported.add(mart)
+                yield dg.MaterializeResult(
+                    asset_key=mart,
+                    metadata={"rebuilt_this_run": False, "kept": "as published: nothing it is built from changed"},
+                )
+
+
+def _keep_published_manifest(con, state: Path) -> None:
+    """dbt's --state folder: the published build's manifest, written once per run, so a re-execution compares
+    against the same build."""
+    manifest = state / "manifest.json"
+    if not manifest.exists():
+        state.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(con.execute("select manifest from ingest.dbt_manifest").fetchone()[0], encoding="utf-8")
+
+
+@cache
+def _upstream(key: dg.AssetKey) -> frozenset[dg.AssetKey]:
+    """Every asset `key` is built from, directly or not."""
+    direct = warehouse_models.asset_deps.get(key, set())
+    return frozenset(direct).union(*(_upstream(d) for d in direct))
+
+
+RAW_SOURCES = {k.path[1] for k in warehouse_models.dependency_keys if k.path[0] == "raw"}
+MART_KEYS = [k for k in TopologicalSorter(warehouse_models.asset_deps).static_order() if k.path[0] == "marts"]

@@ -14,9 +14,14 @@ from .settings import DBT_PROJECT_DIR
 DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 
+def dbt_vars() -> dict[str, Any]:
+    """Every var the project declares."""
+    return yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
+
+
 @cache
 def dbt_var(name: str) -> Any:
-    declared = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
+    declared = dbt_vars()
     if name not in declared:
         raise KeyError(f"{DBT_PROJECT_FILE}: no var {name!r} under vars: (the ingest and dbt read it from there)")
     return declared[name]

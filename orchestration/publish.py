@@ -6,13 +6,11 @@ import shutil
 import dagster as dg
 
 from .checks.report import publish_results, stage_results
-from .dbt_models import warehouse_models
+from .dbt_models import MART_KEYS
 from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
 from .warehouse import publish
-
-MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
 @dg.asset(

@@ -35,6 +35,7 @@ _RUN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 _CHUNK = 1 << 22
 # Held by the live process of every run folder it works in, released when the process ends (even by kill -9)
 _HELD_LOCKS: dict[Path, int] = {}
+_UNPLANNED = object()  # a working copy started without a plan made against the published file
 
 
 class WarehouseError(RuntimeError):
@@ -121,10 +122,32 @@ def _recovery_advice(files: WarehouseFiles) -> str:
     return f"no verified snapshot is kept: move {files.published} away and run again to rebuild from the sources"
 
 
-def start_working_copy(files: WarehouseFiles, key: str) -> Path:
+def _unreadable(files: WarehouseFiles, path: Path) -> WarehouseError | None:
+    """Why DuckDB cannot read `path`, the published file or a copy of it, as the error to stop the run with."""
+    try:
+        with files.connect(path, read_only=True) as con:
+            con.execute("select count(*) from duckdb_tables()").fetchone()
+    except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
+        return WarehouseError(
+            f"the published warehouse {files.published} is unreadable ({exc}); {_recovery_advice(files)}"
+        )
+    return None
+
+
+def published_identity(files: WarehouseFiles) -> dict | None:
+    """Which published file this is (None: none yet), to tell later whether another run replaced it. An
+    unreadable one stops the run at once, with what to do."""
+    base = _identity(files.published)
+    if base is not None and (problem := _unreadable(files, files.published)) is not None:
+        raise problem
+    return base
+
+
+def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | None | object = _UNPLANNED) -> Path:
     """The run's working file: a copy of the published warehouse (or a new file), never the published one.
     The copy is hashed on the way and compared with the sha256 recorded at publish, so a damaged published file
-    stops the run with what to do instead of failing later on the copy."""
+    stops the run with what to do instead of failing later on the copy. `planned_from`, when given, is the
+    published file (published_identity) the run decided what to rebuild from: a newer one is refused."""
     folder = files.run_dir(key)
     folder.mkdir(parents=True, exist_ok=True)
     _lock_run_dir(folder)
@@ -133,6 +156,12 @@ def start_working_copy(files: WarehouseFiles, key: str) -> Path:
         return working
     partial = working.with_suffix(".partial")
     base = _identity(files.published)
+    if planned_from is not _UNPLANNED and base != planned_from:
+        discard_working_copy(files, key)
+        raise WarehouseError(
+            f"{files.published} was replaced by {_latest_publisher(files)} while run {key} was deciding what to "
+            "rebuild from it; run again to build on the current one"
+        )
     if base is None:
         files.connect(partial).close()
     else:
@@ -144,14 +173,9 @@ def start_working_copy(files: WarehouseFiles, key: str) -> Path:
                 f"the published warehouse {files.published} is damaged: its sha256 is {digest}, not "
                 f"{recorded.get('sha256')} as published by run {recorded.get('run_id')}; {_recovery_advice(files)}"
             )
-        try:
-            with files.connect(partial, read_only=True) as con:
-                con.execute("select count(*) from duckdb_tables()").fetchone()
-        except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
+        if (problem := _unreadable(files, partial)) is not None:
             partial.unlink()
-            raise WarehouseError(
-                f"the published warehouse {files.published} is unreadable ({exc}); {_recovery_advice(files)}"
-            ) from exc
+            raise problem
     (folder / "base.json").write_text(json.dumps({"published": base}))
     partial.replace(working)
     return working

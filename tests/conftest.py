@@ -61,8 +61,9 @@ def copy_sources(target: Path) -> Path:
     return Path(shutil.copytree(SOURCES, target / "sources"))
 
 
-def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES):
-    """Run the full build_warehouse job in-process against a warehouse under `workdir`."""
+def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SOURCES, dbt_project: Path | None = None):
+    """Run the full build_warehouse job in-process against a warehouse under `workdir`; dbt runs `dbt_project`,
+    a copy of the project, when given."""
     from orchestration.definitions import defs
 
     monkeypatch.setenv("SOURCES_DIR", str(sources_dir))
@@ -70,7 +71,21 @@ def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SO
     monkeypatch.setenv("DATA_DIR", str(workdir / "data"))
     environment = dict(os.environ)
     # built after the environment is set, as a code location loads: the warehouse resource names what is set
-    result = defs().resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
+    definitions = defs()
+    if dbt_project is not None:
+        import dagster as dg
+        from dagster_dbt import DbtCliResource
+
+        from orchestration.dbt_models import DBT_EXECUTABLE
+
+        dbt = DbtCliResource(project_dir=str(dbt_project), profiles_dir=str(dbt_project), dbt_executable=DBT_EXECUTABLE)
+        definitions = dg.Definitions(
+            assets=definitions.assets,
+            asset_checks=definitions.asset_checks,
+            jobs=definitions.jobs,
+            resources={**definitions.resources, "dbt": dbt},
+        )
+    result = definitions.resolve_job_def("build_warehouse").execute_in_process(raise_on_error=False)
     changed = {k for k in environment.keys() | os.environ.keys() if environment.get(k) != os.environ.get(k)}
     assert not changed, f"the run changed the process environment: {sorted(changed)}"
     return result

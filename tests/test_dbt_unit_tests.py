@@ -68,7 +68,8 @@ def unit_run(built_warehouse, tmp_path_factory):
 def test_every_unit_test_passes(unit_run):
     result, unit_tests, results = unit_run
     assert result.returncode == 0, result.stdout[-5000:]
-    statuses = {r["unique_id"]: r["status"] for r in results}
+    # the project's on-run-end hook (orchestration's record of what dbt rebuilt) reports as an operation
+    statuses = {r["unique_id"]: r["status"] for r in results if not r["unique_id"].startswith("operation.")}
     assert set(statuses) == set(unit_tests) and unit_tests
     assert {uid: s for uid, s in statuses.items() if s != "pass"} == {}
 

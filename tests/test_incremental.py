@@ -3,6 +3,7 @@ keeps, and publishes exactly the warehouse a full rebuild from the same sources 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SOURCES, build, read_rows, write_rows
+from conftest import SOURCES, build, dbt_on_copy, read_rows, write_rows
+from orchestration.checks.gx_suites import load_suites
+from orchestration.dbt_selection import BUILD, DbtWork
+from orchestration.ingest import changes
 from orchestration.ingest.validate import SourceValidationError, validate_run
 from test_operations import _table_checksums
 
@@ -61,6 +65,23 @@ def _rows_validated(result) -> dict[str, tuple[int, int, int]]:
     }
 
 
+def _skipped(result) -> set[str]:
+    return {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+
+
+def _check_steps(result) -> set[str]:
+    """The steps of the GX suites and of the coverage check: each check is a step of its own."""
+    names = {s.name for s in load_suites()} | {"document_coverage"}
+    return {e.step_key for e in result.all_events if e.step_key and any(e.step_key.endswith(n) for n in names)}
+
+
+def _models_rebuilt(warehouse: Path) -> dict[str, bool]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(
+            con.execute("select model, bool_and(every_document) from ingest.models_rebuilt group by 1").fetchall()
+        )
+
+
 def _text_numbers(warehouse: Path, document: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(
@@ -105,22 +126,87 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert (run["run_id"], run["mode"]) == (added.run_id, "incremental")
     assert (suites["figures_fidelity"]["rows_validated"], suites["figures_fidelity"]["rows_in_table"]) == (171, 173)
 
-    # nothing changed: no row is validated again, and the page still accounts for every row of every table
+    # nothing changed: dbt, the suites and the publish step do not run; the published file and its page stay
+    published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     same = build(monkeypatch, tmp_path, current)
     assert same.success
-    assert _rows_validated(same)["figures_fidelity"] == (0, 173, 173)
+    assert _skipped(same) == {"warehouse_models", "published__warehouse", *_check_steps(same)}
+    assert len(_check_steps(same)) == 6
+    assert not _rows_validated(same), "no suite ran"
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
+    assert len(list((tmp_path / "history").glob("*.duckdb"))) == 2, "nothing new was published"
+    assert not any((tmp_path / ".runs").iterdir()), "no working copy was made"
+    (observed,) = [e.event_specific_data.asset_observation for e in same.all_events if e.is_asset_observation]
+    assert observed.metadata["published"].value == "kept as it is: nothing to rebuild"
+    assert observed.metadata["reason"].value.startswith("nothing changed since the published build")
     run, suites = _page(tmp_path)
-    assert run["run_id"] == same.run_id and run["reason"] == "no source file changed"
-    assert all(
-        s["run_id"] == same.run_id and s["rows_validated_in_earlier_runs"] + s["rows_validated"] == s["rows_in_table"]
-        for s in suites.values()
-    )
+    assert run["run_id"] == added.run_id, "the page still describes the published run"
+    assert all(s["rows_validated_in_earlier_runs"] + s["rows_validated"] == s["rows_in_table"] for s in suites.values())
 
     # and back: the Ningbo paper's rows leave every table, the Dalian event is reworded again
     removed = build(monkeypatch, tmp_path, earlier)
     assert removed.success
     assert _build_state(warehouse) == ("incremental", {NINGBO, "dalian_paper_2013"})
     assert _table_checksums(warehouse) == earlier_full
+
+
+def _published_from(built_warehouse: Path, workdir: Path) -> Path:
+    """The session's full build of the current sources, published under `workdir` for a run to start from."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(built_warehouse, workdir / "warehouse.duckdb"))
+
+
+def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeypatch, built_warehouse):
+    warehouse = _published_from(built_warehouse, tmp_path)
+    project = Path(
+        shutil.copytree(
+            changes.DBT_PROJECT_DIR, tmp_path / "code" / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+        )
+    )
+    model = project / "models" / "intermediate" / "int_figure_intervals.sql"
+    model.write_text(model.read_text() + "-- an edit that changes nothing the model computes\n")
+    monkeypatch.setattr(changes, "DBT_PROJECT_DIR", project)
+
+    edited = build(monkeypatch, tmp_path, dbt_project=project)
+    assert edited.success, [str(e.message) for e in edited.all_events if e.is_failure]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reason, changed, documents = con.execute(
+            "select reason, changed_sources, (select count(*) from ingest.run_scope) from ingest.build"
+        ).fetchone()
+    assert (changed, documents) == ([], 0) and "the dbt project changed" in reason
+    # the model and what reads it, each for every document; nothing else
+    assert _models_rebuilt(warehouse) == {
+        "int_figure_intervals": True,
+        "int_claim_operands": True,
+        "claim_checks": True,
+        "figures": True,
+    }
+    assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
+    validated = _rows_validated(edited)
+    assert validated["claim_register"] == (70, 0, 70), "a suite on a model rebuilt whole validates every row"
+    assert validated["figure_consistency"][0] > 0
+    assert validated["figures_fidelity"] == (0, 173, 173), "fct_observation was kept: none of its rows changed"
+    assert validated["figure_ranges"] == (0, 173, 173)
+
+
+def test_a_suite_edit_revalidates_every_row_of_that_suite(tmp_path, monkeypatch, built_warehouse):
+    warehouse = _published_from(built_warehouse, tmp_path)
+    suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "code" / "expectations"))
+    path = suites / "claim_register.json"
+    path.write_text(path.read_text().replace('"description": "', '"description": "(edited) ', 1))
+    monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
+
+    edited = build(monkeypatch, tmp_path)
+    assert edited.success, [str(e.message) for e in edited.all_events if e.is_failure]
+    assert "warehouse_models" not in _skipped(edited) and not _models_rebuilt(warehouse), "dbt rebuilt nothing"
+    validated = _rows_validated(edited)
+    assert validated["claim_register"] == (70, 0, 70)
+    assert validated["figure_consistency"] == (0, 70, 70), "the other suite on claim_checks did not change"
+    assert validated["figures_fidelity"] == (0, 173, 173)
+    assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
+    run, pages = _page(tmp_path)
+    assert run["run_id"] == edited.run_id, "the run published: the page records the suite's new outcome"
+    assert (pages["claim_register"]["rows_validated"], pages["claim_register"]["run_id"]) == (70, edited.run_id)
 
 
 @pytest.fixture
@@ -192,31 +278,71 @@ def test_a_new_document_is_checked_against_the_documents_kept(sources, baseline)
 def test_what_makes_a_run_rebuild_everything(sources, baseline):
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset(), 0)
+    assert plan.rebuilds_nothing
 
-    # a registered verdict changes: the claim's document is checked again
+    # a registered verdict changes: the claim's document is checked again, and what reads the register rebuilt
     fields, rows = read_rows(sources / "discrepancy_register.csv")
     changed = next(r for r in rows if r["claim_id"].startswith("ningbo_"))
     changed["explanation"] += " (revised)"
     write_rows(sources / "discrepancy_register.csv", fields, rows)
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset({NINGBO}), 106)
+    assert plan.changed_sources == {"discrepancy_register", "text_numbers", "document_texts"}
 
     # an added exchange rate keeps the run incremental; a changed one rebuilds everything
     fields, rows = read_rows(sources / "fx_rates.csv")
     write_rows(sources / "fx_rates.csv", fields, [*rows, {**rows[0], "year": "1990"}])
-    assert validate_run(sources, None, baseline)[0].mode == "incremental"
+    plan = validate_run(sources, None, baseline)[0]
+    assert (plan.mode, "fx_rates" in plan.changed_sources) == ("incremental", True)
     rows[0]["units_per_usd"] = str(float(rows[0]["units_per_usd"]) * 2)
     write_rows(sources / "fx_rates.csv", fields, rows)
     plan, _ = validate_run(sources, None, baseline)
     assert (plan.mode, plan.reason) == ("full", "fx_rates: 1 row(s) changed or removed since the published build")
 
 
-def test_changed_code_rebuilds_everything(sources, baseline):
+def test_changed_ingest_code_rebuilds_everything(sources, baseline):
     with duckdb.connect(str(baseline)) as con:
-        con.execute("update ingest.build set transform_hash = 'built by other code'")
+        con.execute("update ingest.build set ingest_hash = 'built by other code'")
     plan, read = validate_run(sources, None, baseline)
-    assert (plan.mode, plan.reason) == (
-        "full",
-        "the ingest or dbt code, a GX suite or the check code changed since the published build",
-    )
+    assert (plan.mode, plan.reason) == ("full", "the ingest or corpus code changed since the published build")
     assert read["figures"] == 173
+
+
+def test_dbt_tests_on_rows_by_document_look_at_the_run_documents_only(tmp_path, built_warehouse):
+    """One filter (get_where_subquery) scopes every test on a by_document model: a duplicate figure in a document
+    the run keeps is not looked at again; in a document it rebuilds, it fails the test."""
+    tampered = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute(
+            "insert into marts.fct_observation select * from marts.fct_observation "
+            "where document_id = 'dalian_blog_2009' limit 1"
+        )
+        con.execute(f"create or replace table ingest.run_scope as select '{NINGBO}' as document_id")
+    test = ["test", "--select", "unique_fct_observation_figure_id"]
+    (tmp_path / "kept").mkdir()
+    kept = dbt_on_copy(test, tampered, tmp_path / "kept", timeout=600)
+    assert kept.returncode == 0, kept.stdout[-3000:]
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("insert into ingest.run_scope values ('dalian_blog_2009')")
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt = dbt_on_copy(test, tampered, tmp_path / "rebuilt", timeout=600)
+    assert rebuilt.returncode != 0 and "unique_fct_observation_figure_id" in rebuilt.stdout
+
+
+def test_what_dbt_builds_follows_what_changed(tmp_path):
+    state = tmp_path / "published_manifest"
+
+    def commands(mode: str = "incremental", changed: tuple[str, ...] = (), dbt_changed: bool = False):
+        return DbtWork(mode, "why", changed, dbt_changed).commands({"documents", "figures"}, state)
+
+    modified = [*BUILD, "--select", "state:modified+", "--state", str(state), "--full-refresh"]
+    assert commands("full") == [[*BUILD, "--full-refresh"]]
+    assert commands() == [], "nothing changed: no dbt at all"
+    assert commands(changed=("figures", "not_figures")) == [[*BUILD, "--select", "source:raw.figures+"]]
+    assert commands(dbt_changed=True) == [modified]
+    assert commands(changed=("documents", "figures"), dbt_changed=True) == [
+        [*BUILD, "--select", "source:raw.documents+ source:raw.figures+", "--exclude", "state:modified+"]
+        + ["--state", str(state)],
+        modified,
+    ]

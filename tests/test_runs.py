@@ -112,24 +112,36 @@ def test_an_unreadable_published_file_says_what_to_do(tmp_path):
         start_working_copy(files, "run0")
 
 
-def test_a_changed_suite_revalidates_every_row(tmp_path, monkeypatch, built_warehouse):
+def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, monkeypatch, built_warehouse):
     baseline = Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
     suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "expectations"))
     monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
     with duckdb.connect(str(baseline)) as con:  # built by this code, whatever else is being edited meanwhile
-        con.execute("update ingest.build set transform_hash = ?", [changes.transform_hash()])
-    assert validate_run(SOURCES, None, baseline)[0].mode == "incremental", "a copy of the same suites is no change"
+        code = changes.code_hashes()
+        con.execute(
+            "update ingest.build set ingest_hash = ?, dbt_hash = ?, check_hash = ?",
+            [code.ingest, code.dbt, code.checks],
+        )
+        con.executemany("update ingest.suites set sha256 = ? where suite = ?", [(h, n) for n, h in code.suites.items()])
+    assert validate_run(SOURCES, None, baseline)[0].rebuilds_nothing, "a copy of the same suites is no change"
     path = suites / "figures_fidelity.json"
     original = path.read_text()
     path.write_text(original.replace('"blocking": true', '"blocking": false'))
     plan, read = validate_run(SOURCES, None, baseline)
-    assert plan.mode == "full" and "a GX suite" in plan.reason
-    assert read["figures"] == 173
+    assert (plan.mode, plan.suites_every_row, plan.documents, plan.changed_sources) == (
+        "incremental",
+        {"figures_fidelity"},
+        frozenset(),
+        frozenset(),
+    )
+    assert plan.reason == "suites changed, re-validating every row: figures_fidelity"
+    assert read["figures"] == 0
     path.write_text(original)
-    assert validate_run(SOURCES, None, baseline)[0].mode == "incremental"
+    assert validate_run(SOURCES, None, baseline)[0].rebuilds_nothing
     query = suites / "figure_ranges.sql"
     query.write_text(query.read_text().replace("value - floor(value)", "value % 1"))
-    assert validate_run(SOURCES, None, baseline)[0].mode == "full", "a suite's SQL is part of the suite"
+    plan = validate_run(SOURCES, None, baseline)[0]
+    assert plan.suites_every_row == {"figure_ranges"}, "a suite's SQL is part of the suite"
 
 
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):

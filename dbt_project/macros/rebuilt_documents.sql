@@ -1,22 +1,60 @@
 {#
-  The big per-figure and per-claim models are incremental, partitioned by document: a run replaces the rows of
-  the documents it rebuilds (ingest.run_scope, written by the ingest) and keeps every other document's rows as
-  published. A document's rows depend only on its own source rows and the catalogues; the ingest rebuilds
-  everything (dbt build --full-refresh) when a catalogue row they depend on or the code changes.
-  source() is called outside the branch so dbt records the dependency when it parses the project.
+  The documents a run rebuilds, decided once by the ingest (orchestration/ingest/changes.py) and written to
+  ingest.run_scope. The models tagged `by_document` in dbt_project.yml hold rows by document: the incremental ones
+  compute the rows of those documents only and replace them (incremental_strategy 'replace_documents'), keeping
+  every other document's rows as published; a test on any of them looks at those documents' rows only (the
+  ingest checks keys across documents). A model dbt rebuilds with --full-refresh (a full run, or a model whose
+  code changed: dbt_selection.py) starts over for every document, and its tests look at every row.
+  source() is called outside the branches so dbt records the dependency when it parses the project.
 #}
+{% macro rebuilt_documents() -%}
+    (select document_id from {{ source('ingest', 'run_scope') }})
+{%- endmacro %}
+
 {% macro in_rebuilt_documents(column='document_id') -%}
-    {%- set scope = source('ingest', 'run_scope') -%}
+    {%- set scope = rebuilt_documents() -%}
     {%- if is_incremental() -%}
-        {{ column }} in (select document_id from {{ scope }})
+        {{ column }} in {{ scope }}
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_rebuilt_documents() -%}
-    {%- set scope = source('ingest', 'run_scope') -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where document_id in (select document_id from {{ scope }})
+{# dbt's incremental materialization calls this for incremental_strategy='replace_documents' #}
+{% macro get_incremental_replace_documents_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where document_id in {{ rebuilt_documents() }};
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{# dbt wraps the relation every generic test looks at in this macro; a test's own `where` config still applies #}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- set tested = graph.nodes.get(model.attached_node) if execute else none -%}
+    {%- if not where and tested and 'by_document' in tested.tags and not flags.FULL_REFRESH -%}
+        {%- set where = 'document_id in ' ~ rebuilt_documents() -%}
+    {%- endif -%}
+    {%- if where -%}
+        (select * from {{ relation }} where {{ where }}) dbt_subquery
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+  on-run-end: which models this dbt invocation rebuilt, and whether for every document (--full-refresh), for the
+  GX suites to know which rows to validate (orchestration/checks/gx_suites.py). The ingest empties the table.
+#}
+{% macro record_models_rebuilt(results) -%}
+    {%- set rebuilt = results | selectattr('node.resource_type', 'equalto', 'model')
+                              | selectattr('status', 'equalto', 'success') | list -%}
+    {%- if execute and rebuilt -%}
+        create schema if not exists ingest;
+        create table if not exists ingest.models_rebuilt (model varchar, every_document boolean);
+        insert into ingest.models_rebuilt values
+        {%- for result in rebuilt %}
+            ('{{ result.node.name }}', {{ 'true' if flags.FULL_REFRESH else 'false' }}){{ ',' if not loop.last }}
+        {%- endfor %}
     {%- endif -%}
 {%- endmacro %}

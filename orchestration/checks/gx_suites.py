@@ -22,8 +22,9 @@ import duckdb
 from ..corpus.text import NUMBER_PATTERN
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
 
-# The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (every document in a
-# full run). `bind_run_scope` is the one place that says what it is.
+# The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (ingest.run_scope, as
+# dbt's models and tests use it), or every document when the suite validates every row it covers
+# (validates_every_row). `bind_run_scope` is the one place that says what it is.
 RUN_SCOPE = "rebuilt_documents"
 FAILED_ROWS_KEPT = 50
 _COUNTS = ("element_count", "missing_count", "unexpected_count")
@@ -86,15 +87,29 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteDefinition]:
     return [SuiteDefinition.load(p) for p in sorted(directory.glob("*.json"))]
 
 
-def bind_suite_context(con: duckdb.DuckDBPyConnection) -> None:
+def bind_suite_context(con: duckdb.DuckDBPyConnection, every_row: bool = False) -> None:
     """What the suites' SQL may refer to besides the warehouse's tables: the run's scope and the literal rules."""
-    bind_run_scope(con)
+    bind_run_scope(con, every_row)
     _bind_literal_rules(con)
 
 
-def bind_run_scope(con: duckdb.DuckDBPyConnection) -> None:
-    """Name the run's scope for the suites' SQL as the temporary view `rebuilt_documents` (document_id)."""
-    con.execute(f"create or replace temp view {RUN_SCOPE} as select document_id from ingest.run_scope")
+def bind_run_scope(con: duckdb.DuckDBPyConnection, every_row: bool = False) -> None:
+    """Name the run's scope for the suites' SQL as the temporary view `rebuilt_documents` (document_id): the
+    documents this run rebuilt, or (every_row) every document."""
+    documents = "raw.documents" if every_row else "ingest.run_scope"
+    con.execute(f"create or replace temp view {RUN_SCOPE} as select document_id from {documents}")
+
+
+def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) -> bool:
+    """Whether this run validates every row the suite covers: the suite or the check code changed, or it is a
+    full run (the ingest's plan, ingest.suites), or dbt rebuilt the suite's asset for every document (its code
+    changed: ingest.models_rebuilt, which dbt's on-run-end hook writes). Otherwise the rows of the run's
+    documents."""
+    planned = con.execute("select every_row from ingest.suites where suite = ?", [suite.name]).fetchone()
+    rebuilt = con.execute(
+        "select bool_or(every_document) from ingest.models_rebuilt where model = ?", [suite.asset[-1]]
+    ).fetchone()[0]
+    return planned is None or planned[0] or bool(rebuilt)
 
 
 def _bind_literal_rules(con: duckdb.DuckDBPyConnection) -> None:
@@ -252,13 +267,16 @@ def _merge(suite: SuiteDefinition, batches: list[list[dict[str, Any]]], rows: in
 
 
 def run_suite(
-    suite: SuiteDefinition, con: duckdb.DuckDBPyConnection, batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"])
+    suite: SuiteDefinition,
+    con: duckdb.DuckDBPyConnection,
+    batch_rows: int = int(DEFAULTS["GX_BATCH_ROWS"]),
+    every_row: bool = False,
 ) -> SuiteOutcome:
-    """Validate the suite's query result in batches of at most `batch_rows` rows (GX_BATCH_ROWS, default
-    200,000), so a table of any size passes through pandas a bounded slice at a time. Every expectation is
-    row-wise, so batch by batch gives the same verdict as all at once."""
+    """Validate the suite's query result, on the run's documents or (every_row) every row, in batches of at most
+    `batch_rows` rows (GX_BATCH_ROWS, default 200,000), so a table of any size passes through pandas a bounded
+    slice at a time. Every expectation is row-wise, so batch by batch gives the same verdict as all at once."""
     _require_row_wise(suite)
-    bind_suite_context(con)
+    bind_suite_context(con, every_row)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.sql)
     batches, rows = [], 0

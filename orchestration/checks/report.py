@@ -21,7 +21,7 @@ def write_result(
     directory: Path, suite: SuiteDefinition, outcome: SuiteOutcome, run_id: str, mode: str, rows_in_table: int
 ) -> dict:
     """Record one suite's outcome in the run's folder. Rows the run kept from the published warehouse were
-    validated by the run that built them, with the same suites (a changed suite rebuilds everything)."""
+    validated by the run that built them, with the same suite (a changed suite validates every row again)."""
     directory.mkdir(parents=True, exist_ok=True)
     record = {
         "suite": suite.name,

@@ -5,10 +5,13 @@ import dagster as dg
 from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
-from ..warehouse import clean_dead_runs, discard_working_copy, start_working_copy
-from .load import TEXT_TABLES, draft_figures_waiting, load_all, waiting_lines
+from ..settings import Settings
+from ..warehouse import clean_dead_runs, published_identity, start_working_copy
+from .changes import RunPlan
+from .load import draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
-from .validate import SourceValidationError, validate_build
+from .texts import TEXT_TABLES
+from .validate import validate_build
 
 INGEST_GROUP = "ingest"
 RUN_SCOPE_KEY = dg.AssetKey(["ingest", "run_scope"])
@@ -26,19 +29,34 @@ DRAFTS_CHECK = "draft_figures_waiting"
 @dg.multi_asset(
     specs=[
         *(
-            dg.AssetSpec(["raw", s.name], group_name=INGEST_GROUP, description=s.description, kinds={"duckdb", "csv"})
+            dg.AssetSpec(
+                ["raw", s.name],
+                group_name=INGEST_GROUP,
+                description=s.description,
+                kinds={"duckdb", "csv"},
+                skippable=True,
+            )
             for s in SOURCES
         ),
         *(
-            dg.AssetSpec(["raw", name], group_name=INGEST_GROUP, description=_TEXT_DESCRIPTIONS[name], kinds={"duckdb"})
+            dg.AssetSpec(
+                ["raw", name],
+                group_name=INGEST_GROUP,
+                description=_TEXT_DESCRIPTIONS[name],
+                kinds={"duckdb"},
+                skippable=True,
+            )
             for name in TEXT_TABLES
         ),
         dg.AssetSpec(
             RUN_SCOPE_KEY,
             group_name=INGEST_GROUP,
             kinds={"duckdb"},
-            description="The documents this run rebuilds (every one in a full run); incremental dbt "
-            "models and the checks work on these, and keep the rest as published.",
+            description="What this run rebuilds: the documents (every one in a full run; incremental dbt "
+            "models and the checks work on these and keep the rest as published), the raw tables whose rows "
+            "change, whether the dbt project changed, and the suites that re-validate every row. A run with "
+            "nothing to rebuild only observes it: nothing after the ingest runs, nothing new is published.",
+            skippable=True,
         ),
     ],
     check_specs=[
@@ -60,32 +78,40 @@ DRAFTS_CHECK = "draft_figures_waiting"
     can_subset=False,
 )
 def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Start this run's working warehouse as a copy of the published one; validate what changed since (every
-    problem reported at once) and load it in one transaction. The published file is only replaced by the
-    publish step."""
+    """Decide what this run rebuilds against the published warehouse (changes.py) while validating what
+    changed since (every problem reported at once); then load it, in one transaction, into the run's working
+    copy of the published file. The published file is only replaced by the publish step; a run with nothing to
+    rebuild stops here, and every later step is skipped."""
     settings = warehouse.settings
     key = record_worker(context)
     files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
-    baseline = files.published.exists()
-    with retry_transient(context):
-        working = start_working_copy(files, key)
-    try:
-        validation = validate_build(
-            settings.sources_dir, settings.documents_dir, working if baseline else None, settings.duckdb_memory_limit
-        )
-    except SourceValidationError:
-        discard_working_copy(files, key)
-        raise
+    planned_from = published_identity(files)
+    validation = validate_build(
+        settings.sources_dir,
+        settings.documents_dir,
+        files.published if planned_from else None,
+        settings.duckdb_memory_limit,
+    )
     plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
     else:
         context.log.warning(settings.documents_note)
     context.log.info(f"{plan.mode} run: {plan.reason}; re-reading {len(plan.documents)} document(s)")
-    with validation, retry_transient(context):
-        counts = load_all(validation, working)
+    if plan.rebuilds_nothing:
+        validation.con.close()
+        context.log.info(f"nothing to rebuild: {files.published} stays as it is; nothing new is published")
+        yield dg.AssetObservation(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
+        with files.connect(files.published, read_only=True) as con:
+            yield from _ingest_checks(settings, plan, draft_figures_waiting(con))
+        return
+    with validation:
+        with retry_transient(context):
+            working = start_working_copy(files, key, planned_from)
+        with retry_transient(context):
+            counts = load_all(validation, working)
         con = validation.con
         waiting = draft_figures_waiting(con)
         for source in SOURCES:
@@ -110,16 +136,24 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                     "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
                 },
             )
-    yield dg.MaterializeResult(
-        asset_key=RUN_SCOPE_KEY,
-        metadata={
-            "mode": plan.mode,
-            "reason": plan.reason,
-            "documents_rebuilt": len(plan.documents),
-            "transform_hash": plan.transform_hash,
-            "texts": settings.documents_note,
-        },
-    )
+    yield dg.MaterializeResult(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
+    yield from _ingest_checks(settings, plan, waiting)
+
+
+def _plan_metadata(plan: RunPlan, settings: Settings) -> dict:
+    return {
+        "mode": plan.mode,
+        "reason": plan.reason,
+        "documents_rebuilt": len(plan.documents),
+        "raw_tables_changed": dg.MetadataValue.json(sorted(plan.changed_sources)),
+        "dbt_project_changed": plan.dbt_changed,
+        "suites_validating_every_row": dg.MetadataValue.json(sorted(plan.suites_every_row)),
+        "published": "kept as it is: nothing to rebuild" if plan.rebuilds_nothing else "replaced if every check passes",
+        "texts": settings.documents_note,
+    }
+
+
+def _ingest_checks(settings: Settings, plan: RunPlan, waiting: dict[str, int]):
     yield dg.AssetCheckResult(
         asset_key=FIGURES_KEY,
         check_name=DRAFTS_CHECK,

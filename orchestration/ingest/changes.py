@@ -1,34 +1,46 @@
-"""What a run must re-read: the documents whose files changed since the published build, or everything.
+"""What a run must rebuild and re-validate, decided once, here, from what changed since the published build.
 
-Every per-document file (figures, mentions, claims, events) belongs to one document, and every fact the warehouse
-derives from a document's rows depends only on those rows and the catalogues. So a run that finds the catalogues
-unchanged except for added rows re-reads, re-validates and rebuilds only the documents whose files changed
-(new, edited or removed) and keeps every other document's rows from the published warehouse. It rebuilds
-everything when there is nothing to start from, when the code that turns files into tables changed, or when a
-catalogue row that kept facts depend on changed or disappeared.
+Every per-document file (figures, mentions, claims, events, not_figures) belongs to one document, and every fact
+the warehouse derives from a document's rows depends only on those rows and the catalogues. So a run re-reads,
+re-validates and rebuilds only the documents whose files changed (new, edited or removed) and keeps every other
+document's rows from the published warehouse. What else can change a run's output, and what each costs:
 
-The published warehouse records what it was built from (schema `ingest`): the sha256 of every source file and a
-hash of the transform code, so the next run can tell what changed.
+- a raw table whose rows change (a document's files, a catalogue): dbt rebuilds what reads it (dbt_selection.py);
+- the ingest or corpus code, which makes the raw tables, or a catalogue row kept facts depend on: everything is
+  rebuilt (a full run), as it is when there is no published warehouse to start from;
+- the dbt project: dbt rebuilds the models it finds modified against the published build's manifest, and their
+  children, for every document;
+- a suite in expectations/: it re-validates every row it covers; the check code: every suite does.
+
+When nothing changed the run rebuilds, checks and publishes nothing. The published warehouse records what it was
+built from (schema `ingest`): the sha256 of every source file and every suite, hashes of the ingest, dbt and check
+code, and (written by the dbt step) dbt's manifest, so the next run can tell what changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from ..checks.gx_suites import load_suites
+from ..dbt_vars import dbt_vars
 from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
 from .records import LineCount
 from .source_files import SOURCES, SOURCES_BY_NAME, Source
+from .texts import TEXT_TABLES
 
 # Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
 # The others only describe (firm_aliases, reference_origins: where each rate series comes from) or are re-checked
-# with their documents (documents, discrepancy_register): the whole-table models reading them, such as
-# marts.dim_reference_origin, are rebuilt by every dbt build, so an edit there keeps the run incremental.
+# with their documents (documents, discrepancy_register): dbt rebuilds the models reading them, such as
+# marts.dim_reference_origin, so an edit there keeps the run incremental.
 _FACT_CATALOGUES = ("geography", "firms", "indicators", "measures", "fx_rates")
+# What a published warehouse must record for a run to start from it rather than rebuild everything
+_RECORDS = {"ingest.source_files", "ingest.build", "ingest.suites", "ingest.dbt_manifest"}
 
 
 @dataclass(frozen=True)
@@ -42,16 +54,34 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class CodeHashes:
+    ingest: str  # the ingest, validation and corpus modules, and the dbt vars they read: they make the raw tables
+    dbt: str  # the dbt project: dbt_project.yml, its models, macros, tests and seeds
+    checks: str  # the asset checks' code
+    suites: dict[str, str]  # each suite's files, by suite name
+
+
+@dataclass(frozen=True)
 class RunPlan:
     mode: str  # "full" or "incremental"
     reason: str
     files: tuple[SourceFile, ...]
-    documents: frozenset[str]  # documents this run re-reads; every document in a full run
-    transform_hash: str
+    documents: frozenset[str]  # documents this run re-reads and rebuilds; every document in a full run
+    code: CodeHashes
+    changed_sources: frozenset[str]  # raw tables whose rows this run changes; every one in a full run
+    suites_every_row: frozenset[str]  # suites that validate every row they cover; every one in a full run
+    dbt_changed: bool = False  # an incremental run whose dbt project differs from the published build's
 
     @property
     def incremental(self) -> bool:
         return self.mode == "incremental"
+
+    @property
+    def rebuilds_nothing(self) -> bool:
+        """Nothing changed since the published build: the run keeps it as it is."""
+        return self.incremental and not (
+            self.documents or self.changed_sources or self.suites_every_row or self.dbt_changed
+        )
 
     def reads(self, source: Source, path: Path) -> bool:
         """Whether this run reads `path`: every catalogue, and the files of the documents it rebuilds."""
@@ -98,19 +128,7 @@ def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
     return tuple(found)
 
 
-def transform_hash() -> str:
-    """A hash of what turns source files into tables and decides their verdicts: the ingest modules, the text
-    reading, the dbt project, the GX suites and the check code. A change to any of them may change rows or verdicts
-    already built, so the next run rebuilds and re-validates everything."""
-    inputs = [
-        (Path(__file__).parent, "*.py"),
-        (PROJECT_ROOT / "orchestration" / "checks", "*.py"),
-        (PROJECT_ROOT / "orchestration" / "corpus", "*.py"),
-        (EXPECTATIONS_DIR, "*.json"),
-        (EXPECTATIONS_DIR, "*.sql"),
-        (DBT_PROJECT_DIR, "dbt_project.yml"),
-    ]
-    inputs += [(DBT_PROJECT_DIR / folder, "**/*") for folder in ("models", "macros", "tests", "seeds")]
+def _folder_hash(*inputs: tuple[Path, str]) -> str:
     digest = hashlib.sha256()
     for root, pattern in inputs:
         for path in sorted(p for p in root.glob(pattern) if p.is_file()):
@@ -118,6 +136,28 @@ def transform_hash() -> str:
             label = f"{root.name}/{path.relative_to(root)}"
             digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def code_hashes() -> CodeHashes:
+    """What turns the source files into tables and decides their verdicts, hashed by what a change to it
+    rebuilds or re-validates. The ingest also reads the dbt project's vars (dbt_vars.py)."""
+    code = PROJECT_ROOT / "orchestration"
+    dbt = [(DBT_PROJECT_DIR, "dbt_project.yml")] + [
+        (DBT_PROJECT_DIR / f, "**/*") for f in ("models", "macros", "tests", "seeds")
+    ]
+    ingest = _folder_hash((code / "ingest", "**/*.py"), (code / "corpus", "**/*.py"), (code, "dbt_vars.py"))
+    return CodeHashes(
+        ingest=hashlib.sha256((ingest + json.dumps(dbt_vars(), sort_keys=True, default=str)).encode()).hexdigest(),
+        dbt=_folder_hash(*dbt),
+        checks=_folder_hash((code / "checks", "*.py")),
+        # a suite is its .json and the .sql beside it
+        suites={
+            suite.name: hashlib.sha256(
+                suite.path.read_bytes() + b"\0" + suite.path.with_suffix(".sql").read_bytes()
+            ).hexdigest()
+            for suite in load_suites(EXPECTATIONS_DIR)
+        },
+    )
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
@@ -129,34 +169,44 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     }
 
 
-def _full(reason: str, files: tuple[SourceFile, ...], code: str) -> RunPlan:
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
+    schema, name = table.split(".")
+    return {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
+            [catalog, schema, name],
+        ).fetchall()
+    }
+
+
+def _full(reason: str, files: tuple[SourceFile, ...], code: CodeHashes) -> RunPlan:
     documents = frozenset(f.document_id for f in files if f.document_id)
-    return RunPlan("full", reason, files, documents, code)
+    every_table = frozenset(SOURCES_BY_NAME) | frozenset(TEXT_TABLES)
+    return RunPlan("full", reason, files, documents, code, every_table, frozenset(code.suites))
 
 
 def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], baseline: str | None) -> RunPlan:
     """Decide the run. `con` holds the catalogues as read from the files, typed, in tables named after their
     source; `baseline`, when given, is the name of the attached warehouse this run starts from."""
-    code = transform_hash()
+    code = code_hashes()
     if baseline is None:
         return _full("no published warehouse to start from", files, code)
-    if not {"ingest.source_files", "ingest.build"} <= _tables(con, baseline):
+    if not _RECORDS <= _tables(con, baseline) or not {"ingest_hash", "dbt_hash", "check_hash"} <= _columns(
+        con, baseline, "ingest.build"
+    ):
         return _full("the published warehouse does not record what it was built from", files, code)
-    built_with = con.execute(f"select transform_hash from {baseline}.ingest.build").fetchone()
-    if built_with is None or built_with[0] != code:
-        return _full(
-            "the ingest or dbt code, a GX suite or the check code changed since the published build", files, code
-        )
-    before = dict(con.execute(f"select file, sha256 from {baseline}.ingest.source_files").fetchall())
-    documents_before = dict(
-        con.execute(
-            f"select file, document_id from {baseline}.ingest.source_files where document_id is not null"
-        ).fetchall()
-    )
-    changed_catalogues = {f.source for f in files if f.document_id is None and before.get(f.relative) != f.sha256}
-    documents = {f.document_id for f in files if f.document_id and before.get(f.relative) != f.sha256}
+    built = con.execute(f"select ingest_hash, dbt_hash, check_hash from {baseline}.ingest.build").fetchone()
+    if built is None or built[0] != code.ingest:
+        return _full("the ingest or corpus code changed since the published build", files, code)
+    before = con.execute(f"select source, file, document_id, sha256 from {baseline}.ingest.source_files").fetchall()
+    files_before = {(source, file, sha) for source, file, _, sha in before}
+    files_now = {(f.source, f.relative, f.sha256) for f in files}
+    changed_sources = {source for source, _, _ in files_before ^ files_now}
+    changed_catalogues = {s for s in changed_sources if not SOURCES_BY_NAME[s].per_document}
     present = {f.relative for f in files}
-    documents |= {doc for file, doc in documents_before.items() if file not in present}
+    documents = {f.document_id for f in files if f.document_id and (f.source, f.relative, f.sha256) not in files_before}
+    documents |= {doc for _, file, doc, _ in before if doc is not None and file not in present}
     for name in sorted(changed_catalogues & set(_FACT_CATALOGUES)):
         gone = con.execute(f"select count(*) from ({_rows_gone(baseline, name)})").fetchone()[0]
         if gone:
@@ -175,14 +225,38 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
                 join {baseline}.raw.claims as c using (claim_id)"""
             ).fetchall()
         }
-    changed = len(documents)
-    if not changed and not changed_catalogues:
-        reason = "no source file changed"
-    else:
-        reason = f"{changed} document(s) changed" + (
-            f"; catalogues changed: {', '.join(sorted(changed_catalogues))}" if changed_catalogues else ""
-        )
-    return RunPlan("incremental", reason, files, frozenset(documents), code)
+    if documents:  # their texts are read and accounted for again
+        changed_sources |= set(TEXT_TABLES)
+    suites_before = dict(con.execute(f"select suite, sha256 from {baseline}.ingest.suites").fetchall())
+    checks_changed = built[2] != code.checks
+    every_row = {name for name, digest in code.suites.items() if checks_changed or suites_before.get(name) != digest}
+    dbt_changed = built[1] != code.dbt
+    reason = _incremental_reason(documents, changed_catalogues, dbt_changed, checks_changed, every_row)
+    return RunPlan(
+        "incremental",
+        reason,
+        files,
+        frozenset(documents),
+        code,
+        frozenset(changed_sources),
+        frozenset(every_row),
+        dbt_changed,
+    )
+
+
+def _incremental_reason(
+    documents: set[str], catalogues: set[str], dbt_changed: bool, checks_changed: bool, every_row: set[str]
+) -> str:
+    parts = [f"{len(documents)} document(s) changed"] if documents else []
+    if catalogues:
+        parts.append(f"catalogues changed: {', '.join(sorted(catalogues))}")
+    if dbt_changed:
+        parts.append("the dbt project changed: dbt rebuilds what it finds modified, and its children")
+    if checks_changed:
+        parts.append("the check code changed: every suite re-validates every row")
+    elif every_row:
+        parts.append(f"suites changed, re-validating every row: {', '.join(sorted(every_row))}")
+    return "; ".join(parts) or "nothing changed since the published build (sources, dbt project, suites, check code)"
 
 
 def _rows_gone(baseline: str, name: str, reverse: bool = False) -> str:

@@ -11,32 +11,8 @@ from ..resources.connections import STORAGE_COMPATIBILITY
 from .changes import RunPlan
 from .reading import identifier
 from .source_files import SOURCES, Source
-from .texts import NUMBER_COLUMNS, TEXT_COLUMNS, TextReadings
+from .texts import TEXT_TABLES, TextReadings
 from .validate import Validation
-
-# the tables the texts' accounting fills (texts.py), with their columns' types
-TEXT_TABLES = {
-    "text_numbers": dict(
-        zip(
-            NUMBER_COLUMNS,
-            (
-                "varchar",
-                "varchar",
-                "integer",
-                "integer",
-                "varchar",
-                "varchar",
-                "integer",
-                "varchar",
-                "varchar",
-                "varchar",
-                "varchar",
-            ),
-            strict=True,
-        )
-    ),
-    "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"), strict=True)),
-}
 
 
 def _validated_rows(source: Source, validated: str) -> str:
@@ -82,8 +58,10 @@ def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: Run
 
 
 def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
-    """Schema `ingest`: what this warehouse was built from, for the next run to compare against, and which
-    documents this run rebuilt, for the dbt models and checks to work on."""
+    """Schema `ingest`: what this warehouse was built from, for the next run to compare against, and what this
+    run rebuilds, for the dbt models and the checks to work on (changes.py decides it, dbt_selection.py turns it
+    into dbt commands). dbt's on-run-end hook fills ingest.models_rebuilt; the dbt step keeps its manifest in
+    ingest.dbt_manifest."""
     con.execute("create schema if not exists ingest")
     con.execute(
         "create or replace table ingest.source_files (source varchar, file varchar, document_id varchar, "
@@ -98,9 +76,25 @@ def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
         "create or replace table ingest.run_scope as select unnest($docs::varchar[]) as document_id",
         {"docs": sorted(documents)},
     )
+    con.execute("create or replace table ingest.suites (suite varchar, sha256 varchar, every_row boolean)")
+    con.executemany(
+        "insert into ingest.suites values (?, ?, ?)",
+        [(name, digest, name in plan.suites_every_row) for name, digest in sorted(plan.code.suites.items())],
+    )
+    con.execute("create or replace table ingest.models_rebuilt (model varchar, every_document boolean)")
     con.execute(
-        "create or replace table ingest.build as select $mode as mode, $reason as reason, $hash as transform_hash",
-        {"mode": plan.mode, "reason": plan.reason, "hash": plan.transform_hash},
+        """create or replace table ingest.build as select $mode as mode, $reason as reason,
+        $changed::varchar[] as changed_sources, $dbt_changed as dbt_changed, $ingest_hash as ingest_hash,
+        $dbt_hash as dbt_hash, $check_hash as check_hash""",
+        {
+            "mode": plan.mode,
+            "reason": plan.reason,
+            "changed": sorted(plan.changed_sources),
+            "dbt_changed": plan.dbt_changed,
+            "ingest_hash": plan.code.ingest,
+            "dbt_hash": plan.code.dbt,
+            "check_hash": plan.code.checks,
+        },
     )
 
 

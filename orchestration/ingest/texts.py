@@ -30,6 +30,29 @@ NUMBER_COLUMNS = (
     "accounted_by",
 )
 TEXT_COLUMNS = ("document_id", "file_name", "text_present", "reason")
+# the tables the texts' accounting fills, with their columns' types
+TEXT_TABLES = {
+    "text_numbers": dict(
+        zip(
+            NUMBER_COLUMNS,
+            (
+                "varchar",
+                "varchar",
+                "integer",
+                "integer",
+                "varchar",
+                "varchar",
+                "integer",
+                "varchar",
+                "varchar",
+                "varchar",
+                "varchar",
+            ),
+            strict=True,
+        )
+    ),
+    "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"), strict=True)),
+}
 # a printing the sources name that the text does not bear out at its place
 NOT_FOUND = "not_found"
 

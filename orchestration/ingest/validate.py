@@ -21,7 +21,7 @@ import duckdb
 
 from ..resources.connections import DEFAULT_MEMORY_LIMIT
 from .changes import RunPlan, plan_run, source_files
-from .source_files import SOURCES
+from .source_files import SOURCES, Source
 from .texts import TextReadings, read_texts
 from .validation.documents import check_documents
 from .validation.facts import check_claims_and_mentions, check_events_and_aliases
@@ -67,6 +67,10 @@ def validate_build(
         for source in catalogues:
             read(checker, source, files)
         plan = plan_run(checker.con, files, checker.baseline)
+        if plan.rebuilds_nothing and not checker.problems:
+            # the very files the published build validated, with the same code: nothing more to check or load
+            counts = {s.name: _rows(checker, s) if s in catalogues else 0 for s in SOURCES}
+            return Validation(plan, counts, TextReadings(), checker.con)
         for source in SOURCES:
             if source.per_document:
                 read(checker, source, files, plan)
@@ -85,7 +89,7 @@ def validate_build(
         checker.problems += [Problem(*stale) for stale in readings.stale]
         if checker.problems:
             raise SourceValidationError(listed(checker.problems, checker.unlisted))
-        counts = {s.name: checker.con.execute(f"select count(*) from {s.name}").fetchone()[0] for s in SOURCES}
+        counts = {s.name: _rows(checker, s) for s in SOURCES}
         if checker.baseline is not None:
             # the load attaches the run's working file, this same file, to write it; DuckDB attaches a file once
             checker.con.execute(f"detach {checker.baseline}")
@@ -93,6 +97,10 @@ def validate_build(
         checker.con.close()
         raise
     return Validation(plan, counts, readings, checker.con)
+
+
+def _rows(checker: Checker, source: Source) -> int:
+    return checker.con.execute(f"select count(*) from {source.name}").fetchone()[0]
 
 
 def validate_run(

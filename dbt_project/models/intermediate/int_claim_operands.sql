@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
+{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- One row per claim operand: input_figure_ids "a;b+c" gives operand 1 = a and operand 2 = b + c.
 -- Each operand carries the summed interval of its figures, natively and in US$.
 with claims as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
+{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- Each figure as the interval of true values its printing admits (statcheck's rule): a value printed with d
 -- decimals stands for +-1/2 * 10^-d of its printed unit; qualifiers widen it ("approximately": +-10%,
 -- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the

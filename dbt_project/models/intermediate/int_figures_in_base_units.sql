@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
+{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- Every figure with its scale applied (base units: yuan, US$, yen, persons, percent, ...) and money converted
 -- to CNY and US$ with the annual average rate of the figure's year (yen through the cross rate).
 with figures as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
+{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- One row per claim: the printed value against the value recomputed from the claim's inputs, both as
 -- intervals (printed rounding, qualifiers, exchange-rate spread), with a verdict and a diagnosis.
 with claims as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook='{{ delete_rebuilt_documents() }}') }}
+{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- Grain: one distinct figure per document (a figure printed twice counts once, with mention_count 2).
 with mentions as (
     select figure_id, count(*) as mention_count
