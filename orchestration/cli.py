@@ -17,12 +17,11 @@ import argparse
 import csv
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,16 +56,22 @@ def _wait_for_writer_lock(settings: Settings):
     return handle
 
 
-def _summary(run_id_tag: str, home: Path, settings: Settings, log: Path) -> tuple[bool, str | None, list[str]]:
+def _append_event_log(instance, run_id: str, log: Path) -> None:
+    """The run's events, as the UI's run page lists them, after the processes' own output."""
+    with log.open("a") as out:
+        out.write(f"\n# event log of run {run_id}\n")
+        for entry in instance.all_logs(run_id):
+            when = datetime.fromtimestamp(entry.timestamp, UTC).isoformat(timespec="milliseconds")
+            out.write(f"{when} {logging.getLevelName(entry.level)} {entry.step_key or '-'} {entry.message}\n")
+
+
+def _summary(run_id: str, home: Path, log: Path) -> tuple[bool, str | None, list[str]]:
     """Whether the run succeeded, why it kept the published warehouse as it was (None: it published, or failed),
     and what to print."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: run_id_tag}), limit=1)
-        if not records:
-            return False, None, [f"the run did not start; see {log}"]
-        run = records[0].dagster_run
+        run = instance.get_run_by_id(run_id)
         ok = run.status == dg.DagsterRunStatus.SUCCESS
         lines = [f"run {run.run_id}: {run.status.value}"]
         # a run with nothing to rebuild only observes its plan (orchestration/ingest/assets.py)
@@ -142,33 +147,19 @@ def run(_args) -> int:
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
-    tag = uuid.uuid4().hex
-    dagster = Path(sys.executable).with_name("dagster")
     lock = _wait_for_writer_lock(settings)
     try:
+        import dagster as dg
+
+        from .launch import launch_and_wait
+
         print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
-        with log.open("w") as out:
-            subprocess.run(
-                [
-                    str(dagster),
-                    "job",
-                    "execute",
-                    "-m",
-                    "orchestration.definitions",
-                    "-j",
-                    "build_warehouse",
-                    "--tags",
-                    f'{{"{LAUNCH_TAG}": "{tag}"}}',
-                ],
-                cwd=PROJECT_ROOT,
-                env={**os.environ, "DAGSTER_HOME": str(home)},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            run_id = launch_and_wait(instance, {LAUNCH_TAG: "warehouse run"}, log)
+            _append_event_log(instance, run_id, log)
     finally:
         lock.close()
-    ok, kept, lines = _summary(tag, home, settings, log)
+    ok, kept, lines = _summary(run_id, home, log)
     print(f"documents: {settings.documents_note}")
     if ok:
         lines += _published_summary(settings, kept)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -88,12 +89,16 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
         f"code); {data / 'warehouse.duckdb'} is kept as it is (full build: no published warehouse" in second
     )
     for output in (first, second):
+        assert "launched (no Dagster daemon is running to queue it)" in output
         assert "literals NOT checked against the document texts" in output
         assert "check literals_in_document_texts on raw/figures did not pass (WARN)" in output
         assert "claims: " in output and "DEBUG" not in output
         assert "numbers in the texts: dalian_blog_2009 not computed (no texts folder" in output
         assert len(output.splitlines()) < 16, output
     assert not (clone / "data").exists(), "DATA_DIR from the environment is where everything goes"
+    with dg.DagsterInstance.from_config(str(data / "dagster_home")) as instance:
+        origins = {run.remote_job_origin.location_name for run in instance.get_runs()}
+    assert origins == {"orchestration.definitions"}, "both runs belong to the code location the UI serves"
     assert "literals NOT checked" in (data / "validation" / "index.html").read_text()
     assert len(list((data / "history").glob("*.duckdb"))) == 1, "the second run had nothing new to publish"
     assert not list((data / ".runs").iterdir()), "no working copy is left behind"

@@ -1,10 +1,12 @@
 """`make dev`'s command: the real Dagster webserver and daemon serve the asset graph, its checks and the nightly
-schedule over GraphQL, and the daemon that runs the schedule reports healthy."""
+schedule over GraphQL, the daemons that run the schedule and the run queue report healthy, and `make run` beside
+them queues its run like a UI launch."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,19 +35,29 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _graphql(port: int, query: str) -> dict:
+def _graphql(port: int, query: str, **variables) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
+        data=json.dumps({"query": query, "variables": variables}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 
-def _scheduler_healthy(data: dict) -> bool:
+RUN_QUERY = """
+query ($id: String!) {
+  runsOrError(filter: {runIds: [$id]}) { ... on Runs { results { status pipelineName
+    repositoryOrigin { repositoryLocationName repositoryName } tags { key value } } } }
+}
+"""
+
+
+def _daemons_healthy(data: dict) -> bool:
+    """The scheduler runs the nightly build; the run queue starts what `warehouse run` submits."""
     statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
-    return any(s["daemonType"] == "SCHEDULER" and s["healthy"] for s in statuses)
+    healthy = {s["daemonType"] for s in statuses if s["healthy"]}
+    return {"SCHEDULER", "QUEUED_RUN_COORDINATOR"} <= healthy
 
 
 def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path):
@@ -53,6 +65,7 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
     log_path = tmp_path / "dev.log"
     environment = {k: v for k, v in os.environ.items() if k != "WAREHOUSE_HISTORY"}
+    environment.update(DAGSTER_HOME=str(tmp_path), DATA_DIR=str(tmp_path / "data"))
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [
@@ -66,7 +79,7 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
                 "orchestration.definitions",
             ],
             cwd=PROJECT_ROOT,
-            env={**environment, "DAGSTER_HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data")},
+            env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -79,13 +92,25 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
                 raise AssertionError(f"dagster dev exited: {log_path.read_text()[-2000:]}")
             try:
                 data = _graphql(port, QUERY)["data"]
-                if data["assetNodes"] and _scheduler_healthy(data):
+                if data["assetNodes"] and _daemons_healthy(data):
                     break
             except (OSError, KeyError, TypeError):
                 pass
             time.sleep(1)
         assert data and data["assetNodes"], "the webserver did not serve the asset graph in time"
-        assert _scheduler_healthy(data), data["instance"]
+        assert _daemons_healthy(data), data["instance"]
+        # `make run` beside the UI: its run goes through the daemon's queue and is the UI's kind of run
+        build = subprocess.run(
+            [str(Path(sys.executable).parent / "warehouse"), "run"],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert build.returncode == 0, build.stdout + build.stderr
+        (run_id,) = re.findall(r"^run (\S+) queued: the Dagster daemon starts it", build.stdout, re.MULTILINE)
+        (launched,) = _graphql(port, RUN_QUERY, id=run_id)["data"]["runsOrError"]["results"]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -109,3 +134,11 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     configured = {v["key"]: v for v in resources["warehouse"]["configuredValues"]}
     assert configured["data_dir"] == {"key": "data_dir", "value": "DATA_DIR", "type": "ENV_VAR"}
     assert configured["warehouse_history"] == {"key": "warehouse_history", "value": '"7"', "type": "VALUE"}
+    # what the UI's timeline and re-execution need: the run belongs to the code location the webserver serves
+    assert launched["status"] == "SUCCESS"
+    assert launched["pipelineName"] == "build_warehouse"
+    assert launched["repositoryOrigin"] == {
+        "repositoryLocationName": "orchestration.definitions",
+        "repositoryName": "__repository__",
+    }
+    assert {"key": "warehouse", "value": "writer"} in launched["tags"], "it queues behind other warehouse writers"
