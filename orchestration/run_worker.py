@@ -3,7 +3,8 @@
 Every step records its process (host, pid and the kernel's start time of that pid, so a reused pid is not
 mistaken for the run) as run tags. The instance's run launcher (orchestration/dagster.yaml) is Dagster's default
 launcher plus a health check on those tags: when the process is gone, run monitoring marks the run failed and
-the queue of warehouse writers moves on. Runs started by `make run` are launched by that launcher too (orchestration/launch.py).
+the queue of warehouse writers moves on. Runs started by `make run` go through that launcher too
+(orchestration/launch.py).
 """
 
 from __future__ import annotations
