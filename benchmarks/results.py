@@ -22,6 +22,8 @@ TABLE_COLUMNS = [
     ("ratio_growing_floor", "grow/floor", "{:>10.1f}"),
     ("unchanged_wall_s", "same s", "{:>7.1f}"),
     ("ratio_unchanged_full", "same/full", "{:>9.2f}"),
+    ("tick_wall_s", "tick s", "{:>6.1f}"),
+    ("ratio_tick_full", "tick/full", "{:>9.2f}"),
     ("incremental_wall_s", "incr s", "{:>7.1f}"),
     ("incremental_peak_mib", "incr MiB", "{:>8.0f}"),
     ("ratio_incremental_full", "incr/full", "{:>9.2f}"),
@@ -32,6 +34,7 @@ CSV_EXTRA = [
     "floor_cpu_s",
     "unchanged_cpu_s",
     "unchanged_plan",
+    "tick_evaluation_s",
     "incremental_cpu_s",
     "incremental_figures_added",
     "incremental_plan",
@@ -41,6 +44,8 @@ CSV_EXTRA = [
     "seed_build_cpu_s",
     "ratio_seed_fixed_floor",
     "ratio_seed_fixed_floor_cpu",
+    "seed_tick_s",
+    "ratio_seed_tick_full",
     "failure",
 ]
 # the issue's targets: (what, key, at most, at which size; None: the invocation's)
@@ -48,6 +53,8 @@ TARGETS = [
     ("full build of the project's own sources / fixed floor", "ratio_seed_fixed_floor", 1.5, None),
     ("full build / compiled-SQL floor", "ratio_pipeline_floor", 2.0, 10_000_000),
     ("no-change re-run / full build", "ratio_unchanged_full", None, 10_000_000),
+    ("nightly tick, nothing changed / full build (own sources)", "ratio_seed_tick_full", 0.20, None),
+    ("nightly tick, nothing changed / full build", "ratio_tick_full", 0.20, 1_000_000),
     ("+1% run / full build", "ratio_incremental_full", 0.20, 10_000_000),
 ]
 
@@ -90,14 +97,22 @@ def summarise(entry: dict, fixed: dict | None, invocation: dict | None = None) -
             row[f"{name}_cpu_s"] = run.get("cpu_s")
             row[f"ratio_{name}_full"] = round(run["wall_s"] / pipeline["wall_s"], 2)
             row[f"{name}_plan"] = _plan(run)
+    tick = entry.get("tick") or {}
+    if ok(pipeline) and ok(tick):
+        # the whole process (it imports the definitions, which a daemon's code server has done already)
+        row.update(tick_wall_s=tick["wall_s"], tick_evaluation_s=tick.get("evaluation_s"))
+        row["ratio_tick_full"] = round(tick["wall_s"] / pipeline["wall_s"], 2)
     if ok(entry.get("incremental")):
         row["incremental_figures_added"] = entry["incremental"]["figures_added"]
     return {**row, **(invocation or {})}
 
 
-def invocation_figures(fixed_floor: dict | None, seed: dict | None) -> dict:
-    """The fixed floor, the full build of the project's own sources, and their ratio."""
+def invocation_figures(fixed_floor: dict | None, seed: dict | None, tick: dict | None = None) -> dict:
+    """The fixed floor, the full build of the project's own sources, the nightly tick on them, and ratios."""
     row = {}
+    if ok(seed) and ok(tick):
+        row["seed_tick_s"] = tick["wall_s"]
+        row["ratio_seed_tick_full"] = round(tick["wall_s"] / seed["wall_s"], 2)
     if fixed_floor and "failure" not in fixed_floor:
         row["fixed_floor_s"] = fixed_floor["wall_s"]
         row["fixed_floor_cpu_s"] = round(sum(part["cpu_s"] for part in fixed_floor["parts"].values()), 2)

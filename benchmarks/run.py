@@ -22,6 +22,7 @@ from .compiled import CompileError, build_nodes
 from .fixed_floor import node_counts, run_fixed_floor
 from .floor_runs import compile_for_floor
 from .machine import export_revision, machine_info
+from .nightly_tick import run_tick
 from .paths import BENCH_DIR, PROJECT_ROOT, VENV_BIN, shown
 from .pipeline import run_pipeline, warm_up
 from .results import format_table, format_targets, invocation_figures, summarise, targets, write_results
@@ -108,10 +109,13 @@ def fixed_costs(bench: Bench, document: dict) -> tuple[dict, dict]:
         f"full build of the project's own sources ({'texts from ' + str(texts) if texts else 'no texts'})",
     )
     document["seed_build"], document["seed_build_runs"] = seed, seed_runs
+    if "failure" not in seed:
+        print(f"[{now()}] the nightly tick on the project's own sources, nothing changed", flush=True)
+        document["seed_tick"] = run_tick(bench.code, out, args.timeout, documents_dir=texts)
     print(f"[{now()}] fixed floor: a trivial dbt build of the same node count, Dagster's and GX's import", flush=True)
     counts = node_counts(build_nodes(bench.floor_manifest))
     document["fixed_floor"] = run_fixed_floor(bench.code, counts, BENCH_DIR / "fixed_floor", args.timeout, repeats)
-    invocation = invocation_figures(document["fixed_floor"], seed)
+    invocation = invocation_figures(document["fixed_floor"], seed, document.get("seed_tick"))
     pipeline = fixed.get("pipeline") or {}
     parts = ", ".join(f"{name} {part['wall_s']} s" for name, part in document["fixed_floor"]["parts"].items())
     print(

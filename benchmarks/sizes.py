@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .components import run_components
 from .floor_runs import run_floor
+from .nightly_tick import run_tick
 from .paths import BENCH_DIR, shown
 from .pipeline import run_pipeline
 from .sources_cache import ensure_sources
@@ -63,6 +64,10 @@ def measure_size(bench: Bench, n: int, repeats: int | None = None, fixed: bool =
     if not args.skip_pipeline and args.unchanged and not fixed:
         entry["unchanged"], entry["unchanged_runs"] = run_unchanged(bench, n, entry, sources, out, repeats)
         record("no-change re-run", entry["unchanged"])
+        if "wall_s" in entry["unchanged"]:
+            print(f"[{now()}] {n:,} observations: the nightly tick, nothing changed", flush=True)
+            entry["tick"] = run_tick(bench.code, out, args.timeout)
+            record("nightly tick", entry["tick"])
     if not args.skip_pipeline and args.incremental and not fixed:
         entry["incremental"], entry["incremental_runs"] = run_incremental(bench, n, entry, out, repeats)
         record("incremental", entry["incremental"])

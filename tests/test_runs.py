@@ -1,6 +1,6 @@
-"""Runs launched from the UI, by the schedule or twice, and the published file's safety: re-execution from failure
-continues its own build, a run never publishes over a newer warehouse, history holds only published states, and
-damage is detected, never copied on or restored."""
+"""Runs launched from the UI, by the schedule (which skips a night with nothing changed) or twice, and the
+published file's safety: re-execution from failure continues its own build, a run never publishes over a newer
+warehouse, history holds only published states, and damage is detected, never copied on or restored."""
 
 from __future__ import annotations
 
@@ -112,17 +112,53 @@ def test_an_unreadable_published_file_says_what_to_do(tmp_path):
         start_working_copy(files, "run0")
 
 
-def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, monkeypatch, built_warehouse):
-    baseline = Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
-    suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "expectations"))
-    monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
-    with duckdb.connect(str(baseline)) as con:  # built by this code, whatever else is being edited meanwhile
+def _as_built_by_this_code(warehouse: Path) -> None:
+    """Record this code's hashes as what `warehouse` was built from, whatever else is being edited meanwhile."""
+    with duckdb.connect(str(warehouse)) as con:
         code = changes.code_hashes()
         con.execute(
             "update ingest.build set ingest_hash = ?, dbt_hash = ?, check_hash = ?",
             [code.ingest, code.dbt, code.checks],
         )
         con.executemany("update ingest.suites set sha256 = ? where suite = ?", [(h, n) for n, h in code.suites.items()])
+
+
+def test_the_nightly_tick_starts_no_run_when_nothing_changed(tmp_path, monkeypatch, built_warehouse):
+    from orchestration.resources.warehouse_resource import WarehouseResource
+    from orchestration.schedules import nightly_build
+
+    published = tmp_path / "pub" / "warehouse.duckdb"
+    published.parent.mkdir()
+    _as_built_by_this_code(Path(shutil.copy(built_warehouse, published)))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(published))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+
+    def tick():
+        with dg.build_schedule_context(resources={"warehouse": WarehouseResource.from_env()}) as context:
+            return nightly_build(context)
+
+    skipped = tick()
+    assert isinstance(skipped, dg.SkipReason), skipped
+    assert skipped.skip_message == (
+        "nothing changed since the published build (sources, dbt project, suites, check code): "
+        f"{published} stays as it is"
+    )
+    sources = copy_sources(tmp_path)
+    fields, rows = read_rows(sources / "reference_origins.csv")
+    rows[0]["licence"] = "CC BY 4.0"
+    write_rows(sources / "reference_origins.csv", fields, rows)
+    monkeypatch.setenv("SOURCES_DIR", str(sources))
+    assert isinstance(tick(), dg.RunRequest), "a changed catalogue is built that night"
+    monkeypatch.setenv("SOURCES_DIR", str(SOURCES))
+    published.unlink()
+    assert isinstance(tick(), dg.RunRequest), "nothing published yet"
+
+
+def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, monkeypatch, built_warehouse):
+    baseline = Path(shutil.copy(built_warehouse, tmp_path / "baseline.duckdb"))
+    suites = Path(shutil.copytree(changes.EXPECTATIONS_DIR, tmp_path / "expectations"))
+    monkeypatch.setattr(changes, "EXPECTATIONS_DIR", suites)
+    _as_built_by_this_code(baseline)
     assert validate_run(SOURCES, None, baseline)[0].rebuilds_nothing, "a copy of the same suites is no change"
     path = suites / "figures_fidelity.json"
     original = path.read_text()
