@@ -152,9 +152,7 @@ judged as (
         case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio,
         -- a factor near a power of ten other than 1: a slipped scale. Against another year's figure (magnitude)
         -- growth blurs the factor, so a power of ten within a factor of ~1.8 counts.
-        abs(round(log_ratio)) >= 1
-            and abs(log_ratio - round(log_ratio)) < case when claim_kind = 'magnitude' then 0.25 else 0.1 end
-            as scale_slip,
+        {{ scale_slip('log_ratio', "case when claim_kind = 'magnitude' then 0.25 else 0.1 end") }} as scale_slip,
         -- An infinite end (a figure printed "over" or "less than") can make a check pass whatever value the
         -- stated figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above
         -- any other. A check that cannot fail confirms nothing. The floor is the least value each ratio
