@@ -28,6 +28,27 @@
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
+{# The claims this run recomputes (int_claim_scope: its documents' claims and other documents' claims that take
+   inputs from them); a model rebuilt for every document (--full-refresh) recomputes every claim. #}
+{% macro in_claim_scope(column='claim_id') -%}
+    {%- set scope = ref('int_claim_scope') -%}
+    {%- if is_incremental() -%}
+        {{ column }} in (select claim_id from {{ scope }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# dbt's incremental materialization calls this for incremental_strategy='replace_claims': the rows of the run's
+   documents go (a removed claim with them), and every claim recomputed is replaced, whichever its document #}
+{% macro get_incremental_replace_claims_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where document_id in {{ rebuilt_documents() }}
+        or claim_id in (select claim_id from {{ ref('int_claim_scope') }});
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
 {# dbt wraps the relation every generic test looks at in this macro; a test's own `where` config still applies #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
