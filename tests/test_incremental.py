@@ -263,12 +263,8 @@ def test_a_new_document_is_checked_against_the_documents_kept(sources, baseline)
         2,
         f"duplicate figure_id {blog[0]['figure_id']} (also in sources/figures/dalian_blog_2009.csv)",
     ) in reasons
-    foreign = paper_claims[0]["input_figure_ids"].split(";")[0].split("+")[0].strip()
-    assert (
-        "sources/claims/extra_doc.csv",
-        2,
-        f"extra_c1: claim names figure '{foreign}' of document 'dalian_paper_2013', not of the claim's document",
-    ) in reasons
+    # a claim may take its inputs from another document's figures (its stated figure is its own)
+    assert not any(reason.startswith("extra_c1:") for _, _, reason in reasons)
     # only the new document's rows were read: nothing is reported against the kept ones
     assert {file for file, _, _ in reasons} <= {
         f"sources/{folder}/extra_doc.csv" for folder in ("figures", "mentions", "claims")

@@ -28,12 +28,15 @@
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
-{# The claims this run recomputes (int_claim_scope: its documents' claims and other documents' claims that take
-   inputs from them); a model rebuilt for every document (--full-refresh) recomputes every claim. #}
-{% macro in_claim_scope(column='claim_id') -%}
+{# The claims this run recomputes: every claim of its documents, and the other documents' claims that take inputs
+   from them (int_claim_scope, rebuilt whenever figures or claims change; a scope kept from an earlier run only
+   recomputes claims whose inputs did not change, to the same rows). A model rebuilt for every document
+   (--full-refresh) recomputes every claim. #}
+{% macro in_claim_scope(column='claim_id', document_column='document_id') -%}
     {%- set scope = ref('int_claim_scope') -%}
+    {%- set documents = rebuilt_documents() -%}
     {%- if is_incremental() -%}
-        {{ column }} in (select claim_id from {{ scope }})
+        ({{ column }} in (select claim_id from {{ scope }}) or {{ document_column }} in {{ documents }})
     {%- else -%}
         true
     {%- endif -%}

@@ -1,3 +1,6 @@
+-- Run state rather than a fact (it differs between an incremental run and a full build), so it lives in schema
+-- ingest beside ingest.run_scope.
+{{ config(schema='ingest') }}
 -- The claims a run recomputes: every claim of the documents it rebuilds (ingest.run_scope), and every claim of
 -- another document that takes an input from one of them, or names a figure no document has any longer (a claim
 -- may take inputs printed by other documents: a growth rate on another document's base year). A full run's
