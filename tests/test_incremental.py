@@ -131,7 +131,7 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     same = build(monkeypatch, tmp_path, current)
     assert same.success
     assert _skipped(same) == {"warehouse_models", "published__warehouse", *_check_steps(same)}
-    assert len(_check_steps(same)) == 6
+    assert len(_check_steps(same)) == 7
     assert not _rows_validated(same), "no suite ran"
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
     assert len(list((tmp_path / "history").glob("*.duckdb"))) == 2, "nothing new was published"
@@ -174,12 +174,23 @@ def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeyp
             "select reason, changed_sources, (select count(*) from ingest.run_scope) from ingest.build"
         ).fetchone()
     assert (changed, documents) == ([], 0) and "the dbt project changed" in reason
-    # the model and what reads it, each for every document; nothing else
+    # the model and what reads it, each for every document; nothing else: the claims, the reconciliation of
+    # facts stated twice, the flags and what carries them, the preferred series
     assert _models_rebuilt(warehouse) == {
         "int_figure_intervals": True,
         "int_claim_operands": True,
         "claim_checks": True,
         "figures": True,
+        "int_figure_statements": True,
+        "figure_reconciliation": True,
+        "figure_discrepancy_flags": True,
+        "preferred_figures": True,
+        "preferred_series": True,
+        "city_outsourcing_comparison": True,
+        "fct_outsourcing_structure": True,
+        "japan_offshore_orders": True,
+        "ningbo_offshore_share_of_exports": True,
+        "wage_gaps": True,
     }
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
     validated = _rows_validated(edited)
