@@ -39,9 +39,9 @@ def _run(monkeypatch, workdir: Path, **corpus):
     return build(monkeypatch, workdir, sources)
 
 
-def _query(path: Path, sql: str) -> list[tuple]:
+def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
 
 
 def _failures(result, check_name) -> str:
@@ -210,3 +210,31 @@ def test_a_figure_another_documents_claim_takes_cannot_silently_go(corpus_wareho
         2,
         "nl_c001: claim names figure 'yb_f002', which its document no longer has",
     ) in problems
+
+
+def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reaches(
+    corpus_warehouse, tmp_path, monkeypatch
+):
+    # every published row is marked; the newsletter then prints US$ 3.0 billion of exports (still a disagreement,
+    # as registered): the facts it states and its claim are recomputed, the rest keep their mark
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    kept = "kept from the published build"
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
+        con.execute("update marts.figure_reconciliation set explanation = ?", [kept])
+        con.execute("update marts.claim_checks set explanation = ?", [kept])
+    result = _run(monkeypatch, workdir, replace={"US$ 3.1 billion": "US$ 3.0 billion"})
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    warehouse = workdir / "warehouse.duckdb"
+    assert _query(warehouse, "select document_id from ingest.run_scope") == [(NEWSLETTER,)]
+    facts = dict(
+        _query(warehouse, "select reconciliation_id, explanation = ? from marts.figure_reconciliation", [kept])
+    )
+    assert {f for f, was_kept in facts.items() if was_kept} == {"china__software_is_sales__level__2011"}
+    claims = dict(_query(warehouse, "select claim_id, explanation = ? from marts.claim_checks", [kept]))
+    assert {c for c, was_kept in claims.items() if not was_kept} == {"nl_c001"}
+    gap = _query(
+        warehouse,
+        "select relative_gap from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
+    )[0][0]
+    assert gap == pytest.approx(3.0 / 2.6 - 1)

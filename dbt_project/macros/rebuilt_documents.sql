@@ -52,6 +52,21 @@
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
+{# Whether a fact's `document_ids` (', '-joined) names a document this run rebuilds. #}
+{% macro states_a_rebuilt_document(document_ids) -%}
+    list_has_any(string_split({{ document_ids }}, ', '), (select list(document_id) from {{ rebuilt_documents() }}))
+{%- endmacro %}
+
+{# dbt's incremental materialization calls this for incremental_strategy='replace_facts' (figure_reconciliation):
+   every fact recomputed is replaced, and a fact that a rebuilt document stated and no longer states twice goes #}
+{% macro get_incremental_replace_facts_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where reconciliation_id in (select reconciliation_id from {{ arg_dict['temp_relation'] }})
+        or {{ states_a_rebuilt_document('document_ids') }};
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
 {# dbt wraps the relation every generic test looks at in this macro; a test's own `where` config still applies #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}

@@ -5,9 +5,30 @@
 -- make both true. `disagree`: intervals apart, with the relative gap; money that would meet at another rate says
 -- which (the implied CNY per US$) beside the annual average used. Every verdict but agree is investigated in
 -- sources/reconciliation_register.csv (gate: expectations/reconciliation_register).
+--
+-- Incremental by fact: a run recomputes the facts the rebuilt documents state now or stated before, and those
+-- whose register entry changed, whichever documents state them (strategy replace_facts); every other row is kept.
+{{ config(materialized='incremental', incremental_strategy='replace_facts') }}
+{%- set bounds = ref('int_figure_statement_bounds') -%}
+{%- set register = ref('stg_reconciliation_register') -%}
+{%- set documents = rebuilt_documents() %}
 with statements as (
     select * from {{ ref('int_figure_statements') }}
     where document_count >= 2
+    {%- if is_incremental() %}
+      and reconciliation_id in (
+          select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
+          union
+          select reconciliation_id from {{ this }} where {{ states_a_rebuilt_document('document_ids') }}
+          union
+          select t.reconciliation_id
+          from {{ this }} as t
+          left join {{ register }} as g on g.reconciliation_id = t.reconciliation_id
+          where t.registered_verdict is distinct from g.registered_verdict
+             or t.registered_diagnosis is distinct from g.registered_diagnosis
+             or t.registered_explanation is distinct from g.registered_explanation
+      )
+    {%- endif %}
 ),
 
 pairs as (
