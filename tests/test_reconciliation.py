@@ -238,3 +238,23 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
         "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
     )[0][0]
     assert gap == pytest.approx(3.0 / 2.6 - 1)
+
+
+def test_an_edited_register_entry_reaches_its_fact_in_an_incremental_run(corpus_warehouse, tmp_path, monkeypatch):
+    # no document changes: the fact whose entry was reworded is recomputed with the new words, the others kept
+    register = [
+        (*r[:3], r[3] + " (reworded)") if r[0] == "shenyang__software_is_exports__level__2011" else r
+        for r in RECONCILIATION_REGISTER
+    ]
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    result = _run(monkeypatch, workdir, reconciliation_register=register)
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    warehouse = workdir / "warehouse.duckdb"
+    assert _query(warehouse, "select mode, changed_sources from ingest.build") == [
+        ("incremental", ["reconciliation_register"])
+    ]
+    explained = dict(
+        _query(warehouse, "select reconciliation_id, registered_explanation from marts.figure_reconciliation")
+    )
+    assert explained["shenyang__software_is_exports__level__2011"].endswith(" (reworded)")
+    assert explained == {r[0]: r[3] for r in register} | {"shenyang__software_is_sales__level__2011": None}
