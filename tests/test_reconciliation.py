@@ -258,3 +258,29 @@ def test_an_edited_register_entry_reaches_its_fact_in_an_incremental_run(corpus_
     )
     assert explained["shenyang__software_is_exports__level__2011"].endswith(" (reworded)")
     assert explained == {r[0]: r[3] for r in register} | {"shenyang__software_is_sales__level__2011": None}
+
+
+def test_a_bad_pin_or_register_row_is_named_with_file_line_and_reason(tmp_path):
+    from conftest import write_rows
+    from orchestration.ingest.validate import SourceValidationError, validate_run
+
+    sources, texts = write_corpus(tmp_path / "in")
+    write_rows(
+        sources / "preferred_figures.csv",
+        ["figure_id", "reason"],
+        [{"figure_id": "nl_f004", "reason": "the newsletter quotes the customs figure"}, {"figure_id": "zz_f001"}],
+    )
+    register = [*RECONCILIATION_REGISTER, ("shenyang__software_is_sales__level__2011", "agree", "within rounding", "x")]
+    write_rows(
+        sources / "reconciliation_register.csv",
+        ["reconciliation_id", "verdict", "diagnosis", "explanation"],
+        [dict(zip(("reconciliation_id", "verdict", "diagnosis", "explanation"), r, strict=True)) for r in register],
+    )
+    with pytest.raises(SourceValidationError) as caught:
+        validate_run(sources, texts)
+    problems = {str(p) for p in caught.value.problems}
+    assert {p for p in problems if "preferred_figures" in p or "reconciliation_register" in p} == {
+        "sources/preferred_figures.csv:3: reason is required",
+        "sources/preferred_figures.csv:3: unknown figure_id 'zz_f001' (not in figures/*.csv)",
+        "sources/reconciliation_register.csv:6: verdict='agree' is not one of disagree, contradict",
+    }
