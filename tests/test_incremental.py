@@ -181,6 +181,7 @@ def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeyp
         "int_claim_operands": True,
         "claim_checks": True,
         "figures": True,
+        "int_figure_statement_bounds": True,
         "int_figure_statements": True,
         "figure_reconciliation": True,
         "figure_discrepancy_flags": True,
