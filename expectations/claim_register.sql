@@ -13,4 +13,6 @@ select
         else 'agrees'
     end as register_status
 from marts.claim_checks
+-- and the claims of other documents the run recomputed because they take inputs from those documents
 where document_id in (select document_id from rebuilt_documents)
+   or claim_id in (select claim_id from ingest.int_claim_scope)

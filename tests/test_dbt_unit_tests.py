@@ -50,6 +50,23 @@ VERDICT_BRANCHES = [
     ("share", None, "inconsistent", "rounding: agrees only if the printed trailing zeros are padding"),
     ("fx_share", None, "consistent", "within rounding"),
     ("fx_share", None, "inconsistent", "beyond rounding"),
+    ("avg_growth", None, "consistent", "within rounding"),
+    ("avg_growth", None, "inconsistent", "beyond rounding"),
+    ("avg_growth", None, "gross_inconsistency", "direction of change flipped"),
+    ("avg_growth", None, "unverifiable", "inputs do not determine the claim"),
+    ("from_to", "gt", "consistent", "direction holds"),
+    ("from_to", "gt", "gross_inconsistency", "direction of change flipped"),
+    ("from_to", None, "inconsistent", "the start is not before the end"),
+    ("sum", "eq", "inconsistent", "parts add up to "),
+]
+# Each verdict and diagnosis of figure_reconciliation, as (verdict, diagnosis prefix)
+RECONCILIATION_BRANCHES = [
+    ("agree", "within rounding"),
+    ("agree", "within rounding and the rate spread"),
+    ("contradict", "bounds exclude each other"),
+    ("disagree", "scale slip of ~10^"),
+    ("disagree", "agrees only at another exchange rate"),
+    ("disagree", "beyond rounding"),
 ]
 
 COMPARATORS = set(dbt_var("comparators"))
@@ -139,3 +156,26 @@ def test_interval_cases_cover_every_rule(unit_run):
         "int_figure_intervals_trailing_zeros_as_padding",
         "int_figure_intervals_us_dollars_with_rate_spread",
     }
+
+
+def test_reconciliation_cases_cover_every_verdict_and_diagnosis(unit_run):
+    covered = {
+        (row["verdict"], row["diagnosis"])
+        for _name, _given, expected in _cases(unit_run[1], "figure_reconciliation")
+        for row in expected
+    }
+    assert [b for b in RECONCILIATION_BRANCHES if not any(v == b[0] and d.startswith(b[1]) for v, d in covered)] == []
+    assert {v for v, _ in covered} == set(dbt_var("reconciliation_verdicts"))
+    sql = (MODELS / "marts" / "figure_reconciliation.sql").read_text()
+    diagnosis_case = sql[sql.index("as relative_gap") : sql.index("end as diagnosis")]
+    literals = set(re.findall(r"(?:then|else)\s+'([a-z][^']*)'", diagnosis_case))
+    assert len(literals) >= 6
+    assert [lit for lit in literals if not any(d.startswith(lit) for _, d in covered)] == []
+
+
+def test_every_document_kind_has_a_source_rank():
+    import csv
+
+    with open(dbt_project.project_dir / "seeds" / "document_kind_priority.csv", newline="") as handle:
+        kinds = {row["document_kind"] for row in csv.DictReader(handle)}
+    assert kinds == set(dbt_var("document_kinds"))

@@ -28,6 +28,45 @@
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
+{# The claims this run recomputes: every claim of its documents, and the other documents' claims that take inputs
+   from them (int_claim_scope, rebuilt whenever figures or claims change; a scope kept from an earlier run only
+   recomputes claims whose inputs did not change, to the same rows). A model rebuilt for every document
+   (--full-refresh) recomputes every claim. #}
+{% macro in_claim_scope(column='claim_id', document_column='document_id') -%}
+    {%- set scope = ref('int_claim_scope') -%}
+    {%- set documents = rebuilt_documents() -%}
+    {%- if is_incremental() -%}
+        ({{ column }} in (select claim_id from {{ scope }}) or {{ document_column }} in {{ documents }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# dbt's incremental materialization calls this for incremental_strategy='replace_claims': the rows of the run's
+   documents go (a removed claim with them), and every claim recomputed is replaced, whichever its document #}
+{% macro get_incremental_replace_claims_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where document_id in {{ rebuilt_documents() }}
+        or claim_id in (select claim_id from {{ ref('int_claim_scope') }});
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{# Whether a fact's `document_ids` (', '-joined) names a document this run rebuilds. #}
+{% macro states_a_rebuilt_document(document_ids) -%}
+    list_has_any(string_split({{ document_ids }}, ', '), (select list(document_id) from {{ rebuilt_documents() }}))
+{%- endmacro %}
+
+{# dbt's incremental materialization calls this for incremental_strategy='replace_facts' (figure_reconciliation):
+   every fact recomputed is replaced, and a fact that a rebuilt document stated and no longer states twice goes #}
+{% macro get_incremental_replace_facts_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where reconciliation_id in (select reconciliation_id from {{ arg_dict['temp_relation'] }})
+        or {{ states_a_rebuilt_document('document_ids') }};
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
 {# dbt wraps the relation every generic test looks at in this macro; a test's own `where` config still applies #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}

@@ -424,6 +424,39 @@ SOURCES: tuple[Source, ...] = (
         references={"claim_id": "claims.claim_id"},
     ),
     Source(
+        "reconciliation_register",
+        "reconciliation_register.csv",
+        (
+            _id("reconciliation_id", required=True),
+            # every verdict but agreement needs investigating (dbt var reconciliation_verdicts)
+            _c(
+                "verdict",
+                required=True,
+                allowed=tuple(v for v in _declared("reconciliation_verdicts") if v != "agree"),
+            ),
+            _c("diagnosis", required=True),
+            _c("explanation", required=True),
+        ),
+        ("reconciliation_id",),
+        "Every fact two documents state differently (marts.figure_reconciliation not 'agree'), investigated: which "
+        "is more likely right and why. A reconciliation id is computed, not a source row: the gate "
+        "(expectations/reconciliation_register) fails on an entry no group matches.",
+        optional=True,
+    ),
+    Source(
+        "preferred_figures",
+        "preferred_figures.csv",
+        (
+            _id("figure_id", required=True),
+            _c("reason", required=True),
+        ),
+        ("figure_id",),
+        "A user's pinned choice of the figure that stands for its fact in marts.preferred_figures, with the reason; "
+        "it overrides the ranking rule.",
+        optional=True,
+        references={"figure_id": "figures.figure_id"},
+    ),
+    Source(
         "events",
         "events/*.csv",
         (

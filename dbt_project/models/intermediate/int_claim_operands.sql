@@ -1,9 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
+{{ config(materialized='incremental', incremental_strategy='replace_claims') }}
+{#- the strategy deletes the rows of the run's documents too: declare that source -#}
+{%- set run_scope = rebuilt_documents() -%}
 -- One row per claim operand: input_figure_ids "a;b+c" gives operand 1 = a and operand 2 = b + c.
--- Each operand carries the summed interval of its figures, natively and in US$.
+-- Each operand carries the summed interval of its figures, natively and in US$, and the years they refer to.
+-- An input may be another document's figure: the claims recomputed are int_claim_scope's.
 with claims as (
     select claim_id, document_id, input_figure_ids from {{ ref('stg_claims') }}
-    where {{ in_rebuilt_documents() }}
+    where {{ in_claim_scope() }}
 ),
 
 operands as (
@@ -38,8 +41,6 @@ select
     count(distinct i.currency) as currency_count,
     min(i.currency) as currency
 from members as m
--- a claim's figures are its own document's (the ingest checks it), so only rebuilt documents' figures are read
-left join (
-    select * from {{ ref('int_figure_intervals') }} where {{ in_rebuilt_documents() }}
-) as i on i.figure_id = m.figure_id
+-- any document's figure: a claim may take inputs printed by another document
+left join {{ ref('int_figure_intervals') }} as i on i.figure_id = m.figure_id
 group by m.claim_id, m.document_id, m.position

@@ -27,11 +27,7 @@ based as (
 select
     *,
     {{ to_usd('value', 'currency', 'cny_per_usd', 'jpy_per_usd') }} as value_usd,
-    case currency
-        when 'USD' then value * cny_per_usd
-        when 'CNY' then value
-        when 'JPY' then value / jpy_per_usd * cny_per_usd
-    end as value_cny,
+    {{ to_cny('value', 'currency', 'cny_per_usd', 'jpy_per_usd') }} as value_cny,
     case when currency is not null then cny_per_usd end as fx_cny_per_usd,
     case when currency = 'JPY' then jpy_per_usd end as fx_jpy_per_usd,
     case when currency is not null then 'World Bank WDI PA.NUS.FCRF (IMF IFS), annual average' end as fx_rate_source,

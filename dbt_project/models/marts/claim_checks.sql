@@ -1,19 +1,22 @@
-{{ config(materialized='incremental', incremental_strategy='replace_documents') }}
+{{ config(materialized='incremental', incremental_strategy='replace_claims') }}
+{#- the strategy deletes the rows of the run's documents too: declare that source -#}
+{%- set run_scope = rebuilt_documents() -%}
 -- One row per claim: the printed value against the value recomputed from the claim's inputs, both as
 -- intervals (printed rounding, qualifiers, exchange-rate spread), with a verdict and a diagnosis.
+-- The claims recomputed are int_claim_scope's: the run's documents' claims, and other documents' claims that
+-- take inputs from them.
 with claims as (
     select * from {{ ref('stg_claims') }}
-    where {{ in_rebuilt_documents() }}
+    where {{ in_claim_scope() }}
 ),
 
 operands as (
     select * from {{ ref('int_claim_operands') }}
-    where {{ in_rebuilt_documents() }}
+    where {{ in_claim_scope() }}
 ),
 
 stated as (
     select * from {{ ref('int_figure_intervals') }}
-    where {{ in_rebuilt_documents() }}
 ),
 
 collected as (
@@ -94,8 +97,12 @@ operand_values as (
 recomputed as (
     select
         *,
+        -- the years an average annual growth compounds over: from its first operand's year to its last's
+        operand_last_year - operand_first_year as span_years,
         case claim_kind
             when 'growth' then (b / a - 1) * 100
+            when 'avg_growth' then (pow(b / a, 1.0 / span_years) - 1) * 100
+            when 'from_to' then a
             when 'share' then a / b * 100
             when 'fx_share' then a / b * 100
             when 'sum' then total
@@ -106,6 +113,8 @@ recomputed as (
         end as rec,
         case claim_kind
             when 'growth' then (b_lo / a_hi - 1) * 100
+            when 'avg_growth' then (pow(b_lo / a_hi, 1.0 / span_years) - 1) * 100
+            when 'from_to' then a_lo
             when 'share' then a_lo / b_hi * 100
             when 'fx_share' then a_lo / b_hi * 100
             when 'sum' then total_lo
@@ -116,6 +125,8 @@ recomputed as (
         end as rec_lo,
         case claim_kind
             when 'growth' then (b_hi / a_lo - 1) * 100
+            when 'avg_growth' then (pow(b_hi / a_lo, 1.0 / span_years) - 1) * 100
+            when 'from_to' then a_hi
             when 'share' then a_hi / b_lo * 100
             when 'fx_share' then a_hi / b_lo * 100
             when 'sum' then total_hi
@@ -143,8 +154,11 @@ judged as (
         case
             when not inputs_found then false
             when relation in ('part_only', 'denominator_only', 'no_base') then false
-            when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and operand_count < 2 then false
-            when claim_kind in ('growth', 'share', 'fx_share', 'multiple') and (a_lo <= 0 or b_lo <= 0) then false
+            when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share', 'multiple') and operand_count < 2 then false
+            when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share', 'multiple') and (a_lo <= 0 or b_lo <= 0)
+                then false
+            when claim_kind = 'avg_growth' and coalesce(span_years, 0) <= 0 then false
+            when claim_kind = 'from_to' and relation not in ('gt', 'lt') then false
             when claim_kind = 'rank' and operand_count < 2 then false
             when claim_kind not in ('rank') and rec is null then false
             else true
@@ -152,9 +166,7 @@ judged as (
         case when rec is not null and rec > 0 and st > 0 then log10(st / rec) end as log_ratio,
         -- a factor near a power of ten other than 1: a slipped scale. Against another year's figure (magnitude)
         -- growth blurs the factor, so a power of ten within a factor of ~1.8 counts.
-        abs(round(log_ratio)) >= 1
-            and abs(log_ratio - round(log_ratio)) < case when claim_kind = 'magnitude' then 0.25 else 0.1 end
-            as scale_slip,
+        {{ scale_slip('log_ratio', "case when claim_kind = 'magnitude' then 0.25 else 0.1 end") }} as scale_slip,
         -- An infinite end (a figure printed "over" or "less than") can make a check pass whatever value the
         -- stated figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above
         -- any other. A check that cannot fail confirms nothing. The floor is the least value each ratio
@@ -167,12 +179,12 @@ judged as (
                                           or ops[i + 1].usd_low = '-infinity'::double
                          else ops[i].value_high = 'infinity'::double
                               or ops[i + 1].value_low = '-infinity'::double end))
-            when claim_kind = 'bound' and relation = 'lt' then
+            when claim_kind in ('bound', 'from_to') and relation = 'lt' then
                 st_lo = '-infinity'::double or rec_hi = 'infinity'::double
-            when claim_kind = 'bound' or (claim_kind = 'sum' and relation = 'of_which') then
+            when claim_kind in ('bound', 'from_to') or (claim_kind = 'sum' and relation = 'of_which') then
                 st_hi = 'infinity'::double or rec_lo = '-infinity'::double
             else (st_hi = 'infinity'::double
-                  or rec_lo <= case claim_kind when 'growth' then -100
+                  or rec_lo <= case claim_kind when 'growth' then -100 when 'avg_growth' then -100
                                                when 'share' then 0 when 'fx_share' then 0 when 'multiple' then 0
                                                else '-infinity'::double end)
                 and (st_lo = '-infinity'::double or rec_hi = 'infinity'::double)
@@ -183,8 +195,8 @@ judged as (
                 list_bool_and(list_transform(range(1, len(ops)), lambda i:
                     case when in_usd then ops[i].usd_low >= ops[i + 1].usd_high
                          else ops[i].value_low >= ops[i + 1].value_high end))
-            when claim_kind = 'bound' and relation = 'lt' then st_hi <= rec_lo
-            when claim_kind = 'bound' or (claim_kind = 'sum' and relation = 'of_which') then st_lo >= rec_hi
+            when claim_kind in ('bound', 'from_to') and relation = 'lt' then st_hi <= rec_lo
+            when claim_kind in ('bound', 'from_to') or (claim_kind = 'sum' and relation = 'of_which') then st_lo >= rec_hi
         end as holds_throughout
     from recomputed
 ),
@@ -194,10 +206,17 @@ verdicts as (
         *,
         case
             when not verifiable then 'unverifiable'
+            -- "from X to Y": X is the earlier figure
+            when claim_kind = 'from_to' and stated_year <= operand_last_year then 'inconsistent'
             when cannot_fail then case when holds_throughout then 'consistent' else 'unverifiable' end
             when claim_kind = 'rank' then case when rank_holds then 'consistent' else 'inconsistent' end
             when claim_kind = 'bound' and relation = 'lt' then
                 case when st_lo < rec_hi then 'consistent' else 'inconsistent' end
+            -- "rose from X to Y" (gt) or "fell" (lt) with an end the other side of the start: the change is flipped
+            when claim_kind = 'from_to' and relation = 'lt' then
+                case when st_lo < rec_hi then 'consistent' else 'gross_inconsistency' end
+            when claim_kind = 'from_to' then
+                case when st_hi > rec_lo then 'consistent' else 'gross_inconsistency' end
             when claim_kind = 'bound' then
                 case when st_hi > rec_lo then 'consistent' else 'inconsistent' end
             when claim_kind = 'sum' and relation = 'of_which' then
@@ -209,11 +228,30 @@ verdicts as (
             when claim_kind = 'same_total' and intervals_meet and period_differs then 'inconsistent'
             when intervals_meet or meets_as_increase then 'consistent'
             when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'gross_inconsistency'
-            when claim_kind = 'growth' and sign(st) <> sign(rec) and st <> 0 and rec <> 0 then 'gross_inconsistency'
+            when claim_kind in ('growth', 'avg_growth') and sign(st) <> sign(rec) and st <> 0 and rec <> 0
+                then 'gross_inconsistency'
             when scale_slip then 'gross_inconsistency'
             else 'inconsistent'
         end as verdict
     from judged
+),
+
+sum_matches as (
+    -- a sum of parts that fails: another figure of the claim's document the parts do add up to (same unit; in
+    -- US$ when the claim compares in US$), printed plainly enough to be matched (finite interval)
+    select
+        v.claim_id,
+        string_agg(i.figure_id || ' (' || i.stated_text || ')', ', ' order by i.figure_id) as matched
+    from verdicts as v
+    join {{ ref('int_figure_intervals') }} as i
+        on i.document_id = v.document_id
+        and i.figure_id <> v.stated_figure_id
+        and not list_contains(string_split(replace(v.input_figure_ids, '+', ';'), ';'), i.figure_id)
+        and case when v.in_usd then i.currency is not null and i.usd_low <= v.rec_hi and i.usd_high >= v.rec_lo
+                 else i.unit = v.stated_unit and i.value_low <= v.rec_hi and i.value_high >= v.rec_lo end
+        and isfinite(i.value_low) and isfinite(i.value_high)
+    where v.claim_kind = 'sum' and coalesce(v.relation, 'eq') = 'eq' and v.verdict <> 'consistent' and v.verifiable
+    group by v.claim_id
 )
 
 select
@@ -248,17 +286,21 @@ select
         when claim_kind = 'multiple' and intervals_meet then 'times read as a ratio'
         when claim_kind = 'multiple' and meets_as_increase then 'times read as an increase (ratio - 1)'
         when verdict = 'consistent' and claim_kind = 'bound' then 'bound holds'
+        when verdict = 'consistent' and claim_kind = 'from_to' then 'direction holds'
         when verdict = 'consistent' and claim_kind = 'rank' then 'order holds'
         when verdict = 'consistent' and relation = 'of_which' then 'parts within the whole'
         when verdict = 'consistent' and claim_kind = 'magnitude' then 'same order of magnitude'
         when verdict = 'consistent' then 'within rounding'
         when claim_kind = 'same_total' and intervals_meet and period_differs then
             'same value dated to different years (' || stated_year || ' vs ' || operand_first_year || ')'
+        when claim_kind = 'from_to' and verdict = 'inconsistent' then 'the start is not before the end'
         when meets_if_padded then 'rounding: agrees only if the printed trailing zeros are padding'
+        when sm.matched is not null then 'parts add up to ' || sm.matched
         when scale_slip then 'scale slip of ~10^' || cast(round(log_ratio) as integer)
         when claim_kind in ('share', 'fx_share') and (st > 100 or rec_lo > 100) then 'share over 100'
         when claim_kind = 'sum' and relation = 'of_which' then 'parts exceed the whole'
-        when claim_kind = 'growth' and sign(st) <> sign(rec) then 'direction of change flipped'
+        when claim_kind in ('growth', 'avg_growth') and sign(st) <> sign(rec) then 'direction of change flipped'
+        when claim_kind = 'from_to' then 'direction of change flipped'
         when claim_kind = 'rank' then 'order does not hold'
         when claim_kind = 'bound' then 'bound does not hold'
         else 'beyond rounding'
@@ -277,4 +319,5 @@ select
     r.registered_diagnosis,
     r.registered_explanation
 from verdicts
+left join sum_matches as sm using (claim_id)
 left join {{ ref('stg_discrepancy_register') }} as r using (claim_id)

@@ -2,7 +2,8 @@
 -- from Ningbo's Table 2.
 -- "all" and "offshore" are printed figures; "onshore" is derived as all minus offshore in US$ (the offshore
 -- rows are read in US$, the totals are printed in yuan), so it carries no figure_id and is flagged derived.
--- Which indicator is which line and market: the seed outsourcing_structure_lines.
+-- Which indicator is which line and market: the seed outsourcing_structure_lines. Each row carries the flags of
+-- the figures it uses (marts.figure_discrepancy_flags; a derived row, both of its figures').
 with printed as (
     select
         o.geo_id,
@@ -16,8 +17,10 @@ with printed as (
         o.document_id,
         o.locator,
         o.stated_text,
-        false as is_derived
+        false as is_derived,
+        x.discrepancy_flags
     from {{ ref('fct_observation') }} as o
+    left join {{ ref('figure_discrepancy_flags') }} as x on x.figure_id = o.figure_id
     join {{ ref('outsourcing_structure_lines') }} as l on l.indicator_code = o.indicator_code
     -- the table's cells are the structure; the prose repeats two KPO totals, which marts.claim_checks compares
     -- with them
@@ -39,7 +42,8 @@ onshore as (
         a.document_id,
         'derived: ' || a.locator || ' minus ' || f.locator as locator,
         cast(null as varchar) as stated_text,
-        true as is_derived
+        true as is_derived,
+        nullif(concat_ws('; ', a.discrepancy_flags, f.discrepancy_flags), '') as discrepancy_flags
     from printed as a
     join printed as f
         on f.geo_id = a.geo_id and f.year = a.year and f.service_line = a.service_line

@@ -34,15 +34,12 @@ select
     o.decimals,
     o.scale,
     o.obs_status,
-    flagged.claim_ids as discrepancy_claim_ids
+    flagged.claim_ids as discrepancy_claim_ids,
+    flagged.reconciliation_ids as discrepancy_reconciliation_ids
 from {{ ref('fct_observation') }} as o
--- the figure is the printed side of a claim the checks find inconsistent: read it with that claim
-left join (
-    select stated_figure_id, string_agg(claim_id, ', ' order by claim_id) as claim_ids
-    from {{ ref('claim_checks') }}
-    where verdict in ('inconsistent', 'gross_inconsistency')
-    group by stated_figure_id
-) as flagged on flagged.stated_figure_id = o.figure_id
+-- the figure is the printed side of a claim the checks find inconsistent, or states a fact another document
+-- states differently: read it with those (marts.figure_discrepancy_flags)
+left join {{ ref('figure_discrepancy_flags') }} as flagged on flagged.figure_id = o.figure_id
 left join {{ ref('int_entities') }} as e on e.entity_type = o.entity_type and e.entity_id = o.entity_id
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = o.indicator_code
 left join {{ ref('dim_measure') }} as m on m.measure = o.measure

@@ -1,17 +1,21 @@
 """Checks on the facts the documents state: events, firm aliases, claims and mentions.
 
 An event cannot be dated after the document that tells of it, and an alias's validity cannot run backwards. A
-claim is a statement of one document about figures that same document prints, and a mention is a printing of a
-figure in its own document, so that each document's facts can be rebuilt on their own: a claim or mention that
-reaches into another document, names a figure that does not exist or is still a draft, takes its own stated
-figure as an input (a rank aside) or repeats another printing is reported, as is a figure with no mention at all.
+claim is a statement of one document: its stated figure is that document's, and its inputs may be printed by any
+document (a growth rate on another document's base year), so a run that changes a document recomputes the other
+documents' claims that take inputs from it (dbt: int_claim_scope). A mention is a printing of a figure in its own
+document. A claim whose stated figure is another document's, that names a figure that does not exist (or that a
+re-read document no longer has) or is still a draft, or takes its own stated figure as an input (a rank aside), a
+mention in another document or repeating another printing is reported, as is a figure with no mention at all.
 Figures are looked up among those the run reads and those it keeps.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..source_files import CURRENT_YEAR, ID_PATTERN
-from .problems import Checker
+from .problems import Checker, Problem
 
 
 def check_events_and_aliases(checker: Checker) -> None:
@@ -30,8 +34,8 @@ def check_events_and_aliases(checker: Checker) -> None:
 
 
 def check_claims_and_mentions(checker: Checker) -> None:
-    # A claim is a statement of one document about figures that document prints, and a mention is a printing
-    # of a figure in its own document: so each document's facts can be rebuilt on their own.
+    # A claim states a figure of its own document (from inputs any document prints), and a mention is a printing
+    # of a figure in its own document.
     checker.con.execute(
         "create temp view all_figures as select figure_id, document_id, review_status from figures "
         "union all select figure_id, document_id, review_status from figures_kept"
@@ -48,12 +52,10 @@ def check_claims_and_mentions(checker: Checker) -> None:
         from claims
         where regexp_full_match(input_figure_ids, '{ID_PATTERN}([;+]{ID_PATTERN})*')""")
     checker.report(f"""
-        select n._file, n._line, n.claim_id || ': claim names figure ' || q(n.figure_id)
-            || case when f.figure_id is null then ', which does not exist'
-                    else ' of document ' || q(f.document_id) || ', not of the claim''s document' end
+        select n._file, n._line, n.claim_id || ': claim names figure ' || q(n.figure_id) || ', which does not exist'
         from named as n left join all_figures as f using (figure_id)
-        where (f.figure_id is null and {checker.read_whole("figures", "n.document_id")})
-           or f.document_id <> n.document_id""")
+        where f.figure_id is null and {checker.read_whole("figures")}""")
+    _check_kept_claims(checker)
     # a draft figure never reaches the marts, so a claim on it could not be checked: review the figure first
     checker.report("""
         select n._file, n._line, n.claim_id || ': claim names draft figure ' || q(n.figure_id)
@@ -93,3 +95,30 @@ def check_claims_and_mentions(checker: Checker) -> None:
         where figure_id is not null
           and figure_id not in (select figure_id from mentions where figure_id is not null)
           and {checker.read_whole("mentions", "document_id")}""")
+
+
+def _check_kept_claims(checker: Checker) -> None:
+    """A claim of a document this run keeps may take an input from a document it re-reads: when that figure is
+    gone, the claim is reported at its own line (kept rows record their file, not their line: the line is found
+    in the file, which is only read when there is such a problem)."""
+    gone = checker.con.execute(f"""
+        select distinct k._file, k.claim_id, n.figure_id
+        from claims_kept as k,
+             unnest(string_split(replace(k.input_figure_ids, '+', ';'), ';')) as n(figure_id)
+        where regexp_full_match(k.input_figure_ids, '{ID_PATTERN}([;+]{ID_PATTERN})*')
+          and n.figure_id not in (select figure_id from all_figures)
+        order by 1, 2, 3""").fetchall()
+    for file, claim_id, figure_id in gone:
+        line = _line_of(checker.sources_dir.parent / file, claim_id)
+        checker.problems.append(
+            Problem(file, line, f"{claim_id}: claim names figure '{figure_id}', which its document no longer has")
+        )
+
+
+def _line_of(path: Path, claim_id: str) -> int:
+    """The physical line of the row whose first cell is `claim_id` (0 when the file cannot be read)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return next((n for n, line in enumerate(handle, 1) if line.startswith(f"{claim_id},")), 0)
+    except OSError:
+        return 0

@@ -1,0 +1,4 @@
+select
+    figure_id,
+    reason as pin_reason
+from {{ source('raw', 'preferred_figures') }}

@@ -1,0 +1,344 @@
+"""Three short documents written for the cross-document tests, in our own words, about Shenyang's software
+industry: a statistical yearbook, a newsletter and a market brief. Between them they state some facts twice, so
+that every reconciliation verdict occurs once: two statements that agree within rounding, two that disagree,
+bounds that contradict, money that agrees only at another exchange rate, a national total ten times too large;
+and the claims a cross-document layer checks: a growth rate on another document's figures, an average annual
+growth over a span, a "from X to Y" statement, and a sum of parts that matches another figure of its document.
+
+`write_corpus` writes them into a sources folder that holds only the catalogues (no other document), with their
+texts in a texts folder, so a build of them is small and its verdicts are theirs alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from conftest import SOURCES, read_rows, write_rows
+from orchestration.ingest.literals import parse_literal
+
+YEARBOOK, NEWSLETTER, BRIEF = "shenyang_yearbook_2012", "shenyang_newsletter_2012", "software_market_brief_2012"
+
+DOCUMENTS = {
+    YEARBOOK: dict(
+        kind="statistical_yearbook",
+        publisher="Shenyang Statistics Office (test document)",
+        title="Shenyang software yearbook (test)",
+        sections={
+            "Industry output": [
+                "Software and information services firms in Shenyang sold 53.5 billion yuan in 2010 and "
+                "62.4 billion yuan in 2011.",
+                "Their exports came to US$ 2.6 billion in 2011.",
+                "In 1998 the same industry sold over 200 million yuan.",
+                "Sales went from 2.0 billion yuan in 2000 to 53.5 billion yuan in 2010, a rise of 38.9 percent a "
+                "year on average.",
+                "Nationwide, the industry sold 1.84 trillion yuan in 2011.",
+            ],
+            "Outsourcing lines": [
+                "Offshore outsourcing in Shenyang came to US$ 1.5 billion in 2011. The city lists ITO at "
+                "US$ 0.9 billion, BPO at US$ 0.4 billion and KPO at US$ 0.2 billion, and total outsourcing at "
+                "US$ 2.4 billion."
+            ],
+        },
+    ),
+    NEWSLETTER: dict(
+        kind="news_article",
+        publisher="Liaoning Software Newsletter (test document)",
+        title="Shenyang in brief (test)",
+        sections={
+            "Shenyang in brief": [
+                "Shenyang's software and information services sales were US$ 8.1 billion in 2010 and 62 billion "
+                "yuan in 2011, up 16.6% on the year before.",
+                "Exports reached US$ 3.1 billion in 2011.",
+                "In 1998 the industry's sales were still less than 200 million yuan.",
+            ]
+        },
+    ),
+    BRIEF: dict(
+        kind="report",
+        publisher="Market Desk (test document)",
+        title="Software market brief (test)",
+        sections={
+            "Market size": ["China's software and information services industry sold 18.4 trillion yuan in 2011."]
+        },
+    ),
+}
+
+# (figure id, document, literal, (section, paragraph) of each printing, entity, indicator, measure, period)
+SHENYANG, CHINA = "shenyang", "china"
+FIGURES = [
+    (
+        "yb_f001",
+        YEARBOOK,
+        "53.5 billion yuan",
+        [("Industry output", 1), ("Industry output", 4)],
+        SHENYANG,
+        "software_is_sales",
+        "level",
+        2010,
+    ),
+    ("yb_f002", YEARBOOK, "62.4 billion yuan", [("Industry output", 1)], SHENYANG, "software_is_sales", "level", 2011),
+    ("yb_f003", YEARBOOK, "US$ 2.6 billion", [("Industry output", 2)], SHENYANG, "software_is_exports", "level", 2011),
+    (
+        "yb_f004",
+        YEARBOOK,
+        "over 200 million yuan",
+        [("Industry output", 3)],
+        SHENYANG,
+        "software_is_sales",
+        "level",
+        1998,
+    ),
+    ("yb_f005", YEARBOOK, "2.0 billion yuan", [("Industry output", 4)], SHENYANG, "software_is_sales", "level", 2000),
+    (
+        "yb_f006",
+        YEARBOOK,
+        "38.9 percent",
+        [("Industry output", 4)],
+        SHENYANG,
+        "software_is_sales",
+        "avg_annual_growth_pct",
+        (2000, 2010),
+    ),
+    ("yb_f007", YEARBOOK, "1.84 trillion yuan", [("Industry output", 5)], CHINA, "software_is_sales", "level", 2011),
+    (
+        "yb_f008",
+        YEARBOOK,
+        "US$ 1.5 billion",
+        [("Outsourcing lines", 1)],
+        SHENYANG,
+        "offshore_outsourcing_realization",
+        "level",
+        2011,
+    ),
+    ("yb_f009", YEARBOOK, "US$ 0.9 billion", [("Outsourcing lines", 1)], SHENYANG, "ito_realization", "level", 2011),
+    ("yb_f010", YEARBOOK, "US$ 0.4 billion", [("Outsourcing lines", 1)], SHENYANG, "bpo_realization", "level", 2011),
+    ("yb_f011", YEARBOOK, "US$ 0.2 billion", [("Outsourcing lines", 1)], SHENYANG, "kpo_realization", "level", 2011),
+    (
+        "yb_f012",
+        YEARBOOK,
+        "US$ 2.4 billion",
+        [("Outsourcing lines", 1)],
+        SHENYANG,
+        "service_outsourcing_realization",
+        "level",
+        2011,
+    ),
+    (
+        "nl_f001",
+        NEWSLETTER,
+        "US$ 8.1 billion",
+        [("Shenyang in brief", 1)],
+        SHENYANG,
+        "software_is_sales",
+        "level",
+        2010,
+    ),
+    (
+        "nl_f002",
+        NEWSLETTER,
+        "62 billion yuan",
+        [("Shenyang in brief", 1)],
+        SHENYANG,
+        "software_is_sales",
+        "level",
+        2011,
+    ),
+    ("nl_f003", NEWSLETTER, "16.6%", [("Shenyang in brief", 1)], SHENYANG, "software_is_sales", "growth_pct", 2011),
+    (
+        "nl_f004",
+        NEWSLETTER,
+        "US$ 3.1 billion",
+        [("Shenyang in brief", 2)],
+        SHENYANG,
+        "software_is_exports",
+        "level",
+        2011,
+    ),
+    (
+        "nl_f005",
+        NEWSLETTER,
+        "less than 200 million yuan",
+        [("Shenyang in brief", 3)],
+        SHENYANG,
+        "software_is_sales",
+        "level",
+        1998,
+    ),
+    ("mb_f001", BRIEF, "18.4 trillion yuan", [("Market size", 1)], CHINA, "software_is_sales", "level", 2011),
+]
+
+# (claim id, document, kind, stated figure, inputs, relation, statement)
+CLAIMS = [
+    (
+        "yb_c001",
+        YEARBOOK,
+        "avg_growth",
+        "yb_f006",
+        "yb_f005;yb_f001",
+        "eq",
+        "a rise of 38.9 percent a year on average from 2000 to 2010",
+    ),
+    ("yb_c002", YEARBOOK, "from_to", "yb_f001", "yb_f005", "gt", "sales went from 2.0 billion yuan to 53.5 billion"),
+    ("yb_c003", YEARBOOK, "sum", "yb_f012", "yb_f009;yb_f010;yb_f011", "eq", "ITO, BPO and KPO, and total outsourcing"),
+    # the newsletter's growth rate, on the yearbook's two years
+    ("nl_c001", NEWSLETTER, "growth", "nl_f003", "yb_f001;yb_f002", "eq", "up 16.6% on the year before"),
+]
+
+# what investigating each finding concluded (the two-way gates: every one listed, none listed that is not found)
+RECONCILIATION_REGISTER = [
+    (
+        "shenyang__software_is_exports__level__2011",
+        "disagree",
+        "beyond rounding",
+        "The newsletter's US$ 3.1 billion is a fifth above the yearbook's US$ 2.6 billion; the yearbook is the "
+        "statistical source.",
+    ),
+    (
+        "shenyang__software_is_sales__level__1998",
+        "contradict",
+        "bounds exclude each other",
+        "Over and less than the same 200 million yuan: one document has the comparator the wrong way round.",
+    ),
+    (
+        "shenyang__software_is_sales__level__2010",
+        "disagree",
+        "agrees only at another exchange rate",
+        "US$ 8.1 billion is 53.5 billion yuan at about 6.6 yuan per US$, not the 2010 average of 6.77: the "
+        "newsletter converted at another rate.",
+    ),
+    (
+        "china__software_is_sales__level__2011",
+        "disagree",
+        "scale slip of ~10^1",
+        "The brief's 18.4 trillion yuan is ten times the yearbook's 1.84 trillion: a slipped decimal point.",
+    ),
+]
+CLAIM_REGISTER = [
+    (
+        "yb_c003",
+        "inconsistent",
+        "parts add up to yb_f008 (US$ 1.5 billion)",
+        "ITO, BPO and KPO add up to the offshore total printed just before, not to total outsourcing.",
+    ),
+]
+
+
+def _unit_words(literal: str) -> str:
+    words = re.sub(r"^(over|less than|about)\s+", "", literal)
+    return re.sub(r"\s*\d[\d.,]*\s*", " ", words).strip().replace("  ", " ")
+
+
+def text_of(document: str, replace: dict[str, str] | None = None) -> str:
+    spec = DOCUMENTS[document]
+    lines = [f"# {spec['title']}", ""]
+    for section, paragraphs in spec["sections"].items():
+        lines += [f"## {section}", ""]
+        for paragraph in paragraphs:
+            lines += [paragraph, ""]
+    text = "\n".join(lines)
+    for old, new in (replace or {}).items():
+        text = text.replace(old, new)
+    return text
+
+
+def figure_rows(replace: dict[str, str] | None = None) -> dict[str, list[dict]]:
+    """figures and mentions by document; `replace` maps a literal to the one printed instead."""
+    figures: dict[str, list[dict]] = {d: [] for d in DOCUMENTS}
+    mentions: dict[str, list[dict]] = {d: [] for d in DOCUMENTS}
+    for figure_id, document, literal, places, entity, indicator, measure, period in FIGURES:
+        literal = (replace or {}).get(literal, literal)
+        q = parse_literal(literal, "")
+        span = isinstance(period, tuple)
+        section, paragraph = places[0]
+        figures[document].append(
+            dict(
+                figure_id=figure_id, document_id=document, section=section, paragraph=paragraph,
+                entity_type="geography", entity_id=entity, indicator_code=indicator, measure=measure,
+                period_kind="span" if span else "year", year="" if span else period,
+                start_year=period[0] if span else "", end_year=period[1] if span else "",
+                stated_text=literal, unit_as_printed=_unit_words(literal), value=q.value, decimals=q.decimals,
+                scale=q.scale, unit=q.unit, currency=q.currency or "", comparator=q.comparator, obs_status="A",
+                review_status="reviewed",
+            )
+        )  # fmt: skip
+        for n, (section, paragraph) in enumerate(places, 1):
+            mentions[document].append(
+                dict(
+                    mention_id=f"{figure_id}_m{n}", figure_id=figure_id, document_id=document, section=section,
+                    paragraph=paragraph, occurrence=n, review_status="reviewed",
+                )
+            )  # fmt: skip
+    return {"figures": figures, "mentions": mentions}
+
+
+def write_corpus(
+    root: Path,
+    replace: dict[str, str] | None = None,
+    reconciliation_register=RECONCILIATION_REGISTER,
+    claim_register=CLAIM_REGISTER,
+) -> tuple[Path, Path]:
+    """The sources folder (catalogues and the three documents) and the texts folder, under `root`. `replace`
+    changes a printed literal in the text and in its figure alike (a document that printed another number)."""
+    sources, texts = root / "sources", root / "texts"
+    if not sources.exists():
+        shutil.copytree(SOURCES, sources, ignore=shutil.ignore_patterns("figures", "mentions", "claims", "events",
+                                                                        "not_figures"))  # fmt: skip
+    texts.mkdir(exist_ok=True)
+    for folder in ("figures", "mentions", "claims", "events", "not_figures"):
+        shutil.rmtree(sources / folder, ignore_errors=True)
+        (sources / folder).mkdir()
+    fields, _ = read_rows(SOURCES / "documents.csv")
+    documents = []
+    for document, spec in DOCUMENTS.items():
+        text = text_of(document, replace)
+        (texts / f"{document}.txt").write_text(text, encoding="utf-8")
+        documents.append(
+            dict(
+                document_id=document, file_name=f"{document}.txt", title=spec["title"], publisher=spec["publisher"],
+                year=2012, published="2012-06-01", kind=spec["kind"],
+                sha256=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        )  # fmt: skip
+    write_rows(sources / "documents.csv", fields, documents)
+    fields, _ = read_rows(SOURCES / "firm_aliases.csv")
+    write_rows(sources / "firm_aliases.csv", fields, [])
+    rows = figure_rows(replace)
+    for table in ("figures", "mentions"):
+        fields, _ = read_rows(SOURCES / table / "dalian_paper_2013.csv")
+        for document, found in rows[table].items():
+            write_rows(sources / table / f"{document}.csv", fields, found)
+    fields, _ = read_rows(SOURCES / "claims" / "dalian_paper_2013.csv")
+    for document in DOCUMENTS:
+        claims = [
+            dict(
+                claim_id=c, document_id=d, section=_place_of(stated)[0], paragraph=_place_of(stated)[1],
+                claim_kind=kind, stated_figure_id=stated, input_figure_ids=inputs, relation=relation, statement=text,
+            )
+            for c, d, kind, stated, inputs, relation, text in CLAIMS
+            if d == document
+        ]  # fmt: skip
+        write_rows(sources / "claims" / f"{document}.csv", fields, claims)
+    fields, _ = read_rows(SOURCES / "events" / "dalian_paper_2013.csv")
+    for document in DOCUMENTS:
+        write_rows(sources / "events" / f"{document}.csv", fields, [])
+    write_rows(
+        sources / "reconciliation_register.csv",
+        ["reconciliation_id", "verdict", "diagnosis", "explanation"],
+        [
+            dict(zip(("reconciliation_id", "verdict", "diagnosis", "explanation"), r, strict=True))
+            for r in reconciliation_register
+        ],
+    )
+    write_rows(
+        sources / "discrepancy_register.csv",
+        ["claim_id", "verdict", "diagnosis", "explanation"],
+        [dict(zip(("claim_id", "verdict", "diagnosis", "explanation"), r, strict=True)) for r in claim_register],
+    )
+    return sources, texts
+
+
+def _place_of(figure_id: str) -> tuple[str, int]:
+    return next(places[0] for f, _, _, places, *_ in FIGURES if f == figure_id)

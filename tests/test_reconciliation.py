@@ -1,0 +1,286 @@
+"""Documents against each other: three short documents written for these tests (tests/cross_document_corpus.py)
+state some facts twice, and the real pipeline reconciles them (marts.figure_reconciliation), picks a preferred
+value per fact (marts.preferred_figures, marts.preferred_series), flags the figures it doubts, checks claims
+across documents and gates every disagreement through sources/reconciliation_register.csv."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import build, check_results
+from cross_document_corpus import BRIEF, NEWSLETTER, RECONCILIATION_REGISTER, YEARBOOK, write_corpus
+from orchestration.warehouse import WarehouseFiles
+from test_operations import _table_checksums
+
+# what the test documents were written to produce: one fact per verdict and diagnosis
+EXPECTED = {
+    "shenyang__software_is_sales__level__2011": ("agree", "within rounding"),
+    "shenyang__software_is_exports__level__2011": ("disagree", "beyond rounding"),
+    "shenyang__software_is_sales__level__1998": ("contradict", "bounds exclude each other"),
+    "shenyang__software_is_sales__level__2010": ("disagree", "agrees only at another exchange rate"),
+    "china__software_is_sales__level__2011": ("disagree", "scale slip of ~10^1"),
+}
+CLAIMS = {
+    "nl_c001": ("consistent", "within rounding"),  # the newsletter's growth rate on the yearbook's two years
+    "yb_c001": ("consistent", "within rounding"),  # 38.9 percent a year on average, 2000 to 2010
+    "yb_c002": ("consistent", "direction holds"),  # from 2.0 billion yuan to 53.5 billion
+    "yb_c003": ("inconsistent", "parts add up to yb_f008 (US$ 1.5 billion)"),
+}
+
+
+def _run(monkeypatch, workdir: Path, **corpus):
+    sources, texts = write_corpus(workdir / "in", **corpus)
+    monkeypatch.setenv("DOCUMENTS_DIR", str(texts))
+    return build(monkeypatch, workdir, sources)
+
+
+def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _failures(result, check_name) -> str:
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION" and event.event_specific_data.check_name == check_name:
+            return json.dumps(event.event_specific_data.metadata["failures"].value)
+    raise LookupError(check_name)
+
+
+@pytest.fixture(scope="module")
+def corpus_warehouse(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("corpus")
+    with pytest.MonkeyPatch.context() as mp:
+        result = _run(mp, workdir)
+        assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+        checks = check_results(result)
+        assert checks["reconciliation_register"] is True and checks["claim_register"] is True
+    return workdir / "warehouse.duckdb"
+
+
+def _from_base(corpus_warehouse: Path, tmp_path: Path) -> Path:
+    """A workdir whose published warehouse is the corpus build: the next run starts from it."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    shutil.copy(corpus_warehouse, tmp_path / "warehouse.duckdb")
+    return tmp_path
+
+
+def test_every_verdict_from_the_test_documents(corpus_warehouse):
+    rows = _query(
+        corpus_warehouse,
+        "select reconciliation_id, verdict, diagnosis, document_count from marts.figure_reconciliation",
+    )
+    assert {r[0]: (r[1], r[2]) for r in rows} == EXPECTED
+    assert all(r[3] == 2 for r in rows)
+    # money that agrees only at another rate says which: 53.5 billion yuan over US$ 8.1 billion
+    implied, average, gap, statements = _query(
+        corpus_warehouse,
+        "select implied_cny_per_usd, fx_cny_per_usd, relative_gap, statements from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_sales__level__2010'",
+    )[0]
+    assert implied == pytest.approx(53.5 / 8.1) and average == pytest.approx(6.7703)
+    assert gap == pytest.approx(8.1 * 6.7703 / 53.5 - 1)
+    assert "53.5 billion yuan" in statements and "US$ 8.1 billion" in statements and "(from USD)" in statements
+    exports_gap = _query(
+        corpus_warehouse,
+        "select relative_gap from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
+    )[0][0]
+    assert exports_gap == pytest.approx(3.1 / 2.6 - 1)
+
+
+def test_claims_across_documents_and_the_new_kinds(corpus_warehouse):
+    rows = _query(corpus_warehouse, "select claim_id, verdict, diagnosis, document_id from marts.claim_checks")
+    assert {r[0]: (r[1], r[2]) for r in rows} == CLAIMS
+    # the newsletter's claim is the newsletter's, on the yearbook's figures
+    assert next(r[3] for r in rows if r[0] == "nl_c001") == NEWSLETTER
+
+
+def test_the_preferred_series_and_the_flags(corpus_warehouse):
+    chosen = {
+        (e, year): (figure, rule, agreeing)
+        for e, year, figure, rule, agreeing in _query(
+            corpus_warehouse,
+            "select entity_id, year, figure_id, chosen_by, agreeing_documents from marts.preferred_series "
+            "where indicator_code = 'software_is_sales' and measure = 'level'",
+        )
+    }
+    assert chosen[("shenyang", 2011)] == ("yb_f002", "the more authoritative source (primary statistical source)", 2)
+    assert chosen[("shenyang", 1998)][0] == "yb_f004"
+    # the brief's total is ten times the yearbook's and the brief is the less authoritative: it is never chosen
+    assert chosen[("china", 2011)] == ("yb_f007", "the other statements are in a gross inconsistency", 1)
+    flags = dict(
+        _query(corpus_warehouse, "select figure_id, in_gross_inconsistency from marts.figure_discrepancy_flags")
+    )
+    assert flags["mb_f001"] is True and flags["yb_f007"] is False
+    assert "nl_f004" in flags and "yb_f002" not in flags  # a disagreement flags both sides; an agreement neither
+    assert _query(
+        corpus_warehouse, "select discrepancy_reconciliation_ids from marts.figures where figure_id = 'nl_f005'"
+    ) == [("shenyang__software_is_sales__level__1998",)]
+    # one value per entity, indicator, measure and year
+    assert _query(
+        corpus_warehouse,
+        "select count(*) from (select 1 from marts.preferred_series "
+        "group by entity_type, entity_id, indicator_code, measure, year having count(*) > 1)",
+    ) == [(0,)]
+
+
+def test_a_changed_figure_flips_its_verdict_and_the_register_gate_fails(corpus_warehouse, tmp_path, monkeypatch):
+    # the newsletter prints the yearbook's exports: the two now agree, and the register lists a disagreement that
+    # is no longer found
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    result = _run(monkeypatch, workdir, replace={"US$ 3.1 billion": "US$ 2.6 billion"})
+    assert not result.success and check_results(result)["reconciliation_register"] is False
+    assert "listed but no longer found" in _failures(result, "reconciliation_register")
+    working = WarehouseFiles(workdir / "warehouse.duckdb").working(result.run_id)
+    assert _query(
+        working,
+        "select verdict from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
+    ) == [("agree",)]
+
+
+def test_an_unlisted_disagreement_fails_the_register_gate(corpus_warehouse, tmp_path, monkeypatch):
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    register = [r for r in RECONCILIATION_REGISTER if r[0] != "shenyang__software_is_sales__level__1998"]
+    result = _run(monkeypatch, workdir, reconciliation_register=register)
+    assert not result.success and check_results(result)["reconciliation_register"] is False
+    failures = _failures(result, "reconciliation_register")
+    assert "shenyang__software_is_sales__level__1998" in failures and "unlisted disagreement" in failures
+    assert "shenyang__software_is_exports__level__2011" not in failures
+
+
+def test_an_incremental_run_recomputes_the_claims_on_a_changed_document(corpus_warehouse, tmp_path, monkeypatch):
+    # the yearbook prints 62.5 billion yuan for 2011: the newsletter's growth claim on it is recomputed although
+    # the newsletter did not change, and the published tables equal a full build of the same sources
+    change = {"62.4 billion yuan": "62.5 billion yuan"}
+    workdir = _from_base(corpus_warehouse, tmp_path / "incremental")
+    result = _run(monkeypatch, workdir, replace=change)
+    assert result.success
+    warehouse = workdir / "warehouse.duckdb"
+    assert _query(warehouse, "select mode from ingest.build") == [("incremental",)]
+    assert _query(warehouse, "select document_id from ingest.run_scope") == [(YEARBOOK,)]
+    recomputed = {c for (c,) in _query(warehouse, "select claim_id from ingest.int_claim_scope")}
+    assert recomputed == {"yb_c001", "yb_c002", "yb_c003", "nl_c001"}  # the yearbook's, and the one on its figures
+    value = _query(warehouse, "select recomputed_value from marts.claim_checks where claim_id = 'nl_c001'")[0][0]
+    assert value == pytest.approx((62.5 / 53.5 - 1) * 100)
+    assert _query(
+        warehouse,
+        "select verdict from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_sales__level__2011'",
+    ) == [("agree",)]
+
+    full = tmp_path / "full"
+    full.mkdir()
+    assert _run(monkeypatch, full, replace=change).success
+    assert _query(full / "warehouse.duckdb", "select mode from ingest.build") == [("full",)]
+    assert _table_checksums(warehouse) == _table_checksums(full / "warehouse.duckdb")
+
+
+def test_the_corpus_has_one_document_of_each_rank():
+    # the preference rule is exercised across ranks: a yearbook (primary), a report (research), a newsletter
+    from cross_document_corpus import DOCUMENTS
+
+    assert {DOCUMENTS[d]["kind"] for d in (YEARBOOK, BRIEF, NEWSLETTER)} == {
+        "statistical_yearbook",
+        "report",
+        "news_article",
+    }
+
+
+def test_a_figure_another_documents_claim_takes_cannot_silently_go(corpus_warehouse, tmp_path):
+    # the yearbook drops its 2011 sales: the newsletter's kept claim on it is reported at its own line
+    from conftest import read_rows, write_rows
+    from orchestration.ingest.validate import SourceValidationError, validate_run
+
+    sources, texts = write_corpus(tmp_path / "in")
+    for folder, key in (("figures", "figure_id"), ("mentions", "figure_id")):
+        path = sources / folder / f"{YEARBOOK}.csv"
+        fields, rows = read_rows(path)
+        write_rows(path, fields, [r for r in rows if r[key] != "yb_f002"])
+    with pytest.raises(SourceValidationError) as caught:
+        validate_run(sources, texts, corpus_warehouse)
+    problems = [(p.file, p.line, p.reason) for p in caught.value.problems]
+    assert (
+        f"sources/claims/{NEWSLETTER}.csv",
+        2,
+        "nl_c001: claim names figure 'yb_f002', which its document no longer has",
+    ) in problems
+
+
+def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reaches(
+    corpus_warehouse, tmp_path, monkeypatch
+):
+    # every published row is marked; the newsletter then prints US$ 3.0 billion of exports (still a disagreement,
+    # as registered): the facts it states and its claim are recomputed, the rest keep their mark
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    kept = "kept from the published build"
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
+        con.execute("update marts.figure_reconciliation set explanation = ?", [kept])
+        con.execute("update marts.claim_checks set explanation = ?", [kept])
+    result = _run(monkeypatch, workdir, replace={"US$ 3.1 billion": "US$ 3.0 billion"})
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    warehouse = workdir / "warehouse.duckdb"
+    assert _query(warehouse, "select document_id from ingest.run_scope") == [(NEWSLETTER,)]
+    facts = dict(
+        _query(warehouse, "select reconciliation_id, explanation = ? from marts.figure_reconciliation", [kept])
+    )
+    assert {f for f, was_kept in facts.items() if was_kept} == {"china__software_is_sales__level__2011"}
+    claims = dict(_query(warehouse, "select claim_id, explanation = ? from marts.claim_checks", [kept]))
+    assert {c for c, was_kept in claims.items() if not was_kept} == {"nl_c001"}
+    gap = _query(
+        warehouse,
+        "select relative_gap from marts.figure_reconciliation "
+        "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
+    )[0][0]
+    assert gap == pytest.approx(3.0 / 2.6 - 1)
+
+
+def test_an_edited_register_entry_reaches_its_fact_in_an_incremental_run(corpus_warehouse, tmp_path, monkeypatch):
+    # no document changes: the fact whose entry was reworded is recomputed with the new words, the others kept
+    register = [
+        (*r[:3], r[3] + " (reworded)") if r[0] == "shenyang__software_is_exports__level__2011" else r
+        for r in RECONCILIATION_REGISTER
+    ]
+    workdir = _from_base(corpus_warehouse, tmp_path)
+    result = _run(monkeypatch, workdir, reconciliation_register=register)
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    warehouse = workdir / "warehouse.duckdb"
+    assert _query(warehouse, "select mode, changed_sources from ingest.build") == [
+        ("incremental", ["reconciliation_register"])
+    ]
+    explained = dict(
+        _query(warehouse, "select reconciliation_id, registered_explanation from marts.figure_reconciliation")
+    )
+    assert explained["shenyang__software_is_exports__level__2011"].endswith(" (reworded)")
+    assert explained == {r[0]: r[3] for r in register} | {"shenyang__software_is_sales__level__2011": None}
+
+
+def test_a_bad_pin_or_register_row_is_named_with_file_line_and_reason(tmp_path):
+    from conftest import write_rows
+    from orchestration.ingest.validate import SourceValidationError, validate_run
+
+    sources, texts = write_corpus(tmp_path / "in")
+    write_rows(
+        sources / "preferred_figures.csv",
+        ["figure_id", "reason"],
+        [{"figure_id": "nl_f004", "reason": "the newsletter quotes the customs figure"}, {"figure_id": "zz_f001"}],
+    )
+    register = [*RECONCILIATION_REGISTER, ("shenyang__software_is_sales__level__2011", "agree", "within rounding", "x")]
+    write_rows(
+        sources / "reconciliation_register.csv",
+        ["reconciliation_id", "verdict", "diagnosis", "explanation"],
+        [dict(zip(("reconciliation_id", "verdict", "diagnosis", "explanation"), r, strict=True)) for r in register],
+    )
+    with pytest.raises(SourceValidationError) as caught:
+        validate_run(sources, texts)
+    problems = {str(p) for p in caught.value.problems}
+    assert {p for p in problems if "preferred_figures" in p or "reconciliation_register" in p} == {
+        "sources/preferred_figures.csv:3: reason is required",
+        "sources/preferred_figures.csv:3: unknown figure_id 'zz_f001' (not in figures/*.csv)",
+        "sources/reconciliation_register.csv:6: verdict='agree' is not one of disagree, contradict",
+    }
