@@ -3,6 +3,7 @@
   warehouse run                build the warehouse once (what `make run` calls), then print what happened
   warehouse history            list the published states kept in history/
   warehouse restore <name>     publish a kept state again, after verifying it
+  warehouse docs               generate dbt's docs site from a copy of the published warehouse (`make docs`)
   warehouse draft <text> --document-id <id>
                                register a document and draft a figure for every quantity its text prints
 
@@ -172,6 +173,19 @@ def run(_args) -> int:
     return 0 if ok else 1
 
 
+def docs(_args) -> int:
+    from .dbt_docs import generate_docs
+
+    settings = Settings.from_env()
+    try:
+        target = generate_docs(settings.warehouse_path, settings.data_dir / "dbt_docs")
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"dbt docs of {settings.warehouse_path} (generated from a copy) in {target}")
+    return 0
+
+
 def history(_args) -> int:
     print("\n".join(history_lines(WarehouseFiles.from_settings(Settings.from_env()))))
     return 0
@@ -269,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="build the warehouse once and print a summary").set_defaults(func=run)
     sub.add_parser("history", help="list kept snapshots, oldest first").set_defaults(func=history)
+    sub.add_parser("docs", help="generate dbt's docs site from a copy of the published warehouse").set_defaults(
+        func=docs
+    )
     restore_cmd = sub.add_parser("restore", help="publish a kept snapshot again, after verifying it")
     restore_cmd.add_argument("snapshot", help="snapshot file name or run id")
     restore_cmd.set_defaults(func=restore_command)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,31 +28,6 @@ def write_rows(path: Path, fields: list[str], rows: list[dict]) -> None:
         writer = csv.DictWriter(handle, fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def dbt_on_copy(args: list[str], warehouse: Path, workdir: Path, timeout: int) -> subprocess.CompletedProcess:
-    """The real dbt CLI, as the pipeline configures it, on a copy of `warehouse` in `workdir` (dbt writes into
-    the file it opens), with its artefacts in `workdir/target`."""
-    from orchestration.dbt_models import DBT_EXECUTABLE, dbt_project, profile_vars
-    from orchestration.settings import DEFAULTS
-
-    copy = workdir / warehouse.name
-    shutil.copy(warehouse, copy)
-    return subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *args,
-            *profile_vars(copy, DEFAULTS["DBT_MEMORY_LIMIT"]),
-            "--target-path",
-            str(workdir / "target"),
-            "--profiles-dir",
-            str(dbt_project.project_dir),
-        ],
-        cwd=dbt_project.project_dir,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def copy_sources(target: Path) -> Path:

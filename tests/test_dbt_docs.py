@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 
-from conftest import dbt_on_copy
+from conftest import PROJECT_ROOT
 from orchestration.dbt_models import prepare_manifest
 
 
@@ -32,9 +38,28 @@ def test_every_model_and_built_column_is_described(built_warehouse):
     assert undocumented == []
 
 
-def test_dbt_docs_generate_works(built_warehouse, tmp_path):
-    result = dbt_on_copy(["docs", "generate"], built_warehouse, tmp_path, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:]
-    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+def test_make_docs_generates_from_a_copy_while_a_reader_holds_the_published_file(built_warehouse, tmp_path):
+    """`make docs`'s generation (`warehouse docs`): a reader's open connection neither fails it nor is blocked,
+    and the published file is not written."""
+    published = tmp_path / "pub" / "warehouse.duckdb"
+    published.parent.mkdir()
+    shutil.copy(built_warehouse, published)
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    env = {**os.environ, "WAREHOUSE_PATH": str(published), "DATA_DIR": str(tmp_path / "data")}
+    with duckdb.connect(str(published), read_only=True) as reader:
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "warehouse"), "docs"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert reader.execute("select count(*) from marts.figures").fetchone()[0] > 100
+    assert result.returncode == 0, result.stdout + result.stderr
+    target = tmp_path / "data" / "dbt_docs" / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
     assert "model.outsourcing_warehouse.figures" in catalog["nodes"]
-    assert (tmp_path / "target" / "index.html").exists()
+    assert (target / "index.html").exists()
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "data" / "dbt_docs" / "warehouse.duckdb").exists(), "the copy is removed"

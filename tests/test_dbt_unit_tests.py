@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import dbt_on_copy
+from orchestration.dbt_docs import dbt_on_copy
 from orchestration.dbt_models import dbt_project
 from orchestration.dbt_vars import dbt_var
 

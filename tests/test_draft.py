@@ -36,6 +36,12 @@ Table 1. Offshore outsourcing realization in Ningbo (unit: US$ 100 million)
 Years\t2015\t2016
 Offshore outsourcing realization amount\t12.50\t15.00
 """
+# what the notes' Ningbo table and growth rate state otherwise than the Ningbo paper (12.79 and 16.45, 28.61%)
+DISAGREEMENTS = (
+    "ningbo__offshore_outsourcing_realization__growth_pct__2016",
+    "ningbo__offshore_outsourcing_realization__level__2015",
+    "ningbo__offshore_outsourcing_realization__level__2016",
+)
 ADDED = "\nNingbo counted about 1,000 service outsourcing enterprises in 2016.\n"
 
 
@@ -306,6 +312,23 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published, "a refused run changes nothing"
 
     review(sources)
+    # the new document states three of the Ningbo paper's facts otherwise: investigated and registered, as the
+    # blocking reconciliation_register check demands before the run may publish
+    fields, registered = read_rows(sources / "reconciliation_register.csv")
+    write_rows(
+        sources / "reconciliation_register.csv",
+        fields,
+        registered
+        + [
+            {
+                "reconciliation_id": fact,
+                "verdict": "disagree",
+                "diagnosis": "beyond rounding",
+                "explanation": "The notes' offshore realization differs from the Ningbo paper's, the primary source.",
+            }
+            for fact in DISAGREEMENTS
+        ],
+    )
     started_run = time.monotonic()
     added = build(monkeypatch, workdir, sources)
     assert added.success, [str(e.message) for e in added.all_events if e.is_failure]
@@ -320,12 +343,16 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
         figures = dict(
             con.execute("select stated_text, value_usd from marts.figures where document_id = ?", [DOC]).fetchall()
         )
+        reconciled = con.execute(
+            "select reconciliation_id, verdict, document_ids from marts.figure_reconciliation order by 1"
+        ).fetchall()
         coverage_row = con.execute(
             "select numbers_in_text, unaccounted, waiting_review, coverage_pct "
             "from marts.document_coverage where document_id = ?",
             [DOC],
         ).fetchone()
     assert (mode, scope) == ("incremental", {DOC})
+    assert reconciled == [(fact, "disagree", f"{DOC}, ningbo_paper") for fact in DISAGREEMENTS]
     assert set(figures) == {"120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50", "15.00"}
     assert figures["US$ 3.2 billion"] == 3_200_000_000
     assert figures["15.00"] == 1_500_000_000

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SOURCES, build, dbt_on_copy, read_rows, write_rows
+from conftest import SOURCES, build, read_rows, write_rows
 from orchestration.checks.gx_suites import load_suites
+from orchestration.dbt_docs import dbt_on_copy
 from orchestration.dbt_selection import BUILD, DbtWork
 from orchestration.ingest import changes
 from orchestration.ingest.validate import SourceValidationError, validate_run
