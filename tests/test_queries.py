@@ -59,6 +59,18 @@ def test_firm_by_any_name(built_warehouse):
     }
 
 
+def test_marts_figures_finds_a_firm_by_any_of_its_names(built_warehouse):
+    """DHC is printed as DHC; its full name, Dalian Hi-Think Computer Technology, is one of its aliases."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        found = con.execute(
+            "select distinct entity_id, entity_name, entity_canonical_name from marts.figures "
+            "where entity_aliases ilike '%hi-think%'"
+        ).fetchall()
+        by_name = con.execute("select count(*) from marts.figures where entity_name ilike '%hi-think%'").fetchone()
+    assert found == [("dhc", "DHC", "Dalian Hi-Think Computer Technology, Corp.")]
+    assert by_name == (0,), "the short name alone does not find it: the aliases column is what does"
+
+
 def test_discrepancies(built_warehouse):
     rows = run(built_warehouse, "discrepancies")
     assert rows, "the documents contain inconsistencies the checks must find"

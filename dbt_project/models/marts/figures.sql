@@ -4,6 +4,8 @@
 select
     o.figure_id,
     e.entity_name,
+    e.entity_canonical_name,
+    e.entity_aliases,
     e.entity_kind,
     o.entity_id,
     o.indicator_code,
