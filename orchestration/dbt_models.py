@@ -16,12 +16,13 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import default_description_fn
 
 from .dbt_selection import DbtWork
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
-from .settings import DBT_PROJECT_DIR, setting, warehouse_path
+from .settings import DBT_PROJECT_DIR, OWNERS, setting, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
@@ -120,7 +121,22 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
+class _Translator(DagsterDbtTranslator):
+    """dagster-dbt's default translator with each node's yml description alone (the SQL is one click away, as a
+    code reference to its file, instead of pasted under every description) and the project's owner."""
+
+    def get_description(self, dbt_resource_props) -> str:
+        return default_description_fn(dbt_resource_props, display_raw_sql=False)
+
+    def get_owners(self, dbt_resource_props) -> list[str]:
+        return list(OWNERS)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=_Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True)),
+)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""

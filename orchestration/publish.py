@@ -10,6 +10,7 @@ from .dbt_models import MART_KEYS
 from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
+from .settings import OWNERS
 from .warehouse import publish
 
 
@@ -18,6 +19,7 @@ from .warehouse import publish
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
+    owners=OWNERS,
     description="The published DuckDB file SQL users open. Replaced atomically, only after every blocking check "
     "of this run passed, and only if no other run published since this one started; every published state is "
     "kept in history/.",

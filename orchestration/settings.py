@@ -21,6 +21,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # Where a checkout finds the document texts when DOCUMENTS_DIR is not set (a new clone has none)
 DEFAULT_DOCUMENTS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+# who answers for the warehouse: the owner the UI shows on every asset (ingest, dbt, publish)
+OWNERS = ("team:warehouse",)
 
 DEFAULTS = {
     "WAREHOUSE_HISTORY": "7",

@@ -57,6 +57,21 @@ def test_assets_are_grouped_by_layer_and_lineage_is_connected():
     assert "seeds/outsourcing_structure_lines" in parents
 
 
+def test_every_asset_has_the_owner_and_dbt_assets_a_clean_description_and_their_file():
+    """What the UI's asset page shows: the owner on every asset; for a dbt model its yml description without
+    dagster-dbt's pasted SQL, and a code reference to its .sql file instead."""
+    from orchestration.definitions import defs
+    from orchestration.settings import OWNERS
+
+    specs = {spec.key.to_user_string(): spec for spec in defs().resolve_all_asset_specs()}
+    assert {key for key, spec in specs.items() if tuple(spec.owners) != OWNERS} == set()
+    figures = specs["marts/figures"]
+    assert figures.description.startswith("The public analyst view") and "Raw SQL" not in figures.description
+    (reference,) = figures.metadata["dagster/code_references"].code_references
+    assert Path(reference.file_path) == PROJECT_ROOT / "dbt_project" / "models" / "marts" / "figures.sql"
+    assert not any("Raw SQL" in (spec.description or "") for spec in specs.values())
+
+
 def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path):
     """dbt's partial parsing holds across runs: a build's profile arguments are the ones the manifest was parsed
     with, so its dbt reuses that parse instead of parsing every model again."""

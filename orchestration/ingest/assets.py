@@ -5,7 +5,7 @@ import dagster as dg
 from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
-from ..settings import Settings
+from ..settings import OWNERS, Settings
 from ..warehouse import clean_dead_runs, published_identity, start_working_copy
 from .changes import RunPlan
 from .load import draft_figures_waiting, load_all, waiting_lines
@@ -35,6 +35,7 @@ DRAFTS_CHECK = "draft_figures_waiting"
                 description=s.description,
                 kinds={"duckdb", "csv"},
                 skippable=True,
+                owners=OWNERS,
             )
             for s in SOURCES
         ),
@@ -45,6 +46,7 @@ DRAFTS_CHECK = "draft_figures_waiting"
                 description=_TEXT_DESCRIPTIONS[name],
                 kinds={"duckdb"},
                 skippable=True,
+                owners=OWNERS,
             )
             for name in TEXT_TABLES
         ),
@@ -57,6 +59,7 @@ DRAFTS_CHECK = "draft_figures_waiting"
             "change, whether the dbt project changed, and the suites that re-validate every row. A run with "
             "nothing to rebuild only observes it: nothing after the ingest runs, nothing new is published.",
             skippable=True,
+            owners=OWNERS,
         ),
     ],
     check_specs=[
