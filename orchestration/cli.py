@@ -66,50 +66,49 @@ def _append_event_log(instance, run_id: str, log: Path) -> None:
             out.write(f"{when} {logging.getLevelName(entry.level)} {entry.step_key or '-'} {entry.message}\n")
 
 
-def _summary(run_id: str, home: Path, log: Path) -> tuple[bool, str | None, list[str]]:
+def _summary(instance, run_id: str, log: Path) -> tuple[bool, str | None, list[str]]:
     """Whether the run succeeded, why it kept the published warehouse as it was (None: it published, or failed),
     and what to print."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        run = instance.get_run_by_id(run_id)
-        ok = run.status == dg.DagsterRunStatus.SUCCESS
-        lines = [f"run {run.run_id}: {run.status.value}"]
-        # a run with nothing to rebuild only observes its plan (orchestration/ingest/assets.py)
-        kept = next(
-            (
-                event.dagster_event.event_specific_data.asset_observation.metadata["reason"].value
-                for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)
-                if event.dagster_event.asset_key == dg.AssetKey(["ingest", "run_scope"])
-            ),
-            None,
-        )
-        failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-        for event in failures:
-            error = event.dagster_event.step_failure_data.error
-            while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
-                error = error.cause
-            message = error.message.strip().splitlines()
-            shown = message[:_MAX_CAUSE_LINES]
-            if len(message) > len(shown):
-                shown.append(f"... and {len(message) - len(shown)} more lines in {log}")
-            lines.append(f"step {event.step_key} failed ({error.cls_name}):")
-            lines += [f"  {line}" for line in shown]
-        checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        for event in checks:
-            data = event.dagster_event.event_specific_data
-            if not data.passed:
+    run = instance.get_run_by_id(run_id)
+    ok = run.status == dg.DagsterRunStatus.SUCCESS
+    lines = [f"run {run.run_id}: {run.status.value}"]
+    # a run with nothing to rebuild only observes its plan (orchestration/ingest/assets.py)
+    kept = next(
+        (
+            event.dagster_event.event_specific_data.asset_observation.metadata["reason"].value
+            for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)
+            if event.dagster_event.asset_key == dg.AssetKey(["ingest", "run_scope"])
+        ),
+        None,
+    )
+    failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    for event in failures:
+        error = event.dagster_event.step_failure_data.error
+        while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
+            error = error.cause
+        message = error.message.strip().splitlines()
+        shown = message[:_MAX_CAUSE_LINES]
+        if len(message) > len(shown):
+            shown.append(f"... and {len(message) - len(shown)} more lines in {log}")
+        lines.append(f"step {event.step_key} failed ({error.cls_name}):")
+        lines += [f"  {line}" for line in shown]
+    checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    for event in checks:
+        data = event.dagster_event.event_specific_data
+        if not data.passed:
+            lines.append(
+                f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
+                f"({data.severity.value}){': ' + data.description if data.description else ''}"
+            )
+            failures = data.metadata.get("failures")
+            for failure in (failures.value if failures is not None else [])[:10]:
+                rows = json.dumps(failure.get("failed_rows", [])[:5], default=str)
                 lines.append(
-                    f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
-                    f"({data.severity.value}){': ' + data.description if data.description else ''}"
+                    f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
+                    f"{failure.get('unexpected_count')} row(s), e.g. {rows}"
                 )
-                failures = data.metadata.get("failures")
-                for failure in (failures.value if failures is not None else [])[:10]:
-                    rows = json.dumps(failure.get("failed_rows", [])[:5], default=str)
-                    lines.append(
-                        f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
-                        f"{failure.get('unexpected_count')} row(s), e.g. {rows}"
-                    )
     return ok, kept, lines
 
 
@@ -148,19 +147,19 @@ def run(_args) -> int:
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
-    lock = _wait_for_writer_lock(settings)
-    try:
-        import dagster as dg
+    import dagster as dg
 
-        from .launch import launch_and_wait
+    from .launch import launch_and_wait
 
-        print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
-        with dg.DagsterInstance.from_config(str(home)) as instance:
+    lock = _wait_for_writer_lock(settings)  # before the instance: it may create the instance's storage
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        try:
+            print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
             run_id = launch_and_wait(instance, {LAUNCH_TAG: "warehouse run"}, log)
             _append_event_log(instance, run_id, log)
-    finally:
-        lock.close()
-    ok, kept, lines = _summary(run_id, home, log)
+        finally:
+            lock.close()
+        ok, kept, lines = _summary(instance, run_id, log)
     print(f"documents: {settings.documents_note}")
     if ok:
         lines += _published_summary(settings, kept)
