@@ -5,14 +5,13 @@ that once, not per tick) and then the tick's own evaluation, which the script ti
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from .measure import measure, tail
 from .paths import VENV_BIN
-from .pipeline import WAREHOUSE_FILE
+from .pipeline import run_env
 
 # run by the measured code's own Python: the runner imports nothing of the code it measures
 _TICK = """
@@ -33,14 +32,7 @@ print("TICK " + json.dumps({"evaluation_s": round(seconds, 3), "skipped": skippe
 def run_tick(code: Path, out: Path, timeout: float, documents_dir: Path | None = None) -> dict:
     """The tick against what the runs in `out` published, on the sources they linked there."""
     home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
-    env = {
-        **os.environ,
-        "SOURCES_DIR": str(out / "sources"),
-        "WAREHOUSE_PATH": str(out / WAREHOUSE_FILE),
-        "DATA_DIR": str(out / "data"),
-        "DAGSTER_HOME": str(home),
-        "DOCUMENTS_DIR": str(documents_dir or ""),
-    }
+    env = run_env(out, out / "sources", home, documents_dir)
     log = out / "nightly_tick.log"
     try:
         result = measure([str(VENV_BIN / "python"), "-c", _TICK], log, timeout, env, cwd=code)

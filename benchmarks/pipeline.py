@@ -85,6 +85,19 @@ def warm_up(code: Path) -> dict:
     }
 
 
+def run_env(out: Path, sources_dir: Path, home: Path, documents_dir: Path | None) -> dict:
+    """The settings of a measured command: sources, the warehouse and data folder in `out`, its own Dagster
+    home, and the texts (none unless given)."""
+    return {
+        **os.environ,
+        "SOURCES_DIR": str(sources_dir),
+        "WAREHOUSE_PATH": str(out / WAREHOUSE_FILE),
+        "DATA_DIR": str(out / "data"),
+        "DAGSTER_HOME": str(home),
+        "DOCUMENTS_DIR": str(documents_dir or ""),
+    }
+
+
 def run_pipeline(
     code: Path,
     sources: Path,
@@ -108,14 +121,7 @@ def run_pipeline(
     sources_dir = link_sources(sources, out)
     home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
     shutil.copy(code / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "SOURCES_DIR": str(sources_dir),
-        "WAREHOUSE_PATH": str(out / WAREHOUSE_FILE),
-        "DATA_DIR": str(out / "data"),
-        "DAGSTER_HOME": str(home),
-        "DOCUMENTS_DIR": str(documents_dir or ""),
-    }
+    env = run_env(out, sources_dir, home, documents_dir)
     command = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "build_warehouse"]
     log = out / f"pipeline{tag}.log"
     manifest_before = manifest_mtime(code)
