@@ -152,6 +152,11 @@ class Settings:
     def validation_dir(self) -> Path:
         return self.data_dir / "validation"
 
+    @property
+    def report_dir(self) -> Path:
+        """The report site every successful run regenerates from the published warehouse."""
+        return self.data_dir / "report"
+
 
 def _documents_dir(values: Mapping[str, str], problems: list[str]) -> tuple[Path | None, str]:
     """Set: that folder, which must exist. Set empty: no texts. Unset: ../shared/seeds when the checkout has
