@@ -1,6 +1,15 @@
--- Where do the documents' own numbers disagree, and what did they most likely mean?
-select claim_id, document_id, locator, claim_kind, stated_text, recomputed_value, verdict, diagnosis,
-       registered_explanation
-from marts.claim_checks
-where verdict in ('inconsistent', 'gross_inconsistency')
-order by document_id, claim_id;
+-- Where do the documents' own numbers disagree? One line per claim, sized for a terminal: the printed literal,
+-- the value recomputed from the claim's inputs in the same printed units, the verdict and its diagnosis.
+-- A claim in full: select statement, explanation, registered_explanation from marts.claim_checks
+--                  where claim_id = 'ningbo_c009';
+select
+    c.claim_id,
+    f.stated_text as printed,
+    c.recomputed_as_printed as recomputed,
+    coalesce(c.compared_in, '') as "in",
+    c.verdict,
+    case when length(c.diagnosis) > 40 then left(c.diagnosis, 39) || '…' else c.diagnosis end as diagnosis
+from marts.claim_checks as c
+left join marts.figures as f on f.figure_id = c.stated_figure_id
+where c.verdict in ('inconsistent', 'gross_inconsistency')
+order by c.document_id, c.claim_id;

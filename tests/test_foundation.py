@@ -111,7 +111,8 @@ def test_the_full_job_builds_table_1_in_base_units(built_warehouse):
     offshore_2017 = by_key[("offshore_outsourcing_realization", 2017)]
     assert offshore_2017[2] == 2_007_000_000 and offshore_2017[3] == "USD"
     assert offshore_2017[4] == 2_007_000_000
-    assert offshore_2017[5] == pytest.approx(2_007_000_000 * 6.7588)  # WDI 2017 CNY per US$
+    # at WDI 2017's 6.7588 yuan per US$, to the four significant digits "20.07" was printed with
+    assert offshore_2017[5] == 13_560_000_000 == round(2_007_000_000 * 6.7588, -7)
     assert offshore_2017[8] == "20.07"
     share_2017 = by_key[("offshore_share_of_services_exports_pct", 2017)]
     assert share_2017[2] == pytest.approx(26.90) and share_2017[3] == "percent" and share_2017[4] is None

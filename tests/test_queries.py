@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import duckdb
 import pytest
 
@@ -27,8 +29,9 @@ def test_dalian_software_sales_usd(built_warehouse):
     rows = run(built_warehouse, "dalian_software_sales_usd")
     by_year = {r["year"]: r for r in rows}
     assert by_year[1998]["comparator"] == "gt"
-    assert by_year[1998]["value_usd"] == pytest.approx(200e6 / 8.2790)
-    assert by_year[2009]["value_usd"] == pytest.approx(40.27e9 / 6.8314)
+    # at the significant digits printed: "over 200 million yuan" has three, "40.27 billion yuan" four
+    assert by_year[1998]["value_usd"] == 24_200_000 == round(200e6 / 8.2790, -5)
+    assert by_year[2009]["value_usd"] == 5_895_000_000 == round(40.27e9 / 6.8314, -6)
     assert by_year[2010]["stated_text"] == "53.5 billion yuan"
     assert all(r["document_id"] == "dalian_paper_2013" and r["locator"] for r in rows)
 
@@ -74,8 +77,53 @@ def test_marts_figures_finds_a_firm_by_any_of_its_names(built_warehouse):
 def test_discrepancies(built_warehouse):
     rows = run(built_warehouse, "discrepancies")
     assert rows, "the documents contain inconsistencies the checks must find"
-    assert all(r["registered_explanation"] for r in rows)
     assert all(r["verdict"] in ("inconsistent", "gross_inconsistency") for r in rows)
+    by_claim = {r["claim_id"]: r for r in rows}
+    # the recomputed value in the printed units, one digit finer than printed: 16.45 -> 20.07 is 22.006%, not
+    # the 24.70% Table 1 prints; ITO + BPO + KPO of 2012 make 5.320 (10^8 US$), not the 4.10 printed
+    assert (by_claim["ningbo_c009"]["printed"], by_claim["ningbo_c009"]["recomputed"]) == ("24.70", 22.006)
+    assert (by_claim["ningbo_c033"]["printed"], by_claim["ningbo_c033"]["recomputed"]) == ("4.10", 5.32)
+    assert by_claim["ningbo_c047"]["printed"] == "RMB 29,085 billion"
+
+
+def test_discrepancies_fit_a_terminal(built_warehouse):
+    """The duckdb CLI's own table, as an analyst sees it, at most 120 characters wide."""
+    cli = PROJECT_ROOT / ".venv" / "bin" / "duckdb"
+    shown = subprocess.run(
+        [str(cli), "-readonly", "-box", str(built_warehouse)],
+        input=(QUERIES / "discrepancies.sql").read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) > 5 and "ningbo_c009" in shown.stdout
+    assert max(len(line) for line in lines) <= 120, max(lines, key=len)
+
+
+def test_analyst_views_read_as_printed_with_the_exact_values_beside(built_warehouse):
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        marked = con.execute(
+            "select count(*) from marts.figures where regexp_matches(stated_text, '[\\\\<>]')"
+        ).fetchone()[0]
+        plain = con.execute(
+            "select stated_text, stated_text_as_printed, value_usd, value_usd_exact from marts.figures "
+            "where figure_id in (select figure_id from marts.figures where stated_text_as_printed like 'US\\$%')"
+        ).fetchall()
+        exact_differs = con.execute(
+            "select count(*) filter (where value_usd <> value_usd_exact), count(*) filter (where value <> value_exact) "
+            "from marts.figures"
+        ).fetchone()
+        series = con.execute(
+            "select value_usd, value_usd_exact from marts.preferred_series "
+            "where entity_id = 'dalian' and indicator_code = 'software_is_sales' and year = 2009 and measure = 'level'"
+        ).fetchone()
+    assert marked == 0, "no markup escape or tag in the analyst view's stated_text"
+    assert ("US$ 2.007 billion", "US\\$ 2.007 billion", 2_007_000_000.0, 2_007_000_000.0) in plain
+    assert exact_differs[0] > 0, "conversions are rounded; their exact values differ"
+    assert exact_differs[1] == 0, "a value in its printed currency is exactly what was printed"
+    assert series == (5_895_000_000, pytest.approx(40.27e9 / 6.8314))
 
 
 def test_dalian_timeline(built_warehouse):
@@ -94,7 +142,7 @@ def test_dalian_and_ningbo_in_usd(built_warehouse):
     )
     # Ningbo's offshore realization in 2017 is printed twice: in the prose and in Table 1
     assert by_key[("sold_abroad", "Ningbo", 2017, "20.07")]["usd_million"] == 2007.0
-    assert by_key[("sold_abroad", "Ningbo", 2017, "US\\$ 2.007 billion")]["usd_million"] == 2007.0
+    assert by_key[("sold_abroad", "Ningbo", 2017, "US$ 2.007 billion")]["usd_million"] == 2007.0
     assert {r["city"] for r in rows} == {"Dalian", "Ningbo"}
 
 

@@ -57,6 +57,9 @@ framed as (
         -- ratios and shares compare to the stated figure as printed; totals in the operands' currency
         in_usd and c.claim_kind in ('same_total', 'bound', 'sum') as stated_in_usd,
         s.value as s_value,
+        s.printed_value as s_printed_value,
+        s.decimals as s_decimals,
+        s.scale as s_scale,
         s.value_low as s_low,
         s.value_high as s_high,
         s.padded_low as s_padded_low,
@@ -273,6 +276,10 @@ select
         as recomputed_low,
     case when claim_kind = 'multiple' and not intervals_meet and meets_as_increase then rec_hi - 1 else rec_hi end
         as recomputed_high,
+    -- for reading beside the printed value: in its printed units, one digit more than it was printed with
+    -- (DuckDB reads the alias defined above)
+    {{ as_printed_precision('recomputed_value / pow(10, s_scale)', 's_printed_value', 's_decimals', extra=1) }}
+        as recomputed_as_printed,
     case when in_usd then 'USD' end as compared_in,
     verdict,
     case

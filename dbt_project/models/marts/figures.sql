@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 -- The analyst view: one row per distinct stated figure, in base units, with where it was printed.
--- Its name and columns are a public contract for SQL users.
+-- Its name and columns are a public contract for SQL users. Values read at the precision they were printed
+-- with and the literal without the source's markup; the exact values and the verbatim literal beside them.
 select
     o.figure_id,
     e.entity_name,
@@ -18,12 +19,12 @@ select
     o.end_year,
     o.as_of_date,
     o.comparator,
-    o.value,
-    o.value_high,
+    {{ as_printed_precision('o.value', 'o.printed_value', 'o.decimals') }} as value,
+    {{ as_printed_precision('o.value_high', 'o.printed_value', 'o.decimals') }} as value_high,
     o.unit,
     o.currency,
-    o.value_cny,
-    o.value_usd,
+    {{ as_printed_precision('o.value_cny', 'o.printed_value', 'o.decimals') }} as value_cny,
+    {{ as_printed_precision('o.value_usd', 'o.printed_value', 'o.decimals') }} as value_usd,
     o.fx_cny_per_usd,
     o.document_id,
     d.title as document_title,
@@ -32,10 +33,14 @@ select
     o.paragraph,
     o.table_row,
     o.table_column,
-    o.stated_text,
+    {{ plain_text('o.stated_text') }} as stated_text,
+    o.stated_text as stated_text_as_printed,
     o.decimals,
     o.scale,
     o.obs_status,
+    o.value as value_exact,
+    o.value_cny as value_cny_exact,
+    o.value_usd as value_usd_exact,
     flagged.claim_ids as discrepancy_claim_ids,
     flagged.reconciliation_ids as discrepancy_reconciliation_ids
 from {{ ref('fct_observation') }} as o
