@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from ..corpus.text import read_lines
-from .charts import STATEMENT, chart_year, series_chart
+from .charts import chart_year, series_chart
 from .rows import VERDICT_ORDER, Warehouse, split_ids, verdict_rank
 from .text import Span, locate_mentions, render_lines
 
@@ -21,7 +21,6 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_UNACCOUNTED_STATUSES = ("unaccounted", "draft")
 
 
 def _number(value) -> str:
@@ -168,7 +167,6 @@ def series_pages(wh: Warehouse) -> dict[str, str]:
             unplaced=[f for f in figures if chart_year(f) is None],
             preferred=preferred,
             chart=series_chart(placed, preferred, first["unit"] or "", "chart") if placed else None,
-            statement_meta=STATEMENT,
             chart_year=chart_year,
             document_link=lambda f: f"../{document_file(f['document_id'])}#{f['figure_id']}",
         )
