@@ -1,4 +1,5 @@
 # Two commands: `make run` builds the warehouse, `make test` runs every test. Both set up .venv first.
+# `make report` serves the report site every run regenerates (it opens from the file system too).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 export DATA_DIR
 export DAGSTER_HOME
 
-.PHONY: setup run test format dev docs bench lock clean
+.PHONY: setup run test format dev docs report bench lock clean
 
 setup: $(STAMP)
 
@@ -29,8 +30,13 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 run: $(STAMP)
 	$(BIN)/warehouse run
 
+# The browser the report site's tests drive (Playwright's own download is not reachable; Debian's package is)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
 # lint and format check first (seconds), so a style slip fails before the slow tests start
-test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -47,6 +53,10 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 docs: $(STAMP)
 	$(BIN)/warehouse docs
 	cd dbt_project && ../$(BIN)/dbt docs serve --target-path $(DATA_DIR)/dbt_docs/target --host 127.0.0.1 --port 8080
+
+# the report site of the last successful run, on this machine only
+report:
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory $(DATA_DIR)/report 8090
 
 # How the pipeline's cost grows against plain DuckDB (benchmarks/README.md); not part of `make test`.
 BENCH_SIZES ?= 1e3,1e5,1e6,1e7

@@ -4,6 +4,7 @@
   warehouse history            list the published states kept in history/
   warehouse restore <name>     publish a kept state again, after verifying it
   warehouse docs               generate dbt's docs site from a copy of the published warehouse (`make docs`)
+  warehouse report             regenerate the report site (DATA_DIR/report) from the published warehouse
   warehouse draft <text> --document-id <id>
                                register a document and draft a figure for every quantity its text prints
 
@@ -185,6 +186,18 @@ def docs(_args) -> int:
     return 0
 
 
+def report(_args) -> int:
+    from .report.site import build_report
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"error: no published warehouse at {settings.warehouse_path}: run `make run` first", file=sys.stderr)
+        return 1
+    site = build_report(settings)
+    print(f"report site of {settings.warehouse_path}: {site.index} ({site.pages} pages; `make report` serves it)")
+    return 0
+
+
 def history(_args) -> int:
     print("\n".join(history_lines(WarehouseFiles.from_settings(Settings.from_env()))))
     return 0
@@ -285,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("docs", help="generate dbt's docs site from a copy of the published warehouse").set_defaults(
         func=docs
     )
+    sub.add_parser("report", help="regenerate the report site from the published warehouse").set_defaults(func=report)
     restore_cmd = sub.add_parser("restore", help="publish a kept snapshot again, after verifying it")
     restore_cmd.add_argument("snapshot", help="snapshot file name or run id")
     restore_cmd.set_defaults(func=restore_command)

@@ -1,4 +1,5 @@
-"""The Dagster code location: sources -> ingest -> dbt models -> checks -> publish; one job, one nightly schedule."""
+"""The Dagster code location: sources -> ingest -> dbt models -> checks -> publish -> report; one job, one nightly
+schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from .checks.asset_checks import build_gx_checks
 from .checks.coverage_check import document_coverage_check
 from .dbt_models import dbt_resource, warehouse_models
 from .ingest.assets import ingest_sources
-from .publish import published_warehouse
+from .publish import published_report, published_warehouse
 from .resources.warehouse_resource import WarehouseResource
 from .schedules import build_warehouse_job, nightly_build
 
@@ -17,7 +18,7 @@ from .schedules import build_warehouse_job, nightly_build
 def defs() -> dg.Definitions:
     """Built when the code location loads, so the warehouse resource names the variables its environment sets."""
     return dg.Definitions(
-        assets=[ingest_sources, warehouse_models, published_warehouse],
+        assets=[ingest_sources, warehouse_models, published_warehouse, published_report],
         asset_checks=[*build_gx_checks(), document_coverage_check],
         jobs=[build_warehouse_job],
         schedules=[nightly_build],

@@ -1,5 +1,5 @@
-"""The last step of every build: swap the run's checked working file in as the published warehouse, then make
-the validation page describe what was published."""
+"""The last steps of every build: swap the run's checked working file in as the published warehouse, make the
+validation page describe what was published, then regenerate the report site from it."""
 
 import shutil
 
@@ -65,5 +65,31 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
             "size_bytes": files.published.stat().st_size,
             "validation_page": dg.MetadataValue.path(str(page)),
+        }
+    )
+
+
+@dg.asset(
+    key=["published", "report"],
+    deps=[published_warehouse],
+    group_name="publish",
+    kinds={"html"},
+    owners=OWNERS,
+    description="The report site (DATA_DIR/report): an overview, every document's text with its figures "
+    "highlighted, a chart of every series, the discrepancy register. Static and offline, read from the published "
+    "warehouse and swapped in whole.",
+)
+def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from .report.site import build_report  # plotly and the templates load in the step that draws, not with the code
+
+    settings = warehouse.settings
+    site = build_report(settings)
+    context.log.info(f"report site of {settings.warehouse_path}: {site.index} ({site.pages} pages)")
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(site.index)),
+            "pages": site.pages,
+            "document_pages": site.documents,
+            "series_pages": site.series,
         }
     )

@@ -16,7 +16,8 @@ WRITER_TAG = {"warehouse": "writer"}
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Ingest every source, build and test every dbt model, run every validation suite, then publish.",
+    description="Ingest every source, build and test every dbt model, run every validation suite, publish, then "
+    "regenerate the report site.",
     tags=WRITER_TAG,
     # one process: the steps run one after another anyway, and GX and dbt are imported once, not per step
     executor_def=dg.in_process_executor,
