@@ -33,6 +33,8 @@ from .warehouse import WarehouseError, WarehouseFiles, history_lines, restore
 
 LAUNCH_TAG = "warehouse/launch"
 _MAX_CAUSE_LINES = 40
+# documents named in the summary of what a build rebuilt; the rest are counted
+_MAX_LISTED = 8
 
 
 def _dagster_home(settings: Settings) -> Path:
@@ -122,6 +124,11 @@ def _published_summary(settings: Settings, kept: str | None = None) -> list[str]
     with connect(settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
         verdicts = con.execute("select verdict, count(*) from marts.claim_checks group by 1 order by 1").fetchall()
+        reconciled = con.execute(
+            "select verdict, count(*) from marts.figure_reconciliation group by 1 order by 1"
+        ).fetchall()
+        documents = [d for (d,) in con.execute("select document_id from ingest.run_scope order by 1").fetchall()]
+        models = con.execute("select count(*) from ingest.models_rebuilt").fetchone()[0]
         coverage = coverage_outcome(con)[2]
         waiting = draft_figures_waiting(con)
     built = f"{mode} build: {reason}"
@@ -129,10 +136,19 @@ def _published_summary(settings: Settings, kept: str | None = None) -> list[str]
         f"nothing new to publish: {kept}; {settings.warehouse_path} is kept as it is ({built})"
         if kept is not None
         else f"published {settings.warehouse_path} ({built})",
+        f"that build rebuilt {models} dbt model(s) and {len(documents)} document(s)"
+        + (
+            f" ({', '.join(documents[:_MAX_LISTED])}{', …' if len(documents) > _MAX_LISTED else ''})"
+            if documents
+            else ""
+        ),
         "claims: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts),
+        "facts stated by several documents: "
+        + (", ".join(f"{n} {verdict}" for verdict, n in reconciled) if reconciled else "none"),
         "numbers in the texts: " + coverage_line(coverage),
         *waiting_lines(waiting),
         f"validation page: {settings.validation_dir / 'index.html'}",
+        f"report: {settings.report_dir / 'index.html'} (`make report` serves it on http://127.0.0.1:8090)",
     ]
 
 

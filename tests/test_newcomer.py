@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,12 +95,15 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
         assert "check literals_in_document_texts on raw/figures did not pass (WARN)" in output
         assert "claims: " in output and "DEBUG" not in output
         assert "numbers in the texts: dalian_blog_2009 not computed (no texts folder" in output
-        assert len(output.splitlines()) < 16, output
+        assert f"report: {data / 'report' / 'index.html'}" in output
+        assert re.search(r"that build rebuilt \d+ dbt model\(s\) and 3 document\(s\) \(dalian_blog_2009, ", output)
+        assert len(output.splitlines()) < 20, output
     assert not (clone / "data").exists(), "DATA_DIR from the environment is where everything goes"
     with dg.DagsterInstance.from_config(str(data / "dagster_home")) as instance:
         origins = {run.remote_job_origin.location_name for run in instance.get_runs()}
     assert origins == {"orchestration.definitions"}, "both runs belong to the code location the UI serves"
     assert "literals NOT checked" in (data / "validation" / "index.html").read_text()
+    assert (data / "report" / "index.html").is_file(), "the first run wrote the report site"
     assert len(list((data / "history").glob("*.duckdb"))) == 1, "the second run had nothing new to publish"
     assert not list((data / ".runs").iterdir()), "no working copy is left behind"
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
