@@ -17,7 +17,12 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-from dagster_dbt.asset_utils import default_description_fn
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_MANIFEST_METADATA_KEY,
+    DAGSTER_DBT_PROJECT_METADATA_KEY,
+    DAGSTER_DBT_TRANSLATOR_METADATA_KEY,
+    default_description_fn,
+)
 
 from .dbt_selection import DbtWork
 from .resources.warehouse_resource import WarehouseResource
@@ -121,15 +126,40 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
+# What dagster-dbt attaches to every spec for its own helpers (build_dbt_asset_selection, dbt.cli with a step
+# context), none of which this project calls: the UI shows each as "[DbtProject] (unserializable)" and the like.
+_PYTHON_OBJECTS = {
+    DAGSTER_DBT_MANIFEST_METADATA_KEY,
+    DAGSTER_DBT_TRANSLATOR_METADATA_KEY,
+    DAGSTER_DBT_PROJECT_METADATA_KEY,
+}
+
+
 class _Translator(DagsterDbtTranslator):
     """dagster-dbt's default translator with each node's yml description alone (the SQL is one click away, as a
-    code reference to its file, instead of pasted under every description) and the project's owner."""
+    code reference to its file, instead of pasted under every description), the project's owner, and the
+    published warehouse as every model's storage."""
 
     def get_description(self, dbt_resource_props) -> str:
         return default_description_fn(dbt_resource_props, display_raw_sql=False)
 
     def get_owners(self, dbt_resource_props) -> list[str]:
         return list(OWNERS)
+
+    def get_metadata(self, dbt_resource_props) -> dict:
+        """dagster-dbt names a table in the catalog of the file dbt's profile named when the manifest was parsed
+        (dev.marts.figures when dbt ran by hand); SQL users open the published file, whose catalog is its name."""
+        published = warehouse_path(os.environ)
+        name = dbt_resource_props.get("alias") or dbt_resource_props["identifier"]  # a source has no alias
+        return {
+            **super().get_metadata(dbt_resource_props),
+            "dagster/table_name": f"{published.stem}.{dbt_resource_props['schema']}.{name}",
+            "published_file": dg.MetadataValue.path(str(published)),
+        }
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec.replace_attributes(metadata={k: v for k, v in spec.metadata.items() if k not in _PYTHON_OBJECTS})
 
 
 @dbt_assets(
