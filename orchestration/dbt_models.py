@@ -24,6 +24,7 @@ from dagster_dbt.asset_utils import (
     default_description_fn,
 )
 
+from .dbt_metadata import Table, described
 from .dbt_selection import DbtWork
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
@@ -162,11 +163,10 @@ class _Translator(DagsterDbtTranslator):
         return spec.replace_attributes(metadata={k: v for k, v in spec.metadata.items() if k not in _PYTHON_OBJECTS})
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=_Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True)),
-)
+_TRANSLATOR = _Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_TRANSLATOR)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
@@ -182,6 +182,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
     reported = _KeptMarts()
+    files, report_dir = warehouse.files, warehouse.settings.report_dir
     commands = work.commands(RAW_SOURCES, state)
     if commands:
         with _build_through_slot(warehouse, working) as profile:
@@ -193,7 +194,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
                     / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
                 )
                 invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
-                yield from reported.around(_as_step_events(invocation))
+                yield from described(reported.around(_as_step_events(invocation)), working, files, TABLES, report_dir)
         with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",
@@ -201,7 +202,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             )
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
-    yield from reported.rest()
+    yield from described(reported.rest(), working, files, TABLES, report_dir)
 
 
 def _as_step_events(invocation):
@@ -267,5 +268,18 @@ def _upstream(key: dg.AssetKey) -> frozenset[dg.AssetKey]:
     return frozenset(direct).union(*(_upstream(d) for d in direct))
 
 
+def _tables() -> dict[dg.AssetKey, Table]:
+    """Each dbt asset's relation, as dbt names it (schema and alias; the asset key only happens to match)."""
+    nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    return {
+        _TRANSLATOR.get_asset_key(node): Table(
+            node["schema"], node["alias"], {name: column.get("description") for name, column in node["columns"].items()}
+        )
+        for node in nodes
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+
+
+TABLES = _tables()
 RAW_SOURCES = {k.path[1] for k in warehouse_models.dependency_keys if k.path[0] == "raw"}
 MART_KEYS = [k for k in TopologicalSorter(warehouse_models.asset_deps).static_order() if k.path[0] == "marts"]
