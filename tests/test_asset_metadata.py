@@ -1,6 +1,7 @@
 """What the Dagster UI shows of the warehouse, through the real job: every dbt asset's storage is its table in the
 published file; every materialization carries its table's row count and column types; the marts of findings carry
-their verdict counts and coverage as numbers the asset page plots."""
+their verdict counts and coverage as numbers the asset page plots; a failing check lists its failed rows as a
+markdown table."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import dagster as dg
 import duckdb
 from dagster._core.definitions.metadata import normalize_metadata
 
+from conftest import build, copy_sources, read_rows, write_rows
+from orchestration.checks.failed_rows import MAX_ROWS, failed_rows_table
+from orchestration.checks.gx_suites import SuiteOutcome, failed_rows, load_suites
 from orchestration.dbt_vars import dbt_var
 from orchestration.settings import warehouse_path
 
@@ -90,3 +94,51 @@ def test_every_dbt_asset_shows_its_row_count_columns_and_findings(built_run):
         assert materialized[key]["discrepancies_page"] == dg.MetadataValue.path(str(report / "discrepancies.html"))
     (published,) = result.asset_materializations_for_node("published__warehouse")
     assert published.metadata["report_page"] == dg.MetadataValue.path(str(report / "index.html"))
+
+
+def _drop(path: Path, column: str, value: str) -> None:
+    fields, rows = read_rows(path)
+    kept = [row for row in rows if row[column] != value]
+    assert len(kept) == len(rows) - 1
+    write_rows(path, fields, kept)
+
+
+def _failed_rows(result, check_name: str) -> list[str]:
+    (evaluation,) = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == check_name
+    ]
+    assert isinstance(evaluation.metadata["failed_rows"], dg.MarkdownMetadataValue)
+    return evaluation.metadata["failed_rows"].value.splitlines()
+
+
+def test_a_failing_check_lists_its_failed_rows_as_a_table(tmp_path, monkeypatch):
+    sources = copy_sources(tmp_path)
+    _drop(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
+    _drop(sources / "not_figures" / "ningbo_paper.csv", "printed", "19th National Congress")
+    result = build(monkeypatch, tmp_path, sources)
+    assert not result.success
+    header = ["| id | reason | explanation |", "| --- | --- | --- |"]
+    assert _failed_rows(result, "claim_register") == [
+        *header,
+        "| ningbo_c045 | register_status: unlisted discrepancy, verdict: inconsistent, registered_verdict: None "
+        "| the register and the recomputed verdicts must agree claim by claim |",
+    ]
+    assert _failed_rows(result, "document_coverage") == [
+        *header,
+        "| 002_23aeadf0344d4dc6.txt:99 | unaccounted | 002_23aeadf0344d4dc6.txt:99: '19' in 3.1. The Impact "
+        "Mechanism: Trade Circulation Theory (paragraph 3) — not recorded, not ignored |",
+    ]
+
+
+def test_the_table_of_failed_rows_is_bounded_and_says_how_many_more():
+    suite = next(s for s in load_suites() if s.name == "claim_register")
+    kept = [{"register_status": "unlisted discrepancy", "claim_id": f"c{i}", "verdict": "a|b"} for i in range(50)]
+    failure = {"expectation": "e", "why": "why", "exception": None, "unexpected_count": 60, "failed_rows": kept}
+    rows, total = failed_rows(suite, SuiteOutcome("claim_register", False, 1, [failure]))
+    assert (len(rows), total) == (50, 60), "GX counted 60 unexpected rows and kept 50"
+    lines = failed_rows_table(rows, total, "somewhere").value.splitlines()
+    assert len(lines) == 2 + MAX_ROWS + 2
+    assert lines[2] == "| c0 | register_status: unlisted discrepancy, verdict: a\\|b | why |", "the pipe is escaped"
+    assert lines[-1] == f"... and {60 - MAX_ROWS} more (somewhere)"
