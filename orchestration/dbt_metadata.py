@@ -55,8 +55,9 @@ def described(
     report_dir: Path,
 ) -> Iterator:
     """`results` once the dbt invocation yielding them has exited (its process holds the file's lock while it
-    builds), each materialization with its table's metadata and findings; the other results as they are. A dbt
-    that fails gets its results back undescribed, then its error: the step fails anyway."""
+    builds, so the UI sees an invocation's results when it ends, as with dagster-dbt's fetchers on DuckDB), each
+    materialization with its table's metadata and findings; the other results as they are. A dbt that fails gets
+    its results back undescribed, then its error: the step fails anyway."""
     done = []
     try:
         done.extend(results)

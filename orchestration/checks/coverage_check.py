@@ -8,14 +8,14 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
-from .failed_rows import failed_rows_table
+from .failed_rows import FailedRow, failed_rows_table
 
 COVERAGE_CHECK = "document_coverage"
 COVERAGE_KEY = dg.AssetKey(["marts", "document_coverage"])
 MAX_SHOWN = 100
 
 
-def coverage_outcome(con) -> tuple[list[tuple[str, str, str]], int, list[dict]]:
+def coverage_outcome(con) -> tuple[list[FailedRow], int, list[dict]]:
     """The problems (the first MAX_SHOWN, in text order) as (where, status, message), how many there are, and
     each document's coverage."""
     problems = con.execute(

@@ -21,6 +21,7 @@ import duckdb
 
 from ..corpus.text import NUMBER_PATTERN
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
+from .failed_rows import FailedRow
 
 # The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (ingest.run_scope, as
 # dbt's models and tests use it), or every document when the suite validates every row it covers
@@ -135,7 +136,7 @@ class SuiteOutcome:
         }
 
 
-def failed_rows(suite: SuiteDefinition, outcome: SuiteOutcome) -> tuple[list[tuple[str, str, str]], int]:
+def failed_rows(suite: SuiteDefinition, outcome: SuiteOutcome) -> tuple[list[FailedRow], int]:
     """Each failed row the outcome kept as (id, reason, explanation): the row's first id column, its other values
     (the judged one first), the expectation's why; an expectation GX could not evaluate is one row saying so. And
     how many failed in all: GX counts every unexpected row but the outcome keeps FAILED_ROWS_KEPT of each."""
