@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import fcntl
-import json
 import logging
 import os
 import re
@@ -105,13 +104,10 @@ def _summary(instance, run_id: str, log: Path) -> tuple[bool, str | None, list[s
                 f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
                 f"({data.severity.value}){': ' + data.description if data.description else ''}"
             )
-            failures = data.metadata.get("failures")
-            for failure in (failures.value if failures is not None else [])[:10]:
-                rows = json.dumps(failure.get("failed_rows", [])[:5], default=str)
-                lines.append(
-                    f"  {failure['expectation']} {json.dumps(failure['kwargs'], default=str)}: "
-                    f"{failure.get('unexpected_count')} row(s), e.g. {rows}"
-                )
+            # the table the check's page shows; a check whose description lists its problems is not listed twice
+            failed_rows = data.metadata.get("failed_rows")
+            if failed_rows is not None and not data.description:
+                lines += [f"  {line}" for line in failed_rows.value.splitlines() if line]
     return ok, kept, lines
 
 

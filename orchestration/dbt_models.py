@@ -17,8 +17,14 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-from dagster_dbt.asset_utils import default_description_fn
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_MANIFEST_METADATA_KEY,
+    DAGSTER_DBT_PROJECT_METADATA_KEY,
+    DAGSTER_DBT_TRANSLATOR_METADATA_KEY,
+    default_description_fn,
+)
 
+from .dbt_metadata import Table, described
 from .dbt_selection import DbtWork
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
@@ -121,9 +127,19 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
 prepare_manifest()
 
 
+# What dagster-dbt attaches to every spec for its own helpers (build_dbt_asset_selection, dbt.cli with a step
+# context), none of which this project calls: the UI shows each as "[DbtProject] (unserializable)" and the like.
+_PYTHON_OBJECTS = {
+    DAGSTER_DBT_MANIFEST_METADATA_KEY,
+    DAGSTER_DBT_TRANSLATOR_METADATA_KEY,
+    DAGSTER_DBT_PROJECT_METADATA_KEY,
+}
+
+
 class _Translator(DagsterDbtTranslator):
     """dagster-dbt's default translator with each node's yml description alone (the SQL is one click away, as a
-    code reference to its file, instead of pasted under every description) and the project's owner."""
+    code reference to its file, instead of pasted under every description), the project's owner, and the
+    published warehouse as every model's storage."""
 
     def get_description(self, dbt_resource_props) -> str:
         return default_description_fn(dbt_resource_props, display_raw_sql=False)
@@ -131,12 +147,26 @@ class _Translator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props) -> list[str]:
         return list(OWNERS)
 
+    def get_metadata(self, dbt_resource_props) -> dict:
+        """dagster-dbt names a table in the catalog of the file dbt's profile named when the manifest was parsed
+        (dev.marts.figures when dbt ran by hand); SQL users open the published file, whose catalog is its name."""
+        published = warehouse_path(os.environ)
+        name = dbt_resource_props.get("alias") or dbt_resource_props["identifier"]  # a source has no alias
+        return {
+            **super().get_metadata(dbt_resource_props),
+            "dagster/table_name": f"{published.stem}.{dbt_resource_props['schema']}.{name}",
+            "published_file": dg.MetadataValue.path(str(published)),
+        }
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=_Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True)),
-)
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec.replace_attributes(metadata={k: v for k, v in spec.metadata.items() if k not in _PYTHON_OBJECTS})
+
+
+_TRANSLATOR = _Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_TRANSLATOR)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
@@ -152,6 +182,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
     reported = _KeptMarts()
+    files, report_dir = warehouse.files, warehouse.settings.report_dir
     commands = work.commands(RAW_SOURCES, state)
     if commands:
         with _build_through_slot(warehouse, working) as profile:
@@ -163,7 +194,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
                     / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
                 )
                 invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
-                yield from reported.around(_as_step_events(invocation))
+                yield from described(reported.around(_as_step_events(invocation)), working, files, TABLES, report_dir)
         with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",
@@ -171,7 +202,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             )
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
-    yield from reported.rest()
+    yield from described(reported.rest(), working, files, TABLES, report_dir)
 
 
 def _as_step_events(invocation):
@@ -237,5 +268,18 @@ def _upstream(key: dg.AssetKey) -> frozenset[dg.AssetKey]:
     return frozenset(direct).union(*(_upstream(d) for d in direct))
 
 
+def _tables() -> dict[dg.AssetKey, Table]:
+    """Each dbt asset's relation, as dbt names it (schema and alias; the asset key only happens to match)."""
+    nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    return {
+        _TRANSLATOR.get_asset_key(node): Table(
+            node["schema"], node["alias"], {name: column.get("description") for name, column in node["columns"].items()}
+        )
+        for node in nodes
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+
+
+TABLES = _tables()
 RAW_SOURCES = {k.path[1] for k in warehouse_models.dependency_keys if k.path[0] == "raw"}
 MART_KEYS = [k for k in TopologicalSorter(warehouse_models.asset_deps).static_order() if k.path[0] == "marts"]

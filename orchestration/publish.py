@@ -65,6 +65,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
             "size_bytes": files.published.stat().st_size,
             "validation_page": dg.MetadataValue.path(str(page)),
+            "report_page": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
         }
     )
 

@@ -74,11 +74,17 @@ def check_results(result) -> dict[str, bool]:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory) -> Path:
-    """The real sources built once into a temporary warehouse, shared by read-only tests."""
+def built_run(tmp_path_factory):
+    """The real sources built once into a temporary warehouse, shared by read-only tests: the run's result and
+    the warehouse it published."""
     workdir = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as mp:
         result = build(mp, workdir)
         assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
         os.environ["BUILT_CHECKS"] = repr(check_results(result))
-    return workdir / "warehouse.duckdb"
+    return result, workdir / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(built_run) -> Path:
+    return built_run[1]

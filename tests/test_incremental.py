@@ -17,6 +17,7 @@ from orchestration.dbt_docs import dbt_on_copy
 from orchestration.dbt_selection import BUILD, DbtWork
 from orchestration.ingest import changes
 from orchestration.ingest.validate import SourceValidationError, validate_run
+from test_asset_metadata import assert_findings_counted, assert_tables_described, dbt_materializations
 from test_operations import _table_checksums
 
 NINGBO = "ningbo_paper"
@@ -212,6 +213,12 @@ def test_a_suite_edit_revalidates_every_row_of_that_suite(tmp_path, monkeypatch,
     edited = build(monkeypatch, tmp_path)
     assert edited.success, [str(e.message) for e in edited.all_events if e.is_failure]
     assert "warehouse_models" not in _skipped(edited) and not _models_rebuilt(warehouse), "dbt rebuilt nothing"
+    from orchestration.dbt_models import MART_KEYS
+
+    kept = dbt_materializations(edited)
+    assert {k for k, m in kept.items() if m["rebuilt_this_run"].value is False} == set(MART_KEYS) == set(kept)
+    assert_tables_described(kept, warehouse)  # a kept mart carries the row count of the published table
+    assert_findings_counted(kept, warehouse)
     validated = _rows_validated(edited)
     assert validated["claim_register"] == (70, 0, 70)
     assert validated["figure_consistency"] == (0, 70, 70), "the other suite on claim_checks did not change"

@@ -5,7 +5,6 @@ across documents and gates every disagreement through sources/reconciliation_reg
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 def _failures(result, check_name) -> str:
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and event.event_specific_data.check_name == check_name:
-            return json.dumps(event.event_specific_data.metadata["failures"].value)
+            return event.event_specific_data.metadata["failed_rows"].value
     raise LookupError(check_name)
 
 

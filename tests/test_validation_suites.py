@@ -39,10 +39,10 @@ def _figure_id(path, table_row, table_column):
 
 
 def _failures(result, check_name) -> str:
-    """The failed rows a check reported, as text."""
+    """The failed rows a check reported: the markdown table its page shows."""
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and event.event_specific_data.check_name == check_name:
-            return json.dumps(event.event_specific_data.metadata["failures"].value)
+            return event.event_specific_data.metadata["failed_rows"].value
     raise LookupError(check_name)
 
 

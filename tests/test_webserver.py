@@ -16,7 +16,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
+
 from conftest import PROJECT_ROOT
+from orchestration.dbt_vars import dbt_var
 
 QUERY = """
 {
@@ -54,6 +57,21 @@ query ($id: String!) {
 """
 
 
+ASSET_QUERY = """
+query ($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) { ... on Asset {
+    definition { metadataEntries { label ... on TextMetadataEntry { text } ... on PathMetadataEntry { path } } }
+    assetMaterializations(limit: 1) { runId metadataEntries { label
+      ... on IntMetadataEntry { intValue } ... on FloatMetadataEntry { floatValue }
+      ... on TableSchemaMetadataEntry { schema { columns { name type } } } } } } }
+}
+"""
+
+
+def _entries(entries: list[dict]) -> dict[str, dict]:
+    return {e["label"]: e for e in entries}
+
+
 def _daemons_healthy(data: dict) -> bool:
     """The scheduler runs the nightly build; the run queue starts what `warehouse run` submits."""
     statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
@@ -67,9 +85,12 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     log_path = tmp_path / "dev.log"
     environment = {k: v for k, v in os.environ.items() if k != "WAREHOUSE_HISTORY"}
     environment.update(DAGSTER_HOME=str(tmp_path), DATA_DIR=str(tmp_path / "data"))
-    # published already, from these sources: the queued run below has nothing to rebuild, so it is quick
+    # published already, from these sources, but recorded as built by another dbt project: the queued run below
+    # rebuilds nothing dbt finds modified, so it is quick, and reports every mart as kept, with its metadata
     (tmp_path / "data").mkdir()
-    shutil.copy(built_warehouse, tmp_path / "data" / "warehouse.duckdb")
+    published = Path(shutil.copy(built_warehouse, tmp_path / "data" / "warehouse.duckdb"))
+    with duckdb.connect(str(published)) as con:
+        con.execute("update ingest.build set dbt_hash = 'another dbt project'")
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [
@@ -113,9 +134,13 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
             timeout=900,
         )
         assert build.returncode == 0, build.stdout + build.stderr
-        assert "nothing new to publish: nothing changed since the published build" in build.stdout, build.stdout
+        assert f"published {published} (incremental build: the dbt project changed" in build.stdout, build.stdout
         (run_id,) = re.findall(r"^run (\S+) queued: the Dagster daemon starts it", build.stdout, re.MULTILINE)
         (launched,) = _graphql(port, RUN_QUERY, id=run_id)["data"]["runsOrError"]["results"]
+        assets = {
+            name: _graphql(port, ASSET_QUERY, path=name.split("/"))["data"]["assetOrError"]
+            for name in ("marts/figures", "marts/claim_checks")
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -147,3 +172,28 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
         "repositoryName": "__repository__",
     }
     assert {"key": "warehouse", "value": "writer"} in launched["tags"], "it queues behind other warehouse writers"
+    # the asset pages: storage is the published file's table, and the run's (kept) marts carry their row count
+    # and columns and, for claim_checks, a count per verdict
+    definition = _entries(assets["marts/figures"]["definition"]["metadataEntries"])
+    assert definition["dagster/table_name"]["text"] == "warehouse.marts.figures"
+    assert definition["published_file"]["path"] == str(published)
+    assert not [e for e in definition.values() if "(unserializable)" in e.get("text", "")]
+    shown = {}
+    with duckdb.connect(str(published), read_only=True) as con:
+        for name in ("marts/figures", "marts/claim_checks"):
+            (materialization,) = assets[name]["assetMaterializations"]
+            assert materialization["runId"] == run_id, name
+            shown[name] = _entries(materialization["metadataEntries"])
+            table = name.replace("/", ".")
+            assert (
+                shown[name]["dagster/row_count"]["intValue"]
+                == con.execute(f"select count(*) from {table}").fetchone()[0]
+            )
+            columns = [c["name"] for c in shown[name]["dagster/column_schema"]["schema"]["columns"]]
+            assert columns == [c for (c, *_) in con.execute(f"describe {table}").fetchall()], name
+        verdicts = dict(con.execute("select verdict, count(*) from marts.claim_checks group by 1").fetchall())
+    counted = {label: e["intValue"] for label, e in shown["marts/claim_checks"].items() if label.startswith("verdict")}
+    assert counted == {
+        **{f"verdict_{v}": verdicts.get(v, 0) for v in dbt_var("claim_verdicts")},
+        "verdicts_total": sum(verdicts.values()),
+    }

@@ -4,7 +4,8 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
-from .gx_suites import SuiteDefinition, load_suites, run_suite, validates_every_row
+from .failed_rows import failed_rows_table
+from .gx_suites import SuiteDefinition, failed_rows, load_suites, run_suite, validates_every_row
 from .report import write_result
 
 
@@ -40,7 +41,7 @@ def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
                 "validated": "every row" if every_row else "the rows of the documents this run rebuilt",
                 "expectations_evaluated": record["expectations_evaluated"],
                 "expectations_failed": record["expectations_failed"],
-                "failures": dg.MetadataValue.json(record["failed"]),
+                **({"failed_rows": failed_rows_table(*failed_rows(suite, outcome))} if outcome.failed else {}),
                 "validation_page": dg.MetadataValue.path(str(settings.validation_dir / "index.html")),
             },
         )

@@ -8,21 +8,21 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
+from .failed_rows import FailedRow, failed_rows_table
 
 COVERAGE_CHECK = "document_coverage"
 COVERAGE_KEY = dg.AssetKey(["marts", "document_coverage"])
 MAX_SHOWN = 100
 
 
-def coverage_outcome(con) -> tuple[list[str], int, list[dict]]:
-    """The problems (the first MAX_SHOWN, in text order), how many there are, and each document's coverage."""
-    problems = [
-        p
-        for (p,) in con.execute(
-            "select problem from marts.unaccounted_numbers order by document_id, line nulls last, line_column, literal "
-            f"limit {MAX_SHOWN}"
-        ).fetchall()
-    ]
+def coverage_outcome(con) -> tuple[list[FailedRow], int, list[dict]]:
+    """The problems (the first MAX_SHOWN, in text order) as (where, status, message), how many there are, and
+    each document's coverage."""
+    problems = con.execute(
+        "select coalesce(file_name || ':' || line, file_name, document_id), status, problem "
+        "from marts.unaccounted_numbers order by document_id, line nulls last, line_column, literal "
+        f"limit {MAX_SHOWN}"
+    ).fetchall()
     total = con.execute("select count(*) from marts.unaccounted_numbers").fetchone()[0]
     columns = ("document_id", "numbers_in_text", "recorded", "ignored", "unaccounted", "coverage_pct", "coverage_note")
     coverage = [
@@ -54,7 +54,8 @@ def document_coverage_check(
         more = [f"... and {total - len(problems)} more (marts.unaccounted_numbers)"] if total > len(problems) else []
         description = (
             f"{total} number(s) or literal(s) not accounted for: record each figure (sources/figures, "
-            "mentions) or list it in sources/not_figures/<document_id>.csv with a reason\n" + "\n".join(problems + more)
+            "mentions) or list it in sources/not_figures/<document_id>.csv with a reason\n"
+            + "\n".join([message for _, _, message in problems] + more)
         )
     else:
         description = "every number accounted for: " + coverage_line(coverage)
@@ -62,7 +63,11 @@ def document_coverage_check(
         passed=total == 0,
         severity=dg.AssetCheckSeverity.ERROR,
         description=description,
-        metadata={"problems": total, "coverage": dg.MetadataValue.json(coverage)},
+        metadata={
+            "problems": total,
+            "coverage": dg.MetadataValue.json(coverage),
+            **({"failed_rows": failed_rows_table(problems, total, "marts.unaccounted_numbers")} if total else {}),
+        },
     )
 
 

@@ -21,6 +21,7 @@ import duckdb
 
 from ..corpus.text import NUMBER_PATTERN
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
+from .failed_rows import FailedRow
 
 # The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (ingest.run_scope, as
 # dbt's models and tests use it), or every document when the suite validates every row it covers
@@ -133,6 +134,29 @@ class SuiteOutcome:
             "expectations_evaluated": self.evaluated,
             "expectations_failed": len(self.failed),
         }
+
+
+def failed_rows(suite: SuiteDefinition, outcome: SuiteOutcome) -> tuple[list[FailedRow], int]:
+    """Each failed row the outcome kept as (id, reason, explanation): the row's first id column, its other values
+    (the judged one first), the expectation's why; an expectation GX could not evaluate is one row saying so. And
+    how many failed in all: GX counts every unexpected row but the outcome keeps FAILED_ROWS_KEPT of each."""
+    rows, total = [], 0
+    for failure in outcome.failed:
+        why = failure.get("why") or failure["expectation"]
+        if failure["exception"]:
+            rows.append(("—", f"GX could not evaluate it: {failure['exception']}", why))
+            total += 1
+            continue
+        rows += [(*_identified(row, suite.id_columns), why) for row in failure["failed_rows"]]
+        total += failure["unexpected_count"]
+    return rows, total
+
+
+def _identified(row: Any, id_columns: tuple[str, ...]) -> tuple[str, str]:
+    """A failed row with id columns is a mapping holding them; without, GX keeps only the unexpected value."""
+    if not (id_columns and isinstance(row, dict) and id_columns[0] in row):
+        return "—", str(row)
+    return str(row[id_columns[0]]), ", ".join(f"{k}: {v}" for k, v in row.items() if k != id_columns[0])
 
 
 _RUN_NUMBERS = itertools.count(1)

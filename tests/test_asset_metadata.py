@@ -1,0 +1,144 @@
+"""What the Dagster UI shows of the warehouse, through the real job: every dbt asset's storage is its table in the
+published file; every materialization carries its table's row count and column types; the marts of findings carry
+their verdict counts and coverage as numbers the asset page plots; a failing check lists its failed rows as a
+markdown table."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster._core.definitions.metadata import normalize_metadata
+
+from conftest import build, copy_sources, read_rows, write_rows
+from orchestration.checks.failed_rows import MAX_ROWS, failed_rows_table
+from orchestration.checks.gx_suites import SuiteOutcome, failed_rows, load_suites
+from orchestration.dbt_vars import dbt_var
+from orchestration.settings import warehouse_path
+
+CLAIM_CHECKS = dg.AssetKey(["marts", "claim_checks"])
+RECONCILIATION = dg.AssetKey(["marts", "figure_reconciliation"])
+
+
+def test_every_dbt_asset_names_its_table_in_the_published_file():
+    from orchestration.dbt_models import _TRANSLATOR, dbt_project, warehouse_models
+
+    published = warehouse_path(os.environ)  # as the code location loaded
+    for key in warehouse_models.keys:
+        metadata = warehouse_models.specs_by_key[key].metadata
+        normalize_metadata(metadata)  # raises on a value the webserver could only show as "(unserializable)"
+        assert metadata["published_file"] == dg.MetadataValue.path(str(published))
+    figures = warehouse_models.specs_by_key[dg.AssetKey(["marts", "figures"])].metadata
+    assert figures["dagster/table_name"] == f"{published.stem}.marts.figures"
+    # whatever file dbt's profile named when the manifest was parsed (dbt run by hand: ../data/dev.duckdb)
+    node = json.loads(dbt_project.manifest_path.read_text())["nodes"]["model.outsourcing_warehouse.figures"]
+    parsed_by_hand = _TRANSLATOR.get_metadata({**node, "database": "dev"})
+    assert parsed_by_hand["dagster/table_name"] == f"{published.stem}.marts.figures"
+
+
+def dbt_materializations(result) -> dict[dg.AssetKey, dict]:
+    return {m.asset_key: m.metadata for m in result.asset_materializations_for_node("warehouse_models")}
+
+
+def assert_tables_described(materialized: dict[dg.AssetKey, dict], warehouse: Path) -> None:
+    """Each materialization's row count and columns are those of its table in `warehouse`."""
+    from orchestration.dbt_models import TABLES
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for key, metadata in materialized.items():
+            table = TABLES[key]
+            rows = con.execute(f"select count(*) from {table.schema}.{table.name}").fetchone()[0]
+            assert metadata["dagster/row_count"] == dg.MetadataValue.int(rows), key
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [table.schema, table.name],
+            ).fetchall()
+            schema = metadata["dagster/column_schema"].schema
+            assert [(c.name, c.type) for c in schema.columns] == columns, key
+
+
+def assert_findings_counted(materialized: dict[dg.AssetKey, dict], warehouse: Path) -> None:
+    """Verdicts counted as the marts hold them, every verdict the project declares among them; coverage per
+    document as marts.document_coverage computes it."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for key, declared in ((CLAIM_CHECKS, "claim_verdicts"), (RECONCILIATION, "reconciliation_verdicts")):
+            found = dict(con.execute(f"select verdict, count(*) from marts.{key.path[-1]} group by 1").fetchall())
+            counted = {k: v for k, v in materialized[key].items() if k.startswith("verdict")}
+            assert counted == {
+                **{f"verdict_{v}": dg.MetadataValue.int(found.get(v, 0)) for v in dbt_var(declared)},
+                "verdicts_total": dg.MetadataValue.int(sum(found.values())),
+            }, key
+        coverage = con.execute("select document_id, coverage_pct from marts.document_coverage").fetchall()
+    shown = materialized[dg.AssetKey(["marts", "document_coverage"])]
+    assert {k: v for k, v in shown.items() if k.startswith("coverage_pct_")} == {
+        f"coverage_pct_{document}": dg.MetadataValue.float(float(pct)) for document, pct in coverage
+    }
+
+
+def test_every_dbt_asset_shows_its_row_count_columns_and_findings(built_run):
+    from orchestration.dbt_models import warehouse_models
+
+    result, warehouse = built_run
+    materialized = dbt_materializations(result)
+    assert set(materialized) == set(warehouse_models.keys), "a full build materializes every dbt asset"
+    assert_tables_described(materialized, warehouse)
+    assert_findings_counted(materialized, warehouse)
+    verdict = next(c for c in materialized[CLAIM_CHECKS]["dagster/column_schema"].schema.columns if c.name == "verdict")
+    assert verdict.type == "VARCHAR" and verdict.description.startswith("consistent, inconsistent"), verdict
+    report = warehouse.parent / "data" / "report"
+    for key in (CLAIM_CHECKS, RECONCILIATION):
+        assert materialized[key]["discrepancies_page"] == dg.MetadataValue.path(str(report / "discrepancies.html"))
+    (published,) = result.asset_materializations_for_node("published__warehouse")
+    assert published.metadata["report_page"] == dg.MetadataValue.path(str(report / "index.html"))
+
+
+def _drop(path: Path, column: str, value: str) -> None:
+    fields, rows = read_rows(path)
+    kept = [row for row in rows if row[column] != value]
+    assert len(kept) == len(rows) - 1
+    write_rows(path, fields, kept)
+
+
+def _failed_rows(result, check_name: str) -> list[str]:
+    (evaluation,) = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == check_name
+    ]
+    assert isinstance(evaluation.metadata["failed_rows"], dg.MarkdownMetadataValue)
+    return evaluation.metadata["failed_rows"].value.splitlines()
+
+
+def test_a_failing_check_lists_its_failed_rows_as_a_table(tmp_path, monkeypatch):
+    sources = copy_sources(tmp_path)
+    _drop(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
+    _drop(sources / "not_figures" / "ningbo_paper.csv", "printed", "19th National Congress")
+    result = build(monkeypatch, tmp_path, sources)
+    assert not result.success
+    header = ["| id | reason | explanation |", "| --- | --- | --- |"]
+    assert _failed_rows(result, "claim_register") == [
+        *header,
+        "| ningbo_c045 | register_status: unlisted discrepancy, verdict: inconsistent, registered_verdict: None "
+        "| the register and the recomputed verdicts must agree claim by claim |",
+    ]
+    assert _failed_rows(result, "document_coverage") == [
+        *header,
+        "| 002_23aeadf0344d4dc6.txt:99 | unaccounted | 002_23aeadf0344d4dc6.txt:99: '19' in 3.1. The Impact "
+        "Mechanism: Trade Circulation Theory (paragraph 3) — not recorded, not ignored |",
+    ]
+
+
+def test_the_table_of_failed_rows_is_bounded_and_says_how_many_more():
+    suite = next(s for s in load_suites() if s.name == "claim_register")
+    kept = [{"register_status": "unlisted discrepancy", "claim_id": f"c{i}", "verdict": "a|b"} for i in range(50)]
+    failure = {"expectation": "e", "why": "why", "exception": None, "unexpected_count": 60, "failed_rows": kept}
+    rows, total = failed_rows(suite, SuiteOutcome("claim_register", False, 1, [failure]))
+    assert (len(rows), total) == (50, 60), "GX counted 60 unexpected rows and kept 50"
+    lines = failed_rows_table(rows, total, "somewhere").value.splitlines()
+    assert len(lines) == 2 + MAX_ROWS + 2
+    assert lines[2] == "| c0 | register_status: unlisted discrepancy, verdict: a\\|b | why |", "the pipe is escaped"
+    assert lines[-1] == f"... and {60 - MAX_ROWS} more (somewhere)"
