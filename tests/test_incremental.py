@@ -128,11 +128,11 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert (run["run_id"], run["mode"]) == (added.run_id, "incremental")
     assert (suites["figures_fidelity"]["rows_validated"], suites["figures_fidelity"]["rows_in_table"]) == (171, 173)
 
-    # nothing changed: dbt, the suites and the publish step do not run; the published file and its page stay
+    # nothing changed: dbt, the suites, the publish step and the report do not run; the published file and its page stay
     published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     same = build(monkeypatch, tmp_path, current)
     assert same.success
-    assert _skipped(same) == {"warehouse_models", "published__warehouse", *_check_steps(same)}
+    assert _skipped(same) == {"warehouse_models", "published__warehouse", "published__report", *_check_steps(same)}
     assert len(_check_steps(same)) == 7
     assert not _rows_validated(same), "no suite ran"
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
