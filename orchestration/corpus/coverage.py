@@ -75,7 +75,7 @@ def _bounded(line: str, start: int, end: int) -> bool:
     return not (line[end - 1].isalnum() and (after.isalnum() or (after in ".," and further in _DIGITS)))
 
 
-def _occurrences(line: TextLine, printed: str) -> list[tuple[int, int]]:
+def occurrences(line: TextLine, printed: str) -> list[tuple[int, int]]:
     spans, start = [], line.text.find(printed)
     while start >= 0 and printed:
         if _bounded(line.text, start, start + len(printed)):
@@ -129,7 +129,7 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
     for paragraph in tiers:
         found = False
         for line in doc.section_lines(place.section, paragraph):
-            for span in _occurrences(line, printing.stated_text):
+            for span in occurrences(line, printing.stated_text):
                 if exclusive and (line.number, *span) in doc.claimed:
                     continue
                 inside = doc.inside(line, span)
@@ -156,7 +156,7 @@ def _ignore(doc: _Document, ignore: Ignore) -> int:
     if not ignore.printed:
         return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), status, by)
     return sum(
-        doc.mark(doc.inside(line, span), status, by) for line in lines for span in _occurrences(line, ignore.printed)
+        doc.mark(doc.inside(line, span), status, by) for line in lines for span in occurrences(line, ignore.printed)
     )
 
 
@@ -184,7 +184,7 @@ def account(
         label = mention.unit_as_printed
         if label and _has_digit(label):
             for line in doc.section_lines(mention.place.section):
-                for span in _occurrences(line, label):
+                for span in occurrences(line, label):
                     doc.mark(doc.inside(line, span), "draft" if mention.draft else "unit", mention.key)
     years: dict[str | None, dict[int, Printing]] = {}
     # a reviewed printing's year wins over a draft's

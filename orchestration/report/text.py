@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from html import escape
 
 # the coverage reading's own test of a printing (not part of a longer word or number), so both find the same
-from ..corpus.coverage import _occurrences
+from ..corpus.coverage import occurrences
 from ..corpus.text import TextLine
 
 
@@ -50,11 +50,11 @@ def locate_mentions(lines: list[TextLine], mentions: list[dict], numbers: list[d
         literal = mention["stated_text"]
         if mention["mention_id"] in first_number:
             number, column = first_number[mention["mention_id"]]
-            spans = [s for s in _occurrences(by_number[number], literal) if s[0] <= column < s[1]]
+            spans = [s for s in occurrences(by_number[number], literal) if s[0] <= column < s[1]]
             candidates = [(number, *(spans[0] if spans else (column, column + len(literal))))]
         else:
             place = _place(lines, mention)
-            candidates = [(line.number, *span) for line in place for span in _occurrences(line, literal)]
+            candidates = [(line.number, *span) for line in place for span in occurrences(line, literal)]
         found = next((c for c in candidates if c not in taken), None)
         if found is not None:
             taken.add(found)
