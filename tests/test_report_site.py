@@ -125,6 +125,7 @@ def test_a_document_page_highlights_each_mention_once_and_shows_its_claims(site,
     ).fetchall():
         mentions[document_id][mention_id] = figure_id
     assert mentions, "the built warehouse read the texts"
+    printed = dict(warehouse.execute("select figure_id, stated_text_as_printed from marts.figures").fetchall())
     tab = Tab(browser)
     for document_id, expected in mentions.items():
         page = tab.open(site / "documents" / f"{document_id}.html")
@@ -133,6 +134,12 @@ def test_a_document_page_highlights_each_mention_once_and_shows_its_claims(site,
         )
         assert sorted(m for m, _ in marks) == sorted(expected), document_id
         assert dict(marks) == expected
+        # a highlight (not a pin) covers the literal exactly as the text prints it, markup escapes included
+        shown = page.eval_on_selector_all(
+            "mark.figure[data-mention]:not(.pin)", "marks => marks.map(m => [m.dataset.figure, m.textContent])"
+        )
+        wrong = [(f, text, printed[f]) for f, text in shown if not (text and printed[f].startswith(text))]
+        assert shown and not wrong, (document_id, wrong)
     assert not tab.problems
     # the figure most claims use: its highlight shows its values and every claim's verdict
     figure_id, document_id, claims = warehouse.execute(

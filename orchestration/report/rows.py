@@ -34,9 +34,10 @@ _QUERIES = {
         join intermediate.int_figure_intervals as i using (figure_id)
         left join marts.figure_discrepancy_flags as d using (figure_id)
         order by f.document_id, f.figure_id""",
+    # the literal as the text prints it (markup included): what is searched for in the text
     "mentions": """
         select m.mention_id, m.figure_id, m.document_id, m.section, m.paragraph, m.table_row, m.table_column,
-               f.stated_text
+               f.stated_text_as_printed as stated_text
         from staging.stg_mentions as m join marts.figures as f using (figure_id)
         order by m.document_id, m.mention_id""",
     # where the warehouse found each mention's numbers in its text
