@@ -16,7 +16,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 from dagster_dbt.asset_utils import (
     DAGSTER_DBT_MANIFEST_METADATA_KEY,
     DAGSTER_DBT_PROJECT_METADATA_KEY,
@@ -26,6 +26,7 @@ from dagster_dbt.asset_utils import (
 
 from .dbt_metadata import Table, described
 from .dbt_selection import DbtWork
+from .resources.dbt_cli import WarehouseDbtResource
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
 from .settings import DBT_PROJECT_DIR, OWNERS, setting, warehouse_path
@@ -33,7 +34,9 @@ from .settings import DBT_PROJECT_DIR, OWNERS, setting, warehouse_path
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE)
+dbt_resource = WarehouseDbtResource(
+    project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+)
 
 
 def _newest_input(project_dir: Path) -> float:
@@ -167,7 +170,7 @@ _TRANSLATOR = _Translator(settings=DagsterDbtTranslatorSettings(enable_code_refe
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_TRANSLATOR)
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
     # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.

@@ -48,11 +48,13 @@ def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SO
     definitions = defs()
     if dbt_project is not None:
         import dagster as dg
-        from dagster_dbt import DbtCliResource
 
         from orchestration.dbt_models import DBT_EXECUTABLE
+        from orchestration.resources.dbt_cli import WarehouseDbtResource
 
-        dbt = DbtCliResource(project_dir=str(dbt_project), profiles_dir=str(dbt_project), dbt_executable=DBT_EXECUTABLE)
+        dbt = WarehouseDbtResource(
+            project_dir=str(dbt_project), profiles_dir=str(dbt_project), dbt_executable=DBT_EXECUTABLE
+        )
         definitions = dg.Definitions(
             assets=definitions.assets,
             asset_checks=definitions.asset_checks,
