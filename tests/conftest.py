@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -90,3 +91,24 @@ def built_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def built_warehouse(built_run) -> Path:
     return built_run[1]
+
+
+@pytest.fixture(scope="session")
+def unaccounted_run(tmp_path_factory, built_warehouse):
+    """A run over a copy of the session's published warehouse, of sources where a printed number lost the
+    not_figures entry that accounted for it and a register entry is gone: document_coverage and claim_register
+    fail. The run's result, the published file, and its sha256 before the run."""
+    workdir = tmp_path_factory.mktemp("unaccounted")
+    sources = copy_sources(workdir)
+    for path, column, value in (
+        (sources / "not_figures" / "ningbo_paper.csv", "printed", "19th National Congress"),
+        (sources / "discrepancy_register.csv", "claim_id", "ningbo_c045"),
+    ):
+        fields, rows = read_rows(path)
+        kept = [row for row in rows if row[column] != value]
+        assert len(kept) == len(rows) - 1, (path, value)
+        write_rows(path, fields, kept)
+    published = Path(shutil.copy(built_warehouse, workdir / "warehouse.duckdb"))
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    with pytest.MonkeyPatch.context() as mp:
+        return build(mp, workdir, sources), published, before

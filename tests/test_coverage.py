@@ -5,7 +5,6 @@ loads with null coverage and the reason."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -37,16 +36,8 @@ def test_the_three_documents_account_for_every_number(built_warehouse, monkeypat
         assert con.execute("select count(*) from marts.unaccounted_numbers").fetchone()[0] == 0
 
 
-def test_an_unaccounted_number_stops_the_publish_naming_its_line(tmp_path, monkeypatch, built_warehouse):
-    sources = copy_sources(tmp_path)
-    path = sources / "not_figures" / "ningbo_paper.csv"
-    fields, rows = read_rows(path)
-    write_rows(path, fields, [r for r in rows if r["printed"] != "19th National Congress"])
-    published = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse, published)
-    before = hashlib.sha256(published.read_bytes()).hexdigest()
-
-    result = build(monkeypatch, tmp_path, sources)
+def test_an_unaccounted_number_stops_the_publish_naming_its_line(unaccounted_run):
+    result, published, before = unaccounted_run
     assert not result.success
     assert check_results(result)["document_coverage"] is False
     [evaluation] = [

@@ -53,31 +53,37 @@ def _verdicts(workdir, result) -> dict[str, str]:
         return dict(con.execute("select claim_id, verdict from marts.claim_checks").fetchall())
 
 
-@pytest.fixture
-def mutated(tmp_path, monkeypatch):
-    monkeypatch.setenv("DOCUMENTS_DIR", "")  # a changed cell no longer occurs in the text; skip that check
-    return copy_sources(tmp_path)
-
-
-def test_range_suite_fails_on_a_share_over_100(tmp_path, monkeypatch, mutated):
-    figures = mutated / "figures" / "ningbo_paper.csv"
-    target = _figure_id(figures, "Proportion of offshore", "2017")
-    # consistent literal and value, so ingest accepts it; a share of 126.90% must still fail validation
-    _rewrite(figures, "figure_id", target, stated_text="126.90%", value="126.90")
-    result = build(monkeypatch, tmp_path, mutated)
-    assert check_results(result)["figure_ranges"] is False
-    assert target in _failures(result, "figure_ranges")
-    assert not (tmp_path / "warehouse.duckdb").exists(), "a blocking failure publishes nothing"
-    assert not (tmp_path / "data" / "validation").exists(), "nor a validation page for a file never published"
-
-
-def test_changing_one_table_cell_flips_the_claims_that_use_it(tmp_path, monkeypatch, mutated):
-    figures = mutated / "figures" / "ningbo_paper.csv"
-    target = _figure_id(figures, "Offshore outsourcing realization", "2017")
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """One build of sources broken four independent ways at once, each test below reading its own break: a share
+    over 100% on a figure no claim takes, a changed table cell, a register entry removed and a register verdict
+    changed. One build instead of four (about 15 s each); every check reports each of its breaks."""
+    workdir = tmp_path_factory.mktemp("broken")
+    sources = copy_sources(workdir)
+    figures = sources / "figures" / "ningbo_paper.csv"
+    # consistent literal and value, so ingest accepts it; a share of 126.9% must still fail validation
+    _rewrite(figures, "figure_id", "ningbo_f082", stated_text="126.9%", value="126.9")
     # 20.52 makes the printed 24.70% growth right and the 26.90% proportion and the prose's 2.007 billion wrong
-    _rewrite(figures, "figure_id", target, stated_text="20.52", value="20.52")
-    result = build(monkeypatch, tmp_path, mutated)
-    verdicts = _verdicts(tmp_path, result)
+    cell = _figure_id(figures, "Offshore outsourcing realization", "2017")
+    _rewrite(figures, "figure_id", cell, stated_text="20.52", value="20.52")
+    _drop(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
+    _rewrite(sources / "discrepancy_register.csv", "claim_id", "ningbo_c047", verdict="inconsistent")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCUMENTS_DIR", "")  # a changed cell no longer occurs in the text; skip that check
+        return workdir, build(mp, workdir, sources)
+
+
+def test_range_suite_fails_on_a_share_over_100(broken):
+    workdir, result = broken
+    assert check_results(result)["figure_ranges"] is False
+    assert "ningbo_f082" in _failures(result, "figure_ranges")
+    assert not (workdir / "warehouse.duckdb").exists(), "a blocking failure publishes nothing"
+    assert not (workdir / "data" / "validation").exists(), "nor a validation page for a file never published"
+
+
+def test_changing_one_table_cell_flips_the_claims_that_use_it(broken):
+    workdir, result = broken
+    verdicts = _verdicts(workdir, result)
     assert verdicts["ningbo_c009"] == "consistent"  # growth 2016 -> 2017, registered as inconsistent
     assert verdicts["ningbo_c016"] == "inconsistent"  # 2017 proportion
     assert verdicts["ningbo_c002"] == "inconsistent"  # the same total printed in the prose
@@ -86,20 +92,18 @@ def test_changing_one_table_cell_flips_the_claims_that_use_it(tmp_path, monkeypa
     assert all(claim in failures for claim in ("ningbo_c009", "ningbo_c016", "ningbo_c002"))
 
 
-def test_removing_a_register_entry_fails_the_claim_suite(tmp_path, monkeypatch, mutated):
-    _drop(mutated / "discrepancy_register.csv", "claim_id", "ningbo_c045")
-    result = build(monkeypatch, tmp_path, mutated)
+def test_removing_a_register_entry_fails_the_claim_suite(broken):
+    _, result = broken
     assert check_results(result)["claim_register"] is False
     failures = _failures(result, "claim_register")
-    assert "ningbo_c045" in failures and "unlisted discrepancy" in failures
+    assert "| ningbo_c045 | register_status: unlisted discrepancy" in failures
     assert "ningbo_c046" not in failures  # only the claim whose entry went missing
 
 
-def test_a_changed_register_verdict_fails_the_claim_suite(tmp_path, monkeypatch, mutated):
-    _rewrite(mutated / "discrepancy_register.csv", "claim_id", "ningbo_c047", verdict="inconsistent")
-    result = build(monkeypatch, tmp_path, mutated)
+def test_a_changed_register_verdict_fails_the_claim_suite(broken):
+    _, result = broken
     assert check_results(result)["claim_register"] is False
-    assert "verdict changed from inconsistent" in _failures(result, "claim_register")
+    assert "| ningbo_c047 | register_status: verdict changed from inconsistent" in _failures(result, "claim_register")
 
 
 @pytest.fixture
