@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 # Every setting can come from the environment (README: Configuration); the texts folder is found by the code.
 DATA_DIR ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
+# pytest-xdist workers for `make test` (0: one process). Whole modules go to a worker, so a module's fixtures are
+# built once; the session's build is made once per worker.
+TEST_WORKERS ?= 2
 
 export DATA_DIR
 export DAGSTER_HOME
@@ -39,7 +42,7 @@ $(CHROMIUM):
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # rewrite the code as `make test` wants it: ruff's formatting, then its safe lint fixes
 format: $(STAMP)
