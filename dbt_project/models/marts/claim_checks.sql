@@ -102,42 +102,9 @@ recomputed as (
         *,
         -- the years an average annual growth compounds over: from its first operand's year to its last's
         operand_last_year - operand_first_year as span_years,
-        case claim_kind
-            when 'growth' then (b / a - 1) * 100
-            when 'avg_growth' then (pow(b / a, 1.0 / span_years) - 1) * 100
-            when 'from_to' then a
-            when 'share' then a / b * 100
-            when 'fx_share' then a / b * 100
-            when 'sum' then total
-            when 'multiple' then a / b
-            when 'same_total' then a
-            when 'magnitude' then a
-            when 'bound' then a
-        end as rec,
-        case claim_kind
-            when 'growth' then (b_lo / a_hi - 1) * 100
-            when 'avg_growth' then (pow(b_lo / a_hi, 1.0 / span_years) - 1) * 100
-            when 'from_to' then a_lo
-            when 'share' then a_lo / b_hi * 100
-            when 'fx_share' then a_lo / b_hi * 100
-            when 'sum' then total_lo
-            when 'multiple' then a_lo / b_hi
-            when 'same_total' then a_lo
-            when 'magnitude' then a_lo
-            when 'bound' then a_lo
-        end as rec_lo,
-        case claim_kind
-            when 'growth' then (b_hi / a_lo - 1) * 100
-            when 'avg_growth' then (pow(b_hi / a_lo, 1.0 / span_years) - 1) * 100
-            when 'from_to' then a_hi
-            when 'share' then a_hi / b_lo * 100
-            when 'fx_share' then a_hi / b_lo * 100
-            when 'sum' then total_hi
-            when 'multiple' then a_hi / b_lo
-            when 'same_total' then a_hi
-            when 'magnitude' then a_hi
-            when 'bound' then a_hi
-        end as rec_hi,
+        {{ recomputed_claim('') }} as rec,
+        {{ recomputed_claim('_lo') }} as rec_lo,
+        {{ recomputed_claim('_hi') }} as rec_hi,
         -- a rank holds when each operand can be at least the next (documents list the largest first)
         case when claim_kind = 'rank' then
             list_bool_and(list_transform(range(1, len(ops)), lambda i:
