@@ -85,12 +85,17 @@ def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
     settings = warehouse.settings
     site = build_report(settings)
-    context.log.info(f"report site of {settings.warehouse_path}: {site.index} ({site.pages} pages)")
+    context.log.info(
+        f"report site of {settings.warehouse_path}: {site.index} ({site.pages} pages"
+        + ("" if site.full else "; the overview alone: too many figures for a full report")
+        + ")"
+    )
     return dg.MaterializeResult(
         metadata={
             "index": dg.MetadataValue.path(str(site.index)),
             "pages": site.pages,
             "document_pages": site.documents,
             "series_pages": site.series,
+            "full_report": site.full,
         }
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -290,3 +291,25 @@ def test_a_number_nothing_accounts_for_is_marked_apart_from_the_figures(built_wa
     marked = f'<span class="unaccounted s-unaccounted" title="not recorded, not ignored">{number["literal"]}</span>'
     assert marked in page
     assert "1 number(s) of this text are not accounted for" in page
+
+
+def test_a_warehouse_too_large_for_a_full_report_gets_its_overview_alone(built_warehouse, tmp_path, monkeypatch):
+    """Above FULL_REPORT_MAX_FIGURES the report writes its overview alone, with the counts a full one shows and
+    why the other pages are missing; nothing links to a page it did not write."""
+    from orchestration.report import rows
+    from orchestration.report.site import build_site
+
+    full = build_site(built_warehouse, tmp_path / "full", None, "no texts", tmp_path, DEFAULT_MEMORY_LIMIT)
+    monkeypatch.setattr(rows, "FULL_REPORT_MAX_FIGURES", 172)  # the session's warehouse holds 173
+    site = build_site(built_warehouse, tmp_path / "report", None, "no texts", tmp_path, DEFAULT_MEMORY_LIMIT)
+    assert (full.full, site.full, site.documents, site.series, site.pages) == (True, False, 0, 0, 1)
+    assert sorted(p.relative_to(site.index.parent).as_posix() for p in site.index.parent.rglob("*.*")) == [
+        "assets/site.css",
+        "index.html",
+    ]
+    overview = site.index.read_text()
+    assert "holds 173 figures, more than the 172 a full report covers" in overview
+    assert 'href="documents/' not in overview and 'href="series/' not in overview
+    count = re.compile(r'<th(?: class="sub")?>([^<]+)</th><td class="num">(.*?)</td>')
+    shown = count.findall(overview)
+    assert ("figures", "173") in shown and shown == count.findall(full.index.read_text()), "the same counts"

@@ -3,13 +3,13 @@ file of its own, linked by relative paths, so the site opens from the file syste
 
 from __future__ import annotations
 
-from collections import Counter
 from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from ..corpus.text import read_lines
+from . import rows
 from .charts import chart_year, series_chart
 from .rows import VERDICT_ORDER, Warehouse, split_ids, verdict_rank
 from .text import Span, locate_mentions, render_lines
@@ -63,8 +63,9 @@ def overview_page(wh: Warehouse, run: dict, documents_note: str) -> str:
         wh=wh,
         run=run,
         documents_note=documents_note,
-        claim_verdicts=sorted(Counter(c["verdict"] for c in wh.claims).items(), key=lambda kv: verdict_rank(kv[0])),
-        reconciliation_verdicts=sorted(Counter(r["verdict"] for r in wh.reconciliation).items()),
+        claim_verdicts=sorted(wh.claim_verdicts.items(), key=lambda kv: verdict_rank(kv[0])),
+        reconciliation_verdicts=sorted(wh.reconciliation_verdicts.items()),
+        full_report_max_figures=rows.FULL_REPORT_MAX_FIGURES,
         series=[(series_file(key), f) for key, f in sorted(series.items())],
         document_file=document_file,
     )

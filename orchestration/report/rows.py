@@ -8,6 +8,20 @@ from pathlib import Path
 
 import duckdb
 
+# Above this many figures the report writes its overview alone. Every page holds its rows in memory and a series
+# gets a page of its own: 1e6 synthetic figures make about 43,000 series pages, and the full report of them had
+# taken over 6 GB and five minutes when it was stopped (the warehouse build itself: about a minute).
+FULL_REPORT_MAX_FIGURES = 20_000
+
+# The overview's counts, from aggregates in every report, full or not
+_COUNTS = {
+    "figure_count": "select count(*) from marts.figures",
+    "claim_verdicts": "select verdict, count(*) from marts.claim_checks group by verdict",
+    "reconciliation_verdicts": "select verdict, count(*) from marts.figure_reconciliation group by verdict",
+}
+# What an overview alone reads besides the counts; the rest of _QUERIES only for a full report
+_OVERVIEW = ("build", "rebuilt_models", "run_scope", "documents")
+
 # The order a highlight takes its colour by: a figure used by several claims shows the worst of their verdicts.
 # A verdict the warehouse gains later ranks worst, so it is seen rather than hidden.
 VERDICT_ORDER = ("consistent", "unverifiable", "inconsistent", "gross_inconsistency")
@@ -73,8 +87,12 @@ def verdict_rank(verdict: str | None) -> int:
 
 @dataclass
 class Warehouse:
-    """The published warehouse as the report reads it: one list of rows per query of _QUERIES."""
+    """The published warehouse as the report reads it: one list of rows per query of _QUERIES (empty lists beyond
+    _OVERVIEW when it is too large for a full report), and the counts of _COUNTS."""
 
+    figure_count: int
+    claim_verdicts: dict[str, int]
+    reconciliation_verdicts: dict[str, int]
     build: dict
     rebuilt_models: list[dict]
     run_scope: list[str]
@@ -99,6 +117,11 @@ class Warehouse:
                     self.claims_by_figure.setdefault(figure_id, []).append({**claim, "role": role})
 
     @property
+    def full(self) -> bool:
+        """Whether the report shows every document, series and discrepancy, or its overview alone."""
+        return self.figure_count <= FULL_REPORT_MAX_FIGURES
+
+    @property
     def figure_document(self) -> dict[str, str]:
         return {f["figure_id"]: f["document_id"] for f in self.figures}
 
@@ -110,10 +133,17 @@ def read_warehouse(published: Path, memory_limit: str) -> Warehouse:
     from ..resources.connections import connect
 
     with connect(published, read_only=True, memory_limit=memory_limit) as con:
-        rows = {name: _rows(con, sql) for name, sql in _QUERIES.items()}
+        (figure_count,) = con.execute(_COUNTS["figure_count"]).fetchone()
+        full = figure_count <= FULL_REPORT_MAX_FIGURES
+        rows = {name: _rows(con, sql) if full or name in _OVERVIEW else [] for name, sql in _QUERIES.items()}
+        claim_verdicts = dict(con.execute(_COUNTS["claim_verdicts"]).fetchall())
+        reconciliation_verdicts = dict(con.execute(_COUNTS["reconciliation_verdicts"]).fetchall())
     return Warehouse(
         **{
             **rows,
+            "figure_count": figure_count,
+            "claim_verdicts": claim_verdicts,
+            "reconciliation_verdicts": reconciliation_verdicts,
             "build": rows["build"][0],
             "run_scope": [r["document_id"] for r in rows["run_scope"]],
         }

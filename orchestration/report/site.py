@@ -25,10 +25,11 @@ class Site:
     index: Path
     documents: int
     series: int
+    full: bool  # every page, or the overview alone (rows.FULL_REPORT_MAX_FIGURES)
 
     @property
     def pages(self) -> int:
-        return self.documents + self.series + 2  # the overview and the discrepancy register
+        return self.documents + self.series + (2 if self.full else 1)  # the overview and the discrepancy register
 
 
 def _run_record(validation_dir: Path) -> dict:
@@ -69,27 +70,30 @@ def build_site(
     report_dir.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f".{report_dir.name}-new-", dir=report_dir.parent))
     try:
-        series = series_pages(wh)
-        documents = {
-            document_file(d["document_id"]): document_page(wh, d, documents_dir, documents_note) for d in wh.documents
-        }
-        _write(
-            folder,
-            {
-                "index.html": overview_page(wh, _run_record(validation_dir), documents_note),
-                "discrepancies.html": discrepancy_page(wh),
-                **documents,
-                **series,
-                "assets/site.css": resources.files(__package__).joinpath("templates/site.css").read_text("utf-8"),
-                "assets/plotly.min.js": plotly.offline.get_plotlyjs(),
-            },
-        )
+        pages = {"index.html": overview_page(wh, _run_record(validation_dir), documents_note)}
+        series, documents = {}, {}
+        if wh.full:
+            series = series_pages(wh)
+            documents = {
+                document_file(d["document_id"]): document_page(wh, d, documents_dir, documents_note)
+                for d in wh.documents
+            }
+            pages.update(
+                {
+                    "discrepancies.html": discrepancy_page(wh),
+                    **documents,
+                    **series,
+                    "assets/plotly.min.js": plotly.offline.get_plotlyjs(),
+                }
+            )
+        pages["assets/site.css"] = resources.files(__package__).joinpath("templates/site.css").read_text("utf-8")
+        _write(folder, pages)
         folder.chmod(0o755)  # mkdtemp's folder is private; the site is served and read by others
         _swap_in(folder, report_dir)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Site(report_dir / "index.html", len(documents), len(series))
+    return Site(report_dir / "index.html", len(documents), len(series), wh.full)
 
 
 def build_report(settings: Settings) -> Site:
