@@ -53,6 +53,7 @@ def test_the_targets_are_read_at_their_size():
     assert found["ratio_seed_fixed_floor"]["met"] is True
     assert found["ratio_pipeline_floor"]["met"] is True
     assert found["ratio_incremental_full"]["met"] is False
+    assert found["pipeline_peak_mib"]["met"] is True
     assert found["ratio_unchanged_full"]["met"] is None  # the issue sets no number
     # without 1e7, the largest size is shown but never counted as meeting a 1e7 target
     only_small = {t["key"]: t for t in targets([small], invocation)}
