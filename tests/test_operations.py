@@ -139,8 +139,21 @@ def test_readers_see_old_then_new_and_never_fail(tmp_path, built_warehouse):
     assert len(result["seen"]) == 2, result["seen"]  # the old complete warehouse, then the new one
 
 
+def _dbt_building(group: int) -> bool:
+    """Whether a `dbt build` runs in the process group `group` (a run's dbt step, past its start-up)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.getpgid(int(proc.name)) == group:
+                if b"/dbt\x00build\x00" in (proc / "cmdline").read_bytes():
+                    return True
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
+            continue
+    return False
+
+
 def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, built_warehouse):
-    """`make run`'s job killed with SIGKILL inside dbt: the published file stays byte-identical, but the run stays
+    """`make run`'s job killed with SIGKILL inside dbt build (stopped there first, so that a loaded machine cannot
+    let it finish before the kill): the published file stays byte-identical, but the run stays
     STARTED in Dagster's storage and holds the one-writer slot. With the shipped instance config the daemon's run
     monitoring finds its worker gone and fails it; the run queued behind it then starts, removes the dead run's
     working copy and publishes."""
@@ -176,9 +189,11 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
                 return {r.run_id: r for r in instance.get_runs()}
 
             deadline = time.monotonic() + 300
-            while "dbt build" not in log.read_text():
+            while not _dbt_building(killed.pid):
                 assert killed.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.2)
+                time.sleep(0.1)
+            # frozen inside dbt build until the kill below: however loaded the machine, it cannot publish first
+            os.killpg(killed.pid, signal.SIGSTOP)
             (victim,) = runs().values()
             subprocess.run(
                 [str(BIN / "dagster"), "job", "launch", "-m", "orchestration.definitions", "-j", "build_warehouse"],
@@ -190,7 +205,7 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
             time.sleep(5)  # a few of the daemon's polls: the new run waits for the writer slot
             (queued,) = [r.run_id for r in runs().values() if r.run_id != victim.run_id]
             assert runs()[queued].status == DagsterRunStatus.QUEUED
-            os.killpg(killed.pid, signal.SIGKILL)  # inside dbt build, by now
+            os.killpg(killed.pid, signal.SIGKILL)  # inside dbt build
             killed.wait(timeout=60)
             assert _sha(published) == before
             assert list((published.parent / ".runs").iterdir()), "the killed run left its working copy"
