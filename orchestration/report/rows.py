@@ -90,6 +90,7 @@ class Warehouse:
     """The published warehouse as the report reads it: one list of rows per query of _QUERIES (empty lists beyond
     _OVERVIEW when it is too large for a full report), and the counts of _COUNTS."""
 
+    full: bool  # every document, series and discrepancy is shown, or the overview alone (FULL_REPORT_MAX_FIGURES)
     figure_count: int
     claim_verdicts: dict[str, int]
     reconciliation_verdicts: dict[str, int]
@@ -117,11 +118,6 @@ class Warehouse:
                     self.claims_by_figure.setdefault(figure_id, []).append({**claim, "role": role})
 
     @property
-    def full(self) -> bool:
-        """Whether the report shows every document, series and discrepancy, or its overview alone."""
-        return self.figure_count <= FULL_REPORT_MAX_FIGURES
-
-    @property
     def figure_document(self) -> dict[str, str]:
         return {f["figure_id"]: f["document_id"] for f in self.figures}
 
@@ -141,6 +137,7 @@ def read_warehouse(published: Path, memory_limit: str) -> Warehouse:
     return Warehouse(
         **{
             **rows,
+            "full": full,
             "figure_count": figure_count,
             "claim_verdicts": claim_verdicts,
             "reconciliation_verdicts": reconciliation_verdicts,
