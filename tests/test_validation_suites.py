@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import build, check_results, copy_sources, read_rows, write_rows
+from conftest import build, check_results, copy_sources, drop_row, read_rows, write_rows
 from orchestration.checks.gx_suites import SuiteDefinition, SuiteDefinitionError, load_suites, run_suite
 from orchestration.warehouse import WarehouseFiles
 
@@ -22,13 +22,6 @@ def _rewrite(path, key, match, **changes):
     for row in hits:
         row.update(changes)
     write_rows(path, fields, rows)
-
-
-def _drop(path, key, match):
-    fields, rows = read_rows(path)
-    kept = [row for row in rows if row[key] != match]
-    assert len(kept) == len(rows) - 1
-    write_rows(path, fields, kept)
 
 
 def _figure_id(path, table_row, table_column):
@@ -66,7 +59,7 @@ def broken(tmp_path_factory):
     # 20.52 makes the printed 24.70% growth right and the 26.90% proportion and the prose's 2.007 billion wrong
     cell = _figure_id(figures, "Offshore outsourcing realization", "2017")
     _rewrite(figures, "figure_id", cell, stated_text="20.52", value="20.52")
-    _drop(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
+    drop_row(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
     _rewrite(sources / "discrepancy_register.csv", "claim_id", "ningbo_c047", verdict="inconsistent")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCUMENTS_DIR", "")  # a changed cell no longer occurs in the text; skip that check
