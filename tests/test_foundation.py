@@ -72,11 +72,21 @@ def test_every_asset_has_the_owner_and_dbt_assets_a_clean_description_and_their_
     assert not any("Raw SQL" in (spec.description or "") for spec in specs.values())
 
 
-def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path):
+def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path, monkeypatch):
     """dbt's partial parsing holds across runs: a build's profile arguments are the ones the manifest was parsed
-    with, so its dbt reuses that parse instead of parsing every model again."""
+    with, so its dbt reuses that parse instead of parsing every model again. And the invocation neither asks dbt
+    for its version nor builds a dbt adapter in this process (resources/dbt_cli.py): both would fail here."""
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.core import resource as dagster_dbt_resource
+
     from orchestration.dbt_models import _build_through_slot, dbt_resource, prepare_manifest
     from orchestration.resources.warehouse_resource import WarehouseResource
+
+    def refused(*args, **kwargs):
+        raise AssertionError("dagster-dbt's per-invocation work ran")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", refused)  # `dbt --version`
+    monkeypatch.setattr(DbtCliResource, "_initialize_dbt_core_adapter", refused)
 
     prepare_manifest()
     warehouse = WarehouseResource.from_env().process_config_and_initialize()
