@@ -337,6 +337,26 @@ def test_batched_validation_finds_what_one_batch_would(tmp_path):
         assert {f["why"]: f["unexpected_count"] for f in outcome.failed} == {"share": 3, "mostly": 1100}
 
 
+def test_a_filtered_result_is_validated_to_its_last_row(tmp_path):
+    """A filter hands DuckDB's stream chunks shorter than a batch long before the result ends: validation goes on
+    to the empty chunk that ends it (a short chunk once ended it, leaving most rows of a large table unchecked)."""
+    suite = _one_off_suite(
+        tmp_path,
+        "select id, share from t where id % 3 <> 0",
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "share", "min_value": 0, "max_value": 100},
+            "meta": {"why": "share"},
+        },
+    )
+    with _in_memory_warehouse() as con:
+        con.execute("create table t as select i as id, 50.0::double as share from range(30000) as r(i)")
+        con.execute("update t set share = 150 where id = 29999")
+        outcome = run_suite(suite, con, batch_rows=4096)
+        assert outcome.rows_validated == 20000
+        assert {f["why"]: f["unexpected_count"] for f in outcome.failed} == {"share": 1}
+
+
 def test_an_aggregate_expectation_is_refused(tmp_path):
     suite = _one_off_suite(
         tmp_path,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -205,13 +207,16 @@ def _require_row_wise(suite: SuiteDefinition) -> None:
             )
 
 
-def validate_frame(suite: SuiteDefinition, frame) -> list[dict[str, Any]]:
-    """Every expectation of the suite on one batch: its counts, whether it held there, the failed rows' ids."""
+@contextmanager
+def _batch_validator(suite: SuiteDefinition) -> Iterator[Callable[[Any], list[dict[str, Any]]]]:
+    """A function validating one batch (a DataFrame) against the suite, with the suite's GX objects made once
+    and removed from the context afterwards (its name carries a counter so that none is ever reused). A batch is
+    validated with GX's Batch.validate: a validation definition's run would also keep each result in the
+    context's store, which at 1e7 rows grew the process by gigabytes."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     context = _context()
-    # Each run gets fresh objects; names carry a counter because the ephemeral context keeps what it was given.
     tag = f"{suite.name}_{next(_RUN_NUMBERS)}"
     gx_suite = gx.ExpectationSuite(name=tag)
     for item in suite.expectations:
@@ -219,12 +224,24 @@ def validate_frame(suite: SuiteDefinition, frame) -> list[dict[str, Any]]:
             ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
         )
     gx_suite = context.suites.add(gx_suite)
-    batch = context.data_sources.add_pandas(tag).add_dataframe_asset(tag).add_batch_definition_whole_dataframe(tag)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=tag, data=batch, suite=gx_suite))
+    batches = context.data_sources.add_pandas(tag).add_dataframe_asset(tag).add_batch_definition_whole_dataframe(tag)
     result_format: dict[str, Any] = {"result_format": "COMPLETE"}
     if suite.id_columns:
         result_format["unexpected_index_column_names"] = list(suite.id_columns)
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+
+    def validate(frame) -> list[dict[str, Any]]:
+        batch = batches.get_batch(batch_parameters={"dataframe": frame})
+        return _outcomes(batch.validate(gx_suite, result_format=result_format))
+
+    try:
+        yield validate
+    finally:
+        context.suites.delete(tag)
+        context.data_sources.delete(tag)
+
+
+def _outcomes(result) -> list[dict[str, Any]]:
+    """Every expectation's outcome on one batch: its counts, whether it held there, the failed rows' ids."""
     outcomes = []
     for item in result.results:
         details = item.result or {}
@@ -304,12 +321,15 @@ def run_suite(
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.sql)
     batches, rows = [], 0
-    while True:
-        frame = cursor.fetch_df_chunk(vectors)
-        if batches and frame.empty:
-            break
-        batches.append(validate_frame(suite, frame))
-        rows += len(frame)
-        if len(frame) < vectors * duckdb.__standard_vector_size__:
-            break
+    # A streamed result comes in chunks of up to `vectors` vectors, often fewer (a filter thins each vector out):
+    # only an empty chunk says the result is exhausted. An empty result is validated once, as GX judges it.
+    with _batch_validator(suite) as validate:
+        while True:
+            frame = cursor.fetch_df_chunk(vectors)
+            if batches and frame.empty:
+                break
+            batches.append(validate(frame))
+            rows += len(frame)
+            if frame.empty:
+                break
     return _merge(suite, batches, rows)
