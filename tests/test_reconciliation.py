@@ -223,6 +223,8 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
     with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
         con.execute("update marts.figure_reconciliation set explanation = ?", [kept])
         con.execute("update marts.claim_checks set explanation = ?", [kept])
+        con.execute("update marts.preferred_figures set chosen_by = ?", [kept])
+        stated = {f for (f,) in con.execute("select reconciliation_id from marts.preferred_figures").fetchall()}
     result = _run(monkeypatch, workdir, replace={"US$ 3.1 billion": "US$ 3.0 billion"})
     assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
     warehouse = workdir / "warehouse.duckdb"
@@ -233,12 +235,49 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
     assert {f for f, was_kept in facts.items() if was_kept} == {"china__software_is_sales__level__2011"}
     claims = dict(_query(warehouse, "select claim_id, explanation = ? from marts.claim_checks", [kept]))
     assert {c for c, was_kept in claims.items() if not was_kept} == {"nl_c001"}
+    # the preferred figure of every fact the newsletter states is chosen again, and of the one fact with a statement
+    # set aside for a gross inconsistency (the brief's national total); every other fact's is kept
+    preferred = dict(_query(warehouse, "select reconciliation_id, chosen_by = ? from marts.preferred_figures", [kept]))
+    newsletters = {
+        f
+        for (f,) in _query(
+            warehouse,
+            "select reconciliation_id from marts.preferred_figures where document_ids like ?",
+            [f"%{NEWSLETTER}%"],
+        )
+    }
+    assert preferred.keys() == stated and len(newsletters) == 5  # its two sales, growth, exports, 1998 bound
+    assert {f for f, was_kept in preferred.items() if not was_kept} == newsletters | {
+        "china__software_is_sales__level__2011"
+    }
     gap = _query(
         warehouse,
         "select relative_gap from marts.figure_reconciliation "
         "where reconciliation_id = 'shenyang__software_is_exports__level__2011'",
     )[0][0]
     assert gap == pytest.approx(3.0 / 2.6 - 1)
+
+
+def test_an_incremental_run_over_the_corpus_publishes_what_a_full_build_would(corpus_warehouse, tmp_path, monkeypatch):
+    # the newsletter prints other exports and the brief the national total the yearbook prints (no longer a scale
+    # slip, so its register entry goes): facts, flags, claims and preferred figures across documents come out of
+    # the incremental run as a full build of the same sources makes them
+    change = dict(
+        replace={"US$ 3.1 billion": "US$ 3.0 billion", "18.4 trillion yuan": "1.84 trillion yuan"},
+        reconciliation_register=[r for r in RECONCILIATION_REGISTER if not r[0].startswith("china__")],
+    )
+    incremental = _from_base(corpus_warehouse, tmp_path / "incremental")
+    result = _run(monkeypatch, incremental, **change)
+    assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
+    full = tmp_path / "full"
+    assert _run(monkeypatch, full, **change).success
+    assert _query(incremental / "warehouse.duckdb", "select mode from ingest.build") == [("incremental",)]
+    assert _table_checksums(incremental / "warehouse.duckdb") == _table_checksums(full / "warehouse.duckdb")
+    assert _query(
+        full / "warehouse.duckdb",
+        "select chosen_by, statements_set_aside from marts.preferred_figures "
+        "where reconciliation_id = 'china__software_is_sales__level__2011'",
+    ) == [("the more authoritative source (primary statistical source)", 0)]
 
 
 def test_an_edited_register_entry_reaches_its_fact_in_an_incremental_run(corpus_warehouse, tmp_path, monkeypatch):

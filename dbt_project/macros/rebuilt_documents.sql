@@ -57,7 +57,8 @@
     list_has_any(string_split({{ document_ids }}, ', '), (select list(document_id) from {{ rebuilt_documents() }}))
 {%- endmacro %}
 
-{# dbt's incremental materialization calls this for incremental_strategy='replace_facts' (figure_reconciliation):
+{# dbt's incremental materialization calls this for incremental_strategy='replace_facts' (figure_reconciliation,
+   preferred_figures):
    every fact recomputed is replaced, and a fact that a rebuilt document stated and no longer states twice goes #}
 {% macro get_incremental_replace_facts_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}

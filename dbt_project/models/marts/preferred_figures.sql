@@ -9,6 +9,17 @@
 --   5. the most recent document (its publication year); then the figure id.
 -- `agreeing_documents` counts the documents whose statement of the fact agrees with the chosen one (its own
 -- included; int_figure_statements' intervals, the reconciliation's rule).
+--
+-- Incremental by fact (strategy replace_facts): a run recomputes the facts whose statements or whose reasons for a
+-- choice can have changed, and keeps every other row: the facts a rebuilt document states now or stated before
+-- (`document_ids`), those with a pinned figure now or chosen for a pin before, those with a statement in a gross
+-- inconsistency now or set aside for one before, and those whose chosen figure's flags changed (claims of kept
+-- documents are recomputed when their inputs change). A catalogue change other facts depend on is a full run.
+{{ config(materialized='incremental', incremental_strategy='replace_facts') }}
+{%- set bounds = ref('int_figure_statement_bounds') -%}
+{%- set pins = ref('stg_preferred_figures') -%}
+{%- set flags = ref('figure_discrepancy_flags') -%}
+{%- set documents = rebuilt_documents() %}
 with statements as (
     select
         s.*,
@@ -16,8 +27,39 @@ with statements as (
         coalesce(f.in_gross_inconsistency, false) and s.document_count > 1 as set_aside,
         (s.compared_high - s.compared_low) / nullif(abs(s.compared_value), 0) as relative_width
     from {{ ref('int_figure_statements') }} as s
-    left join {{ ref('stg_preferred_figures') }} as p on p.figure_id = s.figure_id
-    left join {{ ref('figure_discrepancy_flags') }} as f on f.figure_id = s.figure_id
+    left join {{ pins }} as p on p.figure_id = s.figure_id
+    left join {{ flags }} as f on f.figure_id = s.figure_id
+    {%- if is_incremental() %}
+    where s.reconciliation_id in (
+        select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
+        union
+        select reconciliation_id from {{ this }}
+        where document_id in {{ documents }} or (document_count > 1 and {{ states_a_rebuilt_document('document_ids') }})
+        union
+        select b.reconciliation_id from {{ bounds }} as b join {{ pins }} as p on p.figure_id = b.figure_id
+        union
+        select reconciliation_id from {{ this }} where pin_reason is not null or statements_set_aside > 0
+        union
+        select b.reconciliation_id
+        from {{ bounds }} as b join {{ flags }} as f on f.figure_id = b.figure_id
+        where f.in_gross_inconsistency
+        union
+        select t.reconciliation_id
+        from {{ this }} as t left join {{ flags }} as f on f.figure_id = t.figure_id
+        where (t.discrepancy_flags is not null or f.figure_id is not null)
+          and (t.discrepancy_flags is distinct from f.discrepancy_flags
+               or t.in_gross_inconsistency is distinct from coalesce(f.in_gross_inconsistency, false))
+    )
+    {%- endif %}
+),
+
+facts as (
+    select
+        reconciliation_id,
+        string_agg(distinct document_id, ', ' order by document_id) as document_ids,
+        count(*) filter (where set_aside) as statements_set_aside
+    from statements
+    group by reconciliation_id
 ),
 
 ranked as (
@@ -88,12 +130,15 @@ select
     c.pin_reason,
     c.statement_count,
     c.document_count,
+    x.document_ids,
     a.agreeing_documents,
+    x.statements_set_aside,
     r.verdict as reconciliation_verdict,
     f.discrepancy_flags,
     coalesce(f.in_gross_inconsistency, false) as in_gross_inconsistency
 from chosen as c
 join agreeing as a on a.reconciliation_id = c.reconciliation_id
+join facts as x on x.reconciliation_id = c.reconciliation_id
 join {{ ref('fct_observation') }} as o on o.figure_id = c.figure_id
 left join {{ ref('int_entities') }} as e on e.entity_type = c.entity_type and e.entity_id = c.entity_id
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = c.indicator_code
