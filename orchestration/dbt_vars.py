@@ -15,7 +15,12 @@ DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 
 def dbt_vars() -> dict[str, Any]:
-    """Every var the project declares."""
+    """Every var the project declares (the file parsed once per version of it: each column rule asks)."""
+    return _declared(DBT_PROJECT_FILE.stat().st_mtime_ns)
+
+
+@cache
+def _declared(_version: int) -> dict[str, Any]:
     return yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
 
 

@@ -19,7 +19,12 @@ operands as (
 ),
 
 members as (
-    select claim_id, document_id, position, trim(unnest(string_split(operand, '+'))) as figure_id
+    select
+        claim_id,
+        document_id,
+        position,
+        len(string_split(operand, '+')) > 1 as in_a_sum,
+        trim(unnest(string_split(operand, '+'))) as figure_id
     from operands
 )
 
@@ -29,7 +34,19 @@ select
     m.position,
     count(*) as member_count,
     count(i.figure_id) as members_found,
-    string_agg(coalesce(i.stated_text, m.figure_id), ' + ' order by m.figure_id) as printed,
+    -- Most operands are one figure. Only a sum's members are gathered into a list, in figure order: an ordered
+    -- or distinct aggregate over every operand holds all of them in memory at once (at 1e7 past dbt's limit).
+    case
+        when not bool_or(m.in_a_sum) then any_value(coalesce(i.stated_text, m.figure_id))
+        else array_to_string(
+            list_transform(
+                list_sort(list({'figure_id': m.figure_id, 'printed': coalesce(i.stated_text, m.figure_id)})
+                    filter (where m.in_a_sum)),
+                lambda member: member.printed
+            ),
+            ' + '
+        )
+    end as printed,
     sum(i.value) as value,
     sum(i.value_low) as value_low,
     sum(i.value_high) as value_high,
@@ -38,7 +55,11 @@ select
     sum(i.usd_high) as usd_high,
     min(i.reference_year) as first_year,
     max(i.reference_year) as last_year,
-    count(distinct i.currency) as currency_count,
+    case
+        when min(i.currency) = max(i.currency) then 1
+        when min(i.currency) is null then 0
+        else len(list_distinct(list(i.currency) filter (where m.in_a_sum)))
+    end as currency_count,
     min(i.currency) as currency
 from members as m
 -- any document's figure: a claim may take inputs printed by another document
