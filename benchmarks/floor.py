@@ -124,7 +124,10 @@ def run(
             t = time.perf_counter()
             for node in (n for n in nodes if n.resource_type == kind):
                 n0 = time.perf_counter()
-                outcome = run_node(con, node)
+                try:
+                    outcome = run_node(con, node)
+                except duckdb.Error as exc:
+                    raise RuntimeError(f"{node.unique_id}: {exc}") from exc
                 node_seconds[node.unique_id] = round(time.perf_counter() - n0, 4)
                 if outcome is not None:
                     tests[node.unique_id] = outcome

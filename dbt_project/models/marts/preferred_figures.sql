@@ -53,12 +53,14 @@ with statements as (
     {%- endif %}
 ),
 
-facts as (
+-- a fact stated once (most) has its one document and nothing set aside: only the others are aggregated
+stated_more_than_once as (
     select
         reconciliation_id,
         string_agg(distinct document_id, ', ' order by document_id) as document_ids,
         count(*) filter (where set_aside) as statements_set_aside
     from statements
+    where statement_count > 1
     group by reconciliation_id
 ),
 
@@ -130,15 +132,15 @@ select
     c.pin_reason,
     c.statement_count,
     c.document_count,
-    x.document_ids,
+    coalesce(x.document_ids, c.document_id) as document_ids,
     a.agreeing_documents,
-    x.statements_set_aside,
+    coalesce(x.statements_set_aside, 0) as statements_set_aside,
     r.verdict as reconciliation_verdict,
     f.discrepancy_flags,
     coalesce(f.in_gross_inconsistency, false) as in_gross_inconsistency
 from chosen as c
 join agreeing as a on a.reconciliation_id = c.reconciliation_id
-join facts as x on x.reconciliation_id = c.reconciliation_id
+left join stated_more_than_once as x on x.reconciliation_id = c.reconciliation_id
 join {{ ref('fct_observation') }} as o on o.figure_id = c.figure_id
 left join {{ ref('int_entities') }} as e on e.entity_type = c.entity_type and e.entity_id = c.entity_id
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = c.indicator_code
