@@ -320,16 +320,13 @@ def run_suite(
     bind_suite_context(con, every_row)
     vectors = max(1, batch_rows // duckdb.__standard_vector_size__)
     cursor = con.execute(suite.sql)
-    batches, rows = [], 0
     # A streamed result comes in chunks of up to `vectors` vectors, often fewer (a filter thins each vector out):
-    # only an empty chunk says the result is exhausted. An empty result is validated once, as GX judges it.
+    # only an empty chunk says the result is exhausted. The first chunk is validated even when empty, as GX
+    # judges an empty result.
     with _batch_validator(suite) as validate:
-        while True:
-            frame = cursor.fetch_df_chunk(vectors)
-            if batches and frame.empty:
-                break
+        frame = cursor.fetch_df_chunk(vectors)
+        batches, rows = [validate(frame)], len(frame)
+        while not (frame := cursor.fetch_df_chunk(vectors)).empty:
             batches.append(validate(frame))
             rows += len(frame)
-            if frame.empty:
-                break
     return _merge(suite, batches, rows)
