@@ -24,7 +24,7 @@ from dagster_dbt.asset_utils import (
     default_description_fn,
 )
 
-from .dbt_metadata import Table, described
+from .dbt_metadata import Table, described, kept_descriptions, step_events
 from .dbt_selection import DbtWork
 from .resources.dbt_cli import WarehouseDbtResource
 from .resources.warehouse_resource import WarehouseResource
@@ -179,13 +179,14 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
     state = warehouse.files.run_dir(key) / "dbt_state"
     with warehouse.reading(key) as con:
         work = DbtWork.read(con)
+        descriptions = kept_descriptions(con)
         if work.dbt_changed:
             _keep_published_manifest(con, state)
     context.log.info(f"dbt build, {work.mode}: {work.reason}")
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
     reported = _KeptMarts()
-    files, report_dir = warehouse.files, warehouse.settings.report_dir
+    report_dir = warehouse.settings.report_dir
     commands = work.commands(RAW_SOURCES, state)
     if commands:
         with _build_through_slot(warehouse, working) as profile:
@@ -197,7 +198,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
                     / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
                 )
                 invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
-                yield from described(reported.around(_as_step_events(invocation)), working, files, TABLES, report_dir)
+                events = reported.around(step_events(invocation, descriptions))
+                yield from described(events, descriptions, TABLES, report_dir)
         with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",
@@ -205,26 +207,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
             )
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
-    yield from described(reported.rest(), working, files, TABLES, report_dir)
-
-
-def _as_step_events(invocation):
-    """dbt's events as this step's. The invocation is given no step context: with one, dagster-dbt adds its own
-    selection of every node (--select fqn:*) to the run's, and dbt builds the union; without, it reports
-    materializations and check evaluations, which are this multi-asset's results."""
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetMaterialization):
-            yield dg.MaterializeResult(asset_key=event.asset_key, metadata=event.metadata)
-        elif isinstance(event, dg.AssetCheckEvaluation):
-            yield dg.AssetCheckResult(
-                asset_key=event.asset_key,
-                check_name=event.check_name,
-                passed=event.passed,
-                severity=event.severity,
-                metadata=event.metadata,
-            )
-        else:
-            yield event
+    yield from described(reported.rest(), descriptions, TABLES, report_dir)
 
 
 class _KeptMarts:

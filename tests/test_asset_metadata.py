@@ -131,3 +131,62 @@ def test_the_table_of_failed_rows_is_bounded_and_says_how_many_more():
     assert len(lines) == 2 + MAX_ROWS + 2
     assert lines[2] == "| c0 | register_status: unlisted discrepancy, verdict: a\\|b | why |", "the pipe is escaped"
     assert lines[-1] == f"... and {60 - MAX_ROWS} more (somewhere)"
+
+
+class _RawEvent:
+    """One line of dbt's JSON log as dagster-dbt hands it over, with the Dagster events it converts to."""
+
+    def __init__(self, raw_event: dict, events: tuple = ()):
+        self.raw_event, self._events = raw_event, events
+
+    def to_default_asset_events(self, **_):
+        yield from self._events
+
+
+class _Invocation:
+    manifest = dagster_dbt_translator = target_path = project = None
+
+    def __init__(self, lines: list[_RawEvent]):
+        self.lines, self.read = lines, 0
+
+    def stream_raw_events(self):
+        for line in self.lines:
+            self.read += 1
+            yield line
+
+
+def test_each_dbt_result_reaches_dagster_when_dbt_reports_its_node(tmp_path):
+    """The UI sees a model as soon as dbt finishes it, described from the line its post-hook printed, not when the
+    whole dbt invocation ends."""
+    from orchestration.dbt_metadata import described, step_events
+    from orchestration.dbt_models import TABLES
+
+    figures, checks = dg.AssetKey(["marts", "figures"]), dg.AssetKey(["marts", "claim_checks"])
+
+    def printed(table: str, rows: int, findings: dict) -> _RawEvent:
+        description = {"schema": "marts", "name": table, "row_count": rows, "columns": [["verdict", "VARCHAR"]]}
+        message = "dagster_description " + json.dumps({**description, "findings": findings})
+        return _RawEvent({"info": {"name": "JinjaLogInfo", "msg": message}})
+
+    def finished(key: dg.AssetKey) -> _RawEvent:
+        return _RawEvent({"info": {"name": "NodeFinished"}}, (dg.AssetMaterialization(asset_key=key),))
+
+    invocation = _Invocation(
+        [
+            printed("figures", 7, {}),
+            finished(figures),
+            printed("claim_checks", 3, {"verdict_consistent": 3, "verdicts_total": 3}),
+            finished(checks),
+        ]
+    )
+    descriptions = {}
+    results = described(step_events(invocation, descriptions), descriptions, TABLES, tmp_path)
+    first = next(results)
+    assert invocation.read == 2, "reported before dbt's later lines were read"
+    assert first.asset_key == figures and first.metadata["dagster/row_count"] == 7
+    assert "discrepancies_page" not in first.metadata
+    second = next(results)
+    assert second.metadata["verdict_consistent"] == 3
+    assert second.metadata["discrepancies_page"] == dg.MetadataValue.path(str(tmp_path / "discrepancies.html"))
+    assert [c.name for c in second.metadata["dagster/column_schema"].columns] == ["verdict"]
+    assert next(results, None) is None
