@@ -11,24 +11,27 @@
 {{ config(materialized='incremental', incremental_strategy='replace_facts') }}
 {%- set bounds = ref('int_figure_statement_bounds') -%}
 {%- set register = ref('stg_reconciliation_register') -%}
-{%- set documents = rebuilt_documents() %}
+{%- set documents = rebuilt_documents() -%}
+{%- set facts_recomputed -%}
+    select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
+    union
+    select reconciliation_id from {{ this }} where {{ states_a_rebuilt_document('document_ids') }}
+    union
+    select t.reconciliation_id
+    from {{ this }} as t
+    left join {{ register }} as g on g.reconciliation_id = t.reconciliation_id
+    where t.registered_verdict is distinct from g.registered_verdict
+       or t.registered_diagnosis is distinct from g.registered_diagnosis
+       or t.registered_explanation is distinct from g.registered_explanation
+{%- endset %}
 with statements as (
-    select * from {{ ref('int_figure_statements') }}
-    where document_count >= 2
+    select *
     {%- if is_incremental() %}
-      and reconciliation_id in (
-          select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
-          union
-          select reconciliation_id from {{ this }} where {{ states_a_rebuilt_document('document_ids') }}
-          union
-          select t.reconciliation_id
-          from {{ this }} as t
-          left join {{ register }} as g on g.reconciliation_id = t.reconciliation_id
-          where t.registered_verdict is distinct from g.registered_verdict
-             or t.registered_diagnosis is distinct from g.registered_diagnosis
-             or t.registered_explanation is distinct from g.registered_explanation
-      )
+    from ({{ figure_statements(facts_recomputed) }}) as recomputed
+    {%- else %}
+    from {{ ref('int_figure_statements') }}
     {%- endif %}
+    where document_count >= 2
 ),
 
 pairs as (

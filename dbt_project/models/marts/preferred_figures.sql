@@ -19,38 +19,40 @@
 {%- set bounds = ref('int_figure_statement_bounds') -%}
 {%- set pins = ref('stg_preferred_figures') -%}
 {%- set flags = ref('figure_discrepancy_flags') -%}
-{%- set documents = rebuilt_documents() %}
+{%- set documents = rebuilt_documents() -%}
+{%- set facts_recomputed -%}
+    select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
+    union
+    select reconciliation_id from {{ this }}
+    where document_id in {{ documents }} or (document_count > 1 and {{ states_a_rebuilt_document('document_ids') }})
+    union
+    select b.reconciliation_id from {{ bounds }} as b join {{ pins }} as p on p.figure_id = b.figure_id
+    union
+    select reconciliation_id from {{ this }} where pin_reason is not null or statements_set_aside > 0
+    union
+    select b.reconciliation_id
+    from {{ bounds }} as b join {{ flags }} as f on f.figure_id = b.figure_id
+    where f.in_gross_inconsistency
+    union
+    select t.reconciliation_id
+    from {{ this }} as t left join {{ flags }} as f on f.figure_id = t.figure_id
+    where (t.discrepancy_flags is not null or f.figure_id is not null)
+      and (t.discrepancy_flags is distinct from f.discrepancy_flags
+           or t.in_gross_inconsistency is distinct from coalesce(f.in_gross_inconsistency, false))
+{%- endset %}
 with statements as (
     select
         s.*,
         p.pin_reason,
         coalesce(f.in_gross_inconsistency, false) and s.document_count > 1 as set_aside,
         (s.compared_high - s.compared_low) / nullif(abs(s.compared_value), 0) as relative_width
+    {%- if is_incremental() %}
+    from ({{ figure_statements(facts_recomputed) }}) as s
+    {%- else %}
     from {{ ref('int_figure_statements') }} as s
+    {%- endif %}
     left join {{ pins }} as p on p.figure_id = s.figure_id
     left join {{ flags }} as f on f.figure_id = s.figure_id
-    {%- if is_incremental() %}
-    where s.reconciliation_id in (
-        select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
-        union
-        select reconciliation_id from {{ this }}
-        where document_id in {{ documents }} or (document_count > 1 and {{ states_a_rebuilt_document('document_ids') }})
-        union
-        select b.reconciliation_id from {{ bounds }} as b join {{ pins }} as p on p.figure_id = b.figure_id
-        union
-        select reconciliation_id from {{ this }} where pin_reason is not null or statements_set_aside > 0
-        union
-        select b.reconciliation_id
-        from {{ bounds }} as b join {{ flags }} as f on f.figure_id = b.figure_id
-        where f.in_gross_inconsistency
-        union
-        select t.reconciliation_id
-        from {{ this }} as t left join {{ flags }} as f on f.figure_id = t.figure_id
-        where (t.discrepancy_flags is not null or f.figure_id is not null)
-          and (t.discrepancy_flags is distinct from f.discrepancy_flags
-               or t.in_gross_inconsistency is distinct from coalesce(f.in_gross_inconsistency, false))
-    )
-    {%- endif %}
 ),
 
 -- a fact stated once (most) has its one document and nothing set aside: only the others are aggregated
