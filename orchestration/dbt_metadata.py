@@ -1,6 +1,6 @@
-"""What a dbt asset's materialization shows in the UI: its table's row count and column types under the keys the
-asset page reads (dagster/row_count, dagster/column_schema), and a mart's findings as plain numbers, which the asset
-page plots across runs (a new discrepancy or a document losing coverage shows as a step in a line).
+"""What a dbt asset's materialization shows in the UI: its table's row count (not a view's) and column types under
+the keys the asset page reads (dagster/row_count, dagster/column_schema), and a mart's findings as plain numbers,
+which the asset page plots across runs (a new discrepancy or a document losing coverage shows as a step in a line).
 
 dbt describes each node as it builds it (macros/describe_for_dagster.sql): a post-hook prints the description in
 dbt's log and keeps it in ingest.model_descriptions. dbt holds the warehouse file while it builds, so nothing else
@@ -116,8 +116,9 @@ def _metadata(description: dict, table: Table, report_dir: Path) -> dict:
     findings = description["findings"]
     # a mart of verdicts: the page that lists every verdict but the clean one, with its explanation
     page = {"discrepancies_page": dg.MetadataValue.path(str(report_dir / "discrepancies.html"))}
+    rows = description["row_count"]
     return {
-        "dagster/row_count": description["row_count"],
+        **({"dagster/row_count": rows} if rows is not None else {}),
         "dagster/column_schema": schema,
         **findings,
         **(page if "verdicts_total" in findings else {}),

@@ -43,14 +43,21 @@ def dbt_materializations(result) -> dict[dg.AssetKey, dict]:
 
 
 def assert_tables_described(materialized: dict[dg.AssetKey, dict], warehouse: Path) -> None:
-    """Each materialization's row count and columns are those of its table in `warehouse`."""
+    """Each materialization's row count (a table's) and columns are those of its relation in `warehouse`."""
     from orchestration.dbt_models import TABLES
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for key, metadata in materialized.items():
             table = TABLES[key]
-            rows = con.execute(f"select count(*) from {table.schema}.{table.name}").fetchone()[0]
-            assert metadata["dagster/row_count"] == dg.MetadataValue.int(rows), key
+            (kind,) = con.execute(
+                "select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+                [table.schema, table.name],
+            ).fetchone()
+            if kind == "VIEW":  # counting would run its query
+                assert "dagster/row_count" not in metadata, key
+            else:
+                rows = con.execute(f"select count(*) from {table.schema}.{table.name}").fetchone()[0]
+                assert metadata["dagster/row_count"] == dg.MetadataValue.int(rows), key
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = ? and table_name = ? order by ordinal_position",

@@ -1,5 +1,5 @@
-{#- What Dagster shows on a model's materialization: its row count and column types as the file holds them, and a
-    mart's findings (meta.findings in its yml). A post-hook of every model and seed: dbt holds the file while it
+{#- What Dagster shows on a model's materialization: its row count (a table's: counting a view runs its query, over
+    every figure at scale) and column types as the file holds them, and a mart's findings (meta.findings in its yml). A post-hook of every model and seed: dbt holds the file while it
     builds, so the description is printed in dbt's log, where the step reads it as each node finishes and reports
     the asset at once (orchestration/dbt_metadata.py), and kept in ingest.model_descriptions, in the model's own
     transaction, for a run that keeps the model as published. -#}
@@ -13,7 +13,8 @@
         {%- set description = {
                 "schema": this.schema,
                 "name": this.identifier,
-                "row_count": run_query("select count(*) from " ~ this).rows[0][0] | int,
+                "row_count": none if config.get('materialized') == 'view'
+                             else run_query("select count(*) from " ~ this).rows[0][0] | int,
                 "columns": [],
                 "findings": model_findings(config.get('meta', {}).get('findings')),
             } -%}
