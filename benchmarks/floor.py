@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ from orchestration.ingest.reading import identifier
 from orchestration.ingest.source_files import SOURCES
 from orchestration.ingest.validate import validate_build
 from orchestration.ingest.validation import problems
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, setting
 
 from .compiled import CompileError, Node, build_nodes, compile_project
 
@@ -183,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         "--documents", type=Path, help="the document texts to check the literals against (default none)"
     )
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, all cores)")
-    parser.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB (default: DuckDB's, 80%% of RAM)")
+    parser.add_argument(
+        "--memory-limit",
+        default=setting(os.environ, "DBT_MEMORY_LIMIT"),
+        help="DuckDB memory_limit, e.g. 4GB (default: dbt's, DBT_MEMORY_LIMIT, so that the models run under the "
+        "limit dbt builds them in; with DuckDB's own, 80%% of RAM, a query dbt builds within it can run out)",
+    )
     parser.add_argument("--report", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
     if not args.sources.is_dir():
