@@ -271,8 +271,10 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
         con.execute("checkpoint")
     if working.with_name(working.name + ".wal").exists():
         raise WarehouseError(f"{working}.wal remains after checkpoint; refusing to publish a partial file")
-    _fsync(working)
-    digest = file_sha256(working)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the bytes are final: hash them while they reach the disk
+        hashing = pool.submit(file_sha256, working)
+        _fsync(working)
+        digest = hashing.result()
     started_from = _read_json(files.run_dir(key) / "base.json").get("published", "unrecorded")
     published_at = datetime.now(UTC)
     with _publish_lock(files):
