@@ -1,26 +1,25 @@
-{#- What Dagster shows on a model's materialization: its row count (a table's: counting a view runs its query, over
-    every figure at scale) and column types as the file holds them, and a mart's findings (meta.findings in its yml). A post-hook of every model and seed: dbt holds the file while it
-    builds, so the description is printed in dbt's log, where the step reads it as each node finishes and reports
-    the asset at once (orchestration/dbt_metadata.py), and kept in ingest.model_descriptions, in the model's own
-    transaction, for a run that keeps the model as published. -#}
+{#- What Dagster shows on a model's materialization: its row count (a table's: counting a view runs its query,
+    over every figure at scale) and column types as the file holds them, and a mart's findings (meta.findings in
+    its yml). A post-hook of every model and seed: dbt holds the file while it builds, so the description is
+    printed in dbt's log, where the step reads it as each node finishes and reports the asset at once
+    (orchestration/dbt_metadata.py), and kept in ingest.model_descriptions, in the model's own transaction, for a
+    run that keeps the model as published. -#}
 {% macro describe_for_dagster() -%}
     {%- if execute -%}
-        {%- set where = "table_catalog = current_database() and table_schema = '" ~ this.schema
-                        ~ "' and table_name = '" ~ this.identifier ~ "'" -%}
-        {%- set columns = run_query(
-                "select column_name, data_type from information_schema.columns where " ~ where
-                ~ " order by ordinal_position") -%}
+        {%- set counted = "null" if config.get('materialized') == 'view' else "(select count(*) from " ~ this ~ ")" -%}
+        {#- one query: each costs dbt a round of its own bookkeeping, and this runs for every node -#}
+        {%- set found = run_query(
+                "select " ~ counted ~ ", to_json(list([column_name, data_type] order by ordinal_position))"
+                ~ " from information_schema.columns where table_catalog = current_database()"
+                ~ " and table_schema = '" ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "'"
+            ).rows[0] -%}
         {%- set description = {
                 "schema": this.schema,
                 "name": this.identifier,
-                "row_count": none if config.get('materialized') == 'view'
-                             else run_query("select count(*) from " ~ this).rows[0][0] | int,
-                "columns": [],
+                "row_count": none if found[0] is none else found[0] | int,
+                "columns": fromjson(found[1]),
                 "findings": model_findings(config.get('meta', {}).get('findings')),
             } -%}
-        {%- for column in columns.rows -%}
-            {%- do description["columns"].append([column[0], column[1]]) -%}
-        {%- endfor -%}
         {{- log("dagster_description " ~ tojson(description), info=True) -}}
         delete from ingest.model_descriptions where schema_name = '{{ this.schema }}' and table_name = '{{ this.identifier }}';
         insert into ingest.model_descriptions values ('{{ this.schema }}', '{{ this.identifier }}', '{{ tojson(description) | replace("'", "''") }}')
