@@ -66,3 +66,13 @@ select
     fx_series_spread
 from compared
 {%- endmacro %}
+
+{#- The statements a fact-by-fact mart compares, as a relation to select from: those of `facts` in an incremental
+    run, every fact's (the view) in a full build. -#}
+{% macro statements_compared(facts) -%}
+    {%- if is_incremental() -%}
+        ({{ figure_statements(facts) }})
+    {%- else -%}
+        {{ ref('int_figure_statements') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -26,11 +26,7 @@
 {%- endset %}
 with statements as (
     select *
-    {%- if is_incremental() %}
-    from ({{ figure_statements(facts_recomputed) }}) as recomputed
-    {%- else %}
-    from {{ ref('int_figure_statements') }}
-    {%- endif %}
+    from {{ statements_compared(facts_recomputed) }} as s
     where document_count >= 2
 ),
 

@@ -46,11 +46,7 @@ with statements as (
         p.pin_reason,
         coalesce(f.in_gross_inconsistency, false) and s.document_count > 1 as set_aside,
         (s.compared_high - s.compared_low) / nullif(abs(s.compared_value), 0) as relative_width
-    {%- if is_incremental() %}
-    from ({{ figure_statements(facts_recomputed) }}) as s
-    {%- else %}
-    from {{ ref('int_figure_statements') }} as s
-    {%- endif %}
+    from {{ statements_compared(facts_recomputed) }} as s
     left join {{ pins }} as p on p.figure_id = s.figure_id
     left join {{ flags }} as f on f.figure_id = s.figure_id
 ),
