@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 DATA_DIR ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 # pytest-xdist workers for `make test` (0: one process). Whole modules go to a worker, so a module's fixtures are
-# built once; the session's build is made once per worker.
-TEST_WORKERS ?= 2
+# built once; the session's build is made once per worker. Three on this 2-core machine: a worker waiting on dbt,
+# a daemon's poll or a browser leaves a core to another (README: Scale has the measurements).
+TEST_WORKERS ?= 3
 
 export DATA_DIR
 export DAGSTER_HOME
