@@ -73,6 +73,7 @@ bench: $(STAMP)
 
 # Re-resolve the pinned dependency set from pyproject.toml's ranges.
 lock: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
