@@ -18,13 +18,6 @@ SHARED_SEEDS = (PROJECT_ROOT.parent / "shared" / "seeds").resolve()
 # says otherwise; tests that check against the texts name this folder.
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules marked `builds` (whole runs of the job, up to a minute a test) first, in their order: `make test`
-    hands whole modules to two workers (pytest-xdist, --dist loadfile) in this order, and a long module handed
-    out last would run alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("builds") is None)
-
-
 def read_rows(path: Path) -> tuple[list[str], list[dict]]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)

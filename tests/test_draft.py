@@ -16,8 +16,6 @@ import pytest
 
 from conftest import PROJECT_ROOT, SHARED_SEEDS, build, copy_sources, read_rows, write_rows
 
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
-
 DOC = "coastal_notes"
 # our own words: prose with money, a share and an approximate count, a growth statement, and a small table
 TEXT = """# Notes on Two Coastal Software Cities

@@ -20,8 +20,6 @@ from orchestration.ingest.validate import SourceValidationError, validate_run
 from test_asset_metadata import assert_findings_counted, assert_tables_described, dbt_materializations
 from test_operations import _table_checksums
 
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
-
 NINGBO = "ningbo_paper"
 
 

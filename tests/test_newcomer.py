@@ -16,8 +16,6 @@ import pytest
 
 from conftest import PROJECT_ROOT, SOURCES, read_rows, write_rows
 
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
-
 # what a user's environment may set; each test says what it sets itself
 _SETTINGS = ("DOCUMENTS_DIR", "DAGSTER_HOME", "DATA_DIR", "WAREHOUSE_PATH", "SOURCES_DIR", "MAKEFLAGS", "MAKELEVEL")
 

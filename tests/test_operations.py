@@ -14,11 +14,8 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from conftest import PROJECT_ROOT, build, copy_sources, read_rows, write_rows
-
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
 
 BIN = Path(sys.executable).parent
 

@@ -16,8 +16,6 @@ from cross_document_corpus import BRIEF, NEWSLETTER, RECONCILIATION_REGISTER, YE
 from orchestration.warehouse import WarehouseFiles
 from test_operations import _table_checksums
 
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
-
 # what the test documents were written to produce: one fact per verdict and diagnosis
 EXPECTED = {
     "shenyang__software_is_sales__level__2011": ("agree", "within rounding"),

@@ -27,8 +27,6 @@ from orchestration.warehouse import (
     verify_snapshot,
 )
 
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
-
 
 def build_job():
     """The build_warehouse job, for Dagster's reconstructable (re-execution needs a job it can rebuild)."""

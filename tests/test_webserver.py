@@ -18,12 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from conftest import PROJECT_ROOT
 from orchestration.dbt_vars import dbt_var
-
-pytestmark = pytest.mark.builds  # whole runs of the job: started first under `make test` (conftest.py)
 
 QUERY = """
 {
