@@ -21,10 +21,10 @@ setup: $(STAMP)
 
 # uv installs the pinned set, every hash checked, in about 20 s where pip takes a minute (a fresh clone's first
 # `make test`, as CI runs it)
-UV_VERSION := 0.13.9
+INSTALL_UV := $(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(INSTALL_UV)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --require-hashes --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
 	rm -f $(VENV)/.installed-*
@@ -73,7 +73,7 @@ bench: $(STAMP)
 
 # Re-resolve the pinned dependency set from pyproject.toml's ranges.
 lock: $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(INSTALL_UV)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:

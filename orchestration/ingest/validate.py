@@ -83,7 +83,7 @@ def validate_build(
         check_literals(checker)
         check_figures(checker)
         check_events_and_aliases(checker)
-        check_claims_and_mentions(checker)
+        check_claims_and_mentions(checker, plan.incremental)
         texts = check_documents(checker, documents_dir, plan.documents) if documents_dir is not None else {}
         readings = read_texts(checker.con, plan.documents, texts, documents_dir)
         checker.problems += [Problem(*stale) for stale in readings.stale]
