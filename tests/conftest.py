@@ -6,9 +6,11 @@ import csv
 import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = PROJECT_ROOT / "sources"
@@ -84,15 +86,66 @@ def check_results(result) -> dict[str, bool]:
     }
 
 
+@dataclass(frozen=True)
+class StoredRun:
+    """A finished in-process run as the tests read it: its events, stored with Dagster's own serializer so that
+    every pytest-xdist worker reads the run one of them made."""
+
+    run_id: str
+    success: bool
+    all_events: list
+
+    @classmethod
+    def of(cls, result) -> StoredRun:
+        return cls(result.run_id, result.success, list(result.all_events))
+
+    def save(self, path: Path) -> None:
+        import dagster as dg
+
+        path.write_text(dg.serialize_value([self.run_id, self.success, self.all_events]), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> StoredRun:
+        import dagster as dg
+
+        return cls(*dg.deserialize_value(path.read_text(encoding="utf-8")))
+
+    def asset_materializations_for_node(self, node: str) -> list:
+        return [
+            e.event_specific_data.materialization
+            for e in self.all_events
+            if e.is_step_materialization and e.node_name == node
+        ]
+
+
+def made_once(tmp_path_factory, name: str, make) -> tuple[StoredRun, Path]:
+    """A session fixture's run, made by the first pytest-xdist worker that asks for it (in the folder all workers
+    share, under a lock) and read by the others, instead of once per worker. `make(workdir)` runs it and returns
+    the result; a run that raised is made again by the next worker that asks."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    workdir, stored = root / name, root / name / "run.json"
+    with FileLock(root / f"{name}.lock"):
+        if not stored.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir()
+            StoredRun.of(make(workdir)).save(stored)
+    return StoredRun.load(stored), workdir
+
+
 @pytest.fixture(scope="session")
-def built_run(tmp_path_factory):
-    """The real sources built once into a temporary warehouse, shared by read-only tests: the run's result and
+def built_run(tmp_path_factory) -> tuple[StoredRun, Path]:
+    """The real sources built once into a temporary warehouse, shared by read-only tests: the run's events and
     the warehouse it published."""
-    workdir = tmp_path_factory.mktemp("built")
-    with pytest.MonkeyPatch.context() as mp:
-        result = build(mp, workdir)
+
+    def make(workdir: Path):
+        with pytest.MonkeyPatch.context() as mp:
+            result = build(mp, workdir)
         assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
-        os.environ["BUILT_CHECKS"] = repr(check_results(result))
+        return result
+
+    result, workdir = made_once(tmp_path_factory, "built", make)
     return result, workdir / "warehouse.duckdb"
 
 
@@ -102,15 +155,19 @@ def built_warehouse(built_run) -> Path:
 
 
 @pytest.fixture(scope="session")
-def unaccounted_run(tmp_path_factory, built_warehouse):
+def unaccounted_run(tmp_path_factory, built_warehouse) -> tuple[StoredRun, Path, str]:
     """A run over a copy of the session's published warehouse, of sources where a printed number lost the
     not_figures entry that accounted for it and a register entry is gone: document_coverage and claim_register
-    fail. The run's result, the published file, and its sha256 before the run."""
-    workdir = tmp_path_factory.mktemp("unaccounted")
-    sources = copy_sources(workdir)
-    drop_row(sources / "not_figures" / "ningbo_paper.csv", "printed", "19th National Congress")
-    drop_row(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
-    published = Path(shutil.copy(built_warehouse, workdir / "warehouse.duckdb"))
-    before = hashlib.sha256(published.read_bytes()).hexdigest()
-    with pytest.MonkeyPatch.context() as mp:
-        return build(mp, workdir, sources), published, before
+    fail. The run's events, the published file, and its sha256 before the run."""
+    before = hashlib.sha256(built_warehouse.read_bytes()).hexdigest()
+
+    def make(workdir: Path):
+        sources = copy_sources(workdir)
+        drop_row(sources / "not_figures" / "ningbo_paper.csv", "printed", "19th National Congress")
+        drop_row(sources / "discrepancy_register.csv", "claim_id", "ningbo_c045")
+        shutil.copy(built_warehouse, workdir / "warehouse.duckdb")
+        with pytest.MonkeyPatch.context() as mp:
+            return build(mp, workdir, sources)
+
+    result, workdir = made_once(tmp_path_factory, "unaccounted", make)
+    return result, workdir / "warehouse.duckdb", before

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, check_results
 
 BIN = Path(sys.executable).parent
 
@@ -133,8 +131,9 @@ def test_the_full_job_builds_table_1_in_base_units(built_warehouse):
     assert "column '2011'" in exports_2011[7]
 
 
-def test_the_gx_checks_ran_and_passed_on_the_real_sources(built_warehouse):
-    checks = ast.literal_eval(os.environ["BUILT_CHECKS"])
+def test_the_gx_checks_ran_and_passed_on_the_real_sources(built_run):
+    result, built_warehouse = built_run
+    checks = check_results(result)
     assert checks["figures_fidelity"] is True
     assert any(name.startswith("not_null") or name.startswith("unique") for name in checks), "dbt tests surface"
     report = built_warehouse.parent / "data" / "validation" / "index.html"
