@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 DATA_DIR ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 # pytest-xdist workers for `make test` (0: one process). Whole modules go to a worker, so a module's fixtures are
-# built once; the session's build is made once per worker. Three on this 2-core machine: a worker waiting on dbt,
-# a daemon's poll or a browser leaves a core to another (README: Scale has the measurements).
+# built once; the session's build is made once for all workers (tests/conftest.py). Three on this 2-core machine:
+# a worker waiting on dbt, a daemon's poll or a browser leaves a core to another (README: Scale has the figures).
 TEST_WORKERS ?= 3
 
 export DATA_DIR
