@@ -138,7 +138,7 @@ def run_pipeline(
     finally:
         shutil.rmtree(home, ignore_errors=True)
     if not keep:
-        shutil.rmtree(out / "history", ignore_errors=True)  # warehouse.duckdb again (a link, or a copy)
+        _keep_latest_snapshot(out / "history")
     if result["timed_out"]:
         result["failure"] = f"timeout after {timeout:.0f} s"
     elif result["returncode"] != 0:
@@ -147,6 +147,16 @@ def run_pipeline(
 
 
 _PLAN = re.compile(r"\b(full|incremental) run: (.*?); re-reading (\d+) document\(s\)")
+
+
+def _keep_latest_snapshot(history: Path) -> None:
+    """Remove every history snapshot but the latest, so the next run publishes as a user's does, with a snapshot
+    before its own: it links its snapshot to the file it publishes. A first publish has none before it and copies
+    the whole file instead (warehouse.publish), which would be counted in a re-run that is not a first. The
+    latest is a hard link of the published file after any re-run (no disk of its own), a copy after a first."""
+    for older in sorted(history.glob("[0-9]*.duckdb"))[:-1]:
+        older.unlink()
+        older.with_suffix(".json").unlink(missing_ok=True)
 
 
 def pipeline_plan(log: Path) -> dict | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from .ingest.changes import sha256 as file_sha256
+from .ingest.fingerprints import sha256 as file_sha256
 from .resources.connections import DEFAULT_MEMORY_LIMIT, connect
 from .settings import Settings
 

@@ -1,5 +1,6 @@
-"""The benchmark runner's own arithmetic: the fixed floor's trivial project has the pipeline's node count, and the
-issue's targets are read at their size, never silently at another (benchmarks/README.md)."""
+"""The benchmark runner's own arithmetic and set-up: the fixed floor's trivial project has the pipeline's node count,
+the issue's targets are read at their size, never silently at another, and a re-run starts as a user's would
+(benchmarks/README.md)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,17 @@ def test_a_failed_run_gives_no_ratio():
     entry["unchanged"]["failure"] = "exit 1"
     row = summarise(entry, None)
     assert "ratio_unchanged_full" not in row and row["ratio_incremental_full"] == 0.95
+
+
+def test_a_rerun_starts_with_the_latest_snapshot_only(tmp_path):
+    """Without --keep a measured run leaves the latest snapshot, so the next publishes with one before it."""
+    from benchmarks.pipeline import _keep_latest_snapshot
+
+    history = tmp_path / "history"
+    history.mkdir()
+    names = ["20261201T000000000000Z_a", "20261202T000000000000Z_b", "20261203T000000000000Z_c"]
+    for name in names:
+        (history / f"{name}.duckdb").write_bytes(b"")
+        (history / f"{name}.json").write_text("{}")
+    _keep_latest_snapshot(history)
+    assert sorted(p.name for p in history.iterdir()) == [f"{names[-1]}.duckdb", f"{names[-1]}.json"]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest.changes import sha256
+from ..ingest.fingerprints import sha256
 from ..ingest.source_files import SOURCES_BY_NAME
 from .coverage import Ignore, Printing, account
 from .draft import Draft

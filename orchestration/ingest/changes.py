@@ -13,15 +13,15 @@ document's rows from the published warehouse. What else can change a run's outpu
 - a suite in expectations/: it re-validates every row it covers; the check code: every suite does.
 
 When nothing changed the run rebuilds, checks and publishes nothing. The published warehouse records what it was
-built from (schema `ingest`): the sha256 of every source file and every suite, hashes of the ingest, dbt and check
-code, and (written by the dbt step) dbt's manifest, so the next run can tell what changed.
+built from (schema `ingest`): the sha256 of every source file (with its size and time, so that a file still as it
+was is not read again: fingerprints.py) and of every suite, hashes of the ingest, dbt and check code, and (written
+by the dbt step) dbt's manifest, so the next run can tell what changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +30,8 @@ import duckdb
 from ..checks.gx_suites import load_suites
 from ..dbt_vars import dbt_vars
 from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
-from .records import LineCount
-from .source_files import SOURCES, SOURCES_BY_NAME, Source
+from .fingerprints import SourceFile
+from .source_files import SOURCES_BY_NAME, Source
 from .texts import TEXT_TABLES
 
 # Catalogues whose rows kept facts are validated and computed against: a changed or removed row rebuilds all.
@@ -41,16 +41,6 @@ from .texts import TEXT_TABLES
 _FACT_CATALOGUES = ("geography", "firms", "indicators", "measures", "fx_rates")
 # What a published warehouse must record for a run to start from it rather than rebuild everything
 _RECORDS = {"ingest.source_files", "ingest.build", "ingest.suites", "ingest.dbt_manifest"}
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    source: str
-    path: Path
-    relative: str  # relative to the sources folder, so a moved or renamed folder is not a change
-    document_id: str | None  # per-document files only
-    sha256: str
-    lines: int  # physical lines (records.LineCount): the validation tells a file of one row per line by them
 
 
 @dataclass(frozen=True)
@@ -86,46 +76,6 @@ class RunPlan:
     def reads(self, source: Source, path: Path) -> bool:
         """Whether this run reads `path`: every catalogue, and the files of the documents it rebuilds."""
         return not self.incremental or not source.per_document or path.stem in self.documents
-
-
-def _blocks(path: Path) -> Iterator[bytes]:
-    """A file's bytes in blocks: files may be gigabytes."""
-    with path.open("rb") as handle:
-        yield from iter(lambda: handle.read(1 << 20), b"")
-
-
-def _checksum_and_lines(path: Path) -> tuple[str, int]:
-    """A source file's sha256 and its physical lines, from one pass over it."""
-    digest, count = hashlib.sha256(), LineCount()
-    for block in _blocks(path):
-        digest.update(block)
-        count.update(block)
-    return digest.hexdigest(), count.lines
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    for block in _blocks(path):
-        digest.update(block)
-    return digest.hexdigest()
-
-
-def source_files(sources_dir: Path) -> tuple[SourceFile, ...]:
-    """Every source file with its checksum and its line count; the only pass over a file's bytes besides DuckDB's
-    reading of its rows."""
-    found = []
-    for source in SOURCES:
-        for path in source.files(sources_dir):
-            found.append(
-                SourceFile(
-                    source.name,
-                    path,
-                    str(path.relative_to(sources_dir)),
-                    path.stem if source.per_document else None,
-                    *_checksum_and_lines(path),
-                )
-            )
-    return tuple(found)
 
 
 def _folder_hash(*inputs: tuple[Path, str]) -> str:

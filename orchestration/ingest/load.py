@@ -9,6 +9,7 @@ import duckdb
 
 from ..resources.connections import STORAGE_COMPATIBILITY
 from .changes import RunPlan
+from .fingerprints import record_files
 from .reading import identifier
 from .source_files import SOURCES, Source
 from .texts import TEXT_TABLES, TextReadings
@@ -63,14 +64,7 @@ def record_build(con: duckdb.DuckDBPyConnection, plan: RunPlan) -> None:
     into dbt commands). dbt's on-run-end hook fills ingest.models_rebuilt; the dbt step keeps its manifest in
     ingest.dbt_manifest."""
     con.execute("create schema if not exists ingest")
-    con.execute(
-        "create or replace table ingest.source_files (source varchar, file varchar, document_id varchar, "
-        "sha256 varchar)"
-    )
-    con.executemany(
-        "insert into ingest.source_files values (?, ?, ?, ?)",
-        [(f.source, f.relative, f.document_id, f.sha256) for f in plan.files],
-    )
+    record_files(con, plan.files)
     documents = plan.documents if plan.incremental else plan.documents | _all_documents(con)
     con.execute(
         "create or replace table ingest.run_scope as select unnest($docs::varchar[]) as document_id",

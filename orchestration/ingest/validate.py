@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 
 from ..resources.connections import DEFAULT_MEMORY_LIMIT
-from .changes import RunPlan, plan_run, source_files
+from .changes import RunPlan, plan_run
+from .fingerprints import recorded_files, source_files
 from .source_files import SOURCES, Source
 from .texts import TextReadings, read_texts
 from .validation.documents import check_documents
@@ -62,7 +63,8 @@ def validate_build(
     `memory_limit` (DUCKDB_MEMORY_LIMIT), or in `con` when given (the benchmark floor's connection)."""
     checker = Checker(sources_dir, baseline, memory_limit, con)
     try:
-        files = source_files(sources_dir)
+        recorded = recorded_files(checker.con, checker.baseline, sources_dir) if checker.baseline else None
+        files = source_files(sources_dir, recorded)
         catalogues = [s for s in SOURCES if not s.per_document]
         for source in catalogues:
             read(checker, source, files)

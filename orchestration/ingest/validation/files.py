@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..changes import RunPlan, SourceFile
+from ..changes import RunPlan
+from ..fingerprints import SourceFile
 from ..reading import blank, identifier, read_csv, text_cells, typed_cells
 from ..records import scan
 from ..source_files import Source
@@ -96,7 +97,7 @@ def _lines(
 
 
 def read(checker: Checker, source: Source, files: tuple[SourceFile, ...], plan: RunPlan | None = None) -> None:
-    """Load the files of a source (among `files`, changes.source_files) this run reads as cells with their file and
+    """Load the files of a source (among `files`, fingerprints.source_files) this run reads as cells with their file and
     line, reporting malformed rows; a file with rows left unread is recorded in table `incomplete`."""
     cells = ", ".join(f"{identifier(n)} varchar" for n in source.column_names)
     checker.con.execute(f"create table {source.name}_text ({cells}, _file varchar, _line bigint)")
