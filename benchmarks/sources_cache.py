@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
 import os
@@ -56,7 +57,8 @@ def generator_fingerprint() -> str:
 
 def link_sources(sources: Path, out: Path) -> Path:
     """`out/sources/`: the generated folder's files under one fixed name, as hard links (symbolic links across
-    file systems), replacing what was there.
+    file systems), replacing what was there; a file already there with the same bytes stays the very file it
+    was, as a user's unchanged source files do (its size, time and inode, by which a run knows it unchanged).
 
     A fixed folder whose files change is what a real SOURCES_DIR is; the raw tables' `_source_file` then names
     the same folder for rows kept from the full build and rows the incremental run re-reads."""
@@ -69,6 +71,10 @@ def link_sources(sources: Path, out: Path) -> Path:
             link.mkdir(parents=True, exist_ok=True)
             continue
         link.parent.mkdir(parents=True, exist_ok=True)
+        there = target / path.relative_to(sources)
+        if there.is_file() and not there.is_symlink() and filecmp.cmp(there, path, shallow=False):
+            os.link(there, link)
+            continue
         try:
             os.link(path, link)
         except OSError:

@@ -81,3 +81,22 @@ def test_a_rerun_starts_with_the_latest_snapshot_only(tmp_path):
         (history / f"{name}.json").write_text("{}")
     _keep_latest_snapshot(history)
     assert sorted(p.name for p in history.iterdir()) == [f"{names[-1]}.duckdb", f"{names[-1]}.json"]
+
+
+def test_a_rerun_finds_its_unchanged_source_files_as_they_were(tmp_path):
+    """The sources of N + 1% are generated apart; linked in, a file with the bytes of the one already there stays
+    that file (same inode), as a user's unchanged files do, and a changed one is the new file."""
+    from benchmarks.sources_cache import link_sources
+
+    for name, same, last in (("n", "kept", "short"), ("n1", "kept", "longer")):
+        (tmp_path / name / "figures").mkdir(parents=True)
+        (tmp_path / name / "figures" / "doc_1.csv").write_text(same)
+        (tmp_path / name / "figures" / "doc_2.csv").write_text(last)
+    out = tmp_path / "out"
+    out.mkdir()
+    first = link_sources(tmp_path / "n", out)
+    kept, changed = (first / "figures" / f"doc_{i}.csv" for i in (1, 2))
+    inodes = (kept.stat().st_ino, changed.stat().st_ino)
+    link_sources(tmp_path / "n1", out)
+    assert kept.stat().st_ino == inodes[0] == (tmp_path / "n" / "figures" / "doc_1.csv").stat().st_ino
+    assert changed.stat().st_ino == (tmp_path / "n1" / "figures" / "doc_2.csv").stat().st_ino != inodes[1]

@@ -1,12 +1,14 @@
 """Ingest assets: the source files a run reads, validated, then loaded into DuckDB schema `raw`."""
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
 from ..settings import OWNERS, Settings
-from ..warehouse import clean_dead_runs, published_identity, start_working_copy
+from ..warehouse import clean_dead_runs, discard_working_copy, published_identity, start_working_copy
 from .changes import RunPlan
 from .load import draft_figures_waiting, load_all, waiting_lines
 from .source_files import SOURCES
@@ -82,21 +84,31 @@ DRAFTS_CHECK = "draft_figures_waiting"
 )
 def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Decide what this run rebuilds against the published warehouse (changes.py) while validating what
-    changed since (every problem reported at once); then load it, in one transaction, into the run's working
-    copy of the published file. The published file is only replaced by the publish step; a run with nothing to
-    rebuild stops here, and every later step is skipped."""
+    changed since (every problem reported at once), copying the published file into the run's working file
+    meanwhile once there is something to rebuild; then load it, in one transaction, into that copy. The
+    published file is only replaced by the publish step; a run with nothing to rebuild stops here, and every
+    later step is skipped."""
     settings = warehouse.settings
     key = record_worker(context)
     files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     planned_from = published_identity(files)
-    validation = validate_build(
-        settings.sources_dir,
-        settings.documents_dir,
-        files.published if planned_from else None,
-        settings.duckdb_memory_limit,
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        copying: list[Future] = []
+        try:
+            validation = validate_build(
+                settings.sources_dir,
+                settings.documents_dir,
+                files.published if planned_from else None,
+                settings.duckdb_memory_limit,
+                # the copy (the kernel's, seconds per gigabyte) overlaps the validation (DuckDB's threads)
+                on_plan=lambda _: copying.append(pool.submit(start_working_copy, files, key, planned_from)),
+            )
+        except BaseException:
+            if copying and copying[0].exception() is None:
+                discard_working_copy(files, key)  # a run that cannot publish keeps no copy
+            raise
     plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
@@ -112,7 +124,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         return
     with validation:
         with retry_transient(context):
-            working = start_working_copy(files, key, planned_from)
+            working = copying[0].result() if copying else start_working_copy(files, key, planned_from)
         with retry_transient(context):
             counts = load_all(validation, working)
         con = validation.con

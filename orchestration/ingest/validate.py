@@ -14,6 +14,7 @@ __init__.py), to be read on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +57,14 @@ def validate_build(
     baseline: Path | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     con: duckdb.DuckDBPyConnection | None = None,
+    on_plan: Callable[[RunPlan], None] | None = None,
 ) -> Validation:
     """Decide what this run reads (changes.plan_run against the warehouse `baseline` it starts from, if any),
     read and check it, and account for every number printed in the texts it reads; or raise
     SourceValidationError listing every problem found. The rows are checked in a database that keeps to
-    `memory_limit` (DUCKDB_MEMORY_LIMIT), or in `con` when given (the benchmark floor's connection)."""
+    `memory_limit` (DUCKDB_MEMORY_LIMIT), or in `con` when given (the benchmark floor's connection).
+    `on_plan` is called with the plan as soon as it is known to rebuild something, while the catalogues have
+    no problem: the ingest starts copying the published file then, beside the rest of the validation."""
     checker = Checker(sources_dir, baseline, memory_limit, con)
     try:
         recorded = recorded_files(checker.con, checker.baseline, sources_dir) if checker.baseline else None
@@ -69,6 +73,8 @@ def validate_build(
         for source in catalogues:
             read(checker, source, files)
         plan = plan_run(checker.con, files, checker.baseline)
+        if on_plan is not None and not plan.rebuilds_nothing and not checker.problems:
+            on_plan(plan)
         if plan.rebuilds_nothing and not checker.problems:
             # the very files the published build validated, with the same code: nothing more to check or load
             counts = {s.name: _rows(checker, s) if s in catalogues else 0 for s in SOURCES}
