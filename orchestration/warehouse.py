@@ -295,7 +295,7 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
         if snapshots(files):
             _link_or_copy(working, pending)
         else:
-            shutil.copyfile(working, pending)
+            _durable_copy(working, pending)
         snapshot = files.history_dir / name
         record = {"run_id": key, "published_at": published_at.isoformat(), "file": name, "sha256": digest}
         write_json(snapshot.with_suffix(".json"), record)
@@ -328,7 +328,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
-        shutil.copyfile(source, target)
+        _durable_copy(source, target)
+
+
+def _durable_copy(source: Path, target: Path) -> None:
+    """A snapshot's copy on disk before the publish ends, as the published file is: a crash then loses no
+    snapshot, and the copy's gigabytes are not still being written back during the next run."""
+    shutil.copyfile(source, target)
+    _fsync(target)
 
 
 def snapshots(files: WarehouseFiles) -> list[Path]:
