@@ -72,7 +72,8 @@ def link_sources(sources: Path, out: Path) -> Path:
             continue
         link.parent.mkdir(parents=True, exist_ok=True)
         there = target / path.relative_to(sources)
-        if there.is_file() and not there.is_symlink() and filecmp.cmp(there, path, shallow=False):
+        # the same file already (a run linking the same sources again) needs no reading
+        if there.is_file() and not there.is_symlink() and (there.samefile(path) or filecmp.cmp(there, path, False)):
             os.link(there, link)
             continue
         try:

@@ -124,7 +124,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         return
     with validation:
         with retry_transient(context):
-            working = copying[0].result() if copying else start_working_copy(files, key, planned_from)
+            working = copying[0].result()  # validation passed and the run rebuilds: on_plan was called
         with retry_transient(context):
             counts = load_all(validation, working)
         con = validation.con

@@ -29,6 +29,7 @@ import duckdb
 
 from ..checks.gx_suites import load_suites
 from ..dbt_vars import dbt_vars
+from ..resources.connections import columns, tables
 from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
 from .fingerprints import SourceFile
 from .source_files import SOURCES_BY_NAME, Source
@@ -110,26 +111,6 @@ def code_hashes() -> CodeHashes:
     )
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
-    return {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]
-        ).fetchall()
-    }
-
-
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
-    schema, name = table.split(".")
-    return {
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
-            [catalog, schema, name],
-        ).fetchall()
-    }
-
-
 def _full(reason: str, files: tuple[SourceFile, ...], code: CodeHashes) -> RunPlan:
     documents = frozenset(f.document_id for f in files if f.document_id)
     every_table = frozenset(SOURCES_BY_NAME) | frozenset(TEXT_TABLES)
@@ -142,7 +123,7 @@ def plan_run(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...], base
     code = code_hashes()
     if baseline is None:
         return _full("no published warehouse to start from", files, code)
-    if not _RECORDS <= _tables(con, baseline) or not {"ingest_hash", "dbt_hash", "check_hash"} <= _columns(
+    if not _RECORDS <= tables(con, baseline) or not {"ingest_hash", "dbt_hash", "check_hash"} <= columns(
         con, baseline, "ingest.build"
     ):
         return _full("the published warehouse does not record what it was built from", files, code)

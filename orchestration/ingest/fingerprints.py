@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..resources.connections import columns
 from .records import LineCount
 from .source_files import SOURCES
 
@@ -134,15 +135,7 @@ def record_files(con: duckdb.DuckDBPyConnection, files: tuple[SourceFile, ...]) 
 def recorded_files(con: duckdb.DuckDBPyConnection, catalog: str, sources_dir: Path) -> dict[str, SourceFile]:
     """What the warehouse attached as `catalog` recorded of each file, by relative path; nothing from a warehouse
     recorded before the files' sizes and times were."""
-    present = {
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = ? and schema_name = 'ingest' "
-            "and table_name = 'source_files'",
-            [catalog],
-        ).fetchall()
-    }
-    if not {n for n, _ in _COLUMNS} <= present:
+    if not {n for n, _ in _COLUMNS} <= columns(con, catalog, "ingest.source_files"):
         return {}
     rows = con.execute(f"select {', '.join(n for n, _ in _COLUMNS)} from {catalog}.ingest.source_files").fetchall()
     return {

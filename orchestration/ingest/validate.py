@@ -64,7 +64,8 @@ def validate_build(
     SourceValidationError listing every problem found. The rows are checked in a database that keeps to
     `memory_limit` (DUCKDB_MEMORY_LIMIT), or in `con` when given (the benchmark floor's connection).
     `on_plan` is called with the plan as soon as it is known to rebuild something, while the catalogues have
-    no problem: the ingest starts copying the published file then, beside the rest of the validation."""
+    no problem (so once in every validation that passes and rebuilds): the ingest starts copying the published
+    file then, beside the rest of the validation."""
     checker = Checker(sources_dir, baseline, memory_limit, con)
     try:
         recorded = recorded_files(checker.con, checker.baseline, sources_dir) if checker.baseline else None

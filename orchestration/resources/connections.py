@@ -1,4 +1,5 @@
-"""Every DuckDB connection the pipeline opens itself (dbt opens its own, through its profile)."""
+"""Every DuckDB connection the pipeline opens itself (dbt opens its own, through its profile), and what one finds in
+a database it attached."""
 
 from __future__ import annotations
 
@@ -29,3 +30,25 @@ def connect(
         return duckdb.connect(str(path), read_only=True, config=config)
     path.parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), config={**config, "storage_compatibility_version": STORAGE_COMPATIBILITY})
+
+
+def tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    """The tables of the attached database `catalog`, as schema.name."""
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]
+        ).fetchall()
+    }
+
+
+def columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
+    """The column names of `table` (schema.name) in the attached database `catalog`; none when it has no such table."""
+    schema, name = table.split(".")
+    return {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
+            [catalog, schema, name],
+        ).fetchall()
+    }
