@@ -49,7 +49,7 @@ class SuiteDefinition:
     path: Path
 
     @classmethod
-    def load(cls, path: Path) -> SuiteDefinition:
+    def load(cls, path: Path, parser: duckdb.DuckDBPyConnection) -> SuiteDefinition:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             suite = cls(
@@ -57,7 +57,7 @@ class SuiteDefinition:
                 asset=tuple(raw["asset"]),
                 blocking=bool(raw["blocking"]),
                 description=raw["description"],
-                sql=_read_sql(path.with_suffix(".sql")),
+                sql=_read_sql(path.with_suffix(".sql"), parser),
                 id_columns=tuple(raw.get("id_columns", [])),
                 expectations=tuple(raw["expectations"]),
                 path=path,
@@ -69,13 +69,13 @@ class SuiteDefinition:
         return suite
 
 
-def _read_sql(path: Path) -> str:
+def _read_sql(path: Path, parser: duckdb.DuckDBPyConnection) -> str:
     """The suite's query: one SELECT statement, parsed here so a typo names its file before any run."""
     if not path.is_file():
         raise SuiteDefinitionError(f"{path}: missing (each suite's query is the .sql file beside its .json)")
     sql = path.read_text(encoding="utf-8")
     try:
-        statements = duckdb.connect().extract_statements(sql)
+        statements = parser.extract_statements(sql)
     except duckdb.ParserException as exc:
         raise SuiteDefinitionError(f"{path}: {exc}") from exc
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
@@ -87,7 +87,10 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteDefinition]:
     strays = sorted(p.name for p in directory.glob("*.sql") if not p.with_suffix(".json").is_file())
     if strays:
         raise SuiteDefinitionError(f"{directory}: {', '.join(strays)} belong(s) to no suite (no .json beside)")
-    return [SuiteDefinition.load(p) for p in sorted(directory.glob("*.json"))]
+    # one in-memory connection parses every query: opening one costs more than the parse (every code location
+    # load and every run's ingest reads the suites)
+    with duckdb.connect() as parser:
+        return [SuiteDefinition.load(p, parser) for p in sorted(directory.glob("*.json"))]
 
 
 def bind_suite_context(con: duckdb.DuckDBPyConnection, every_row: bool = False) -> None:
