@@ -15,7 +15,7 @@ from .paths import VENV_BIN
 # Reads the run's step timings from the Dagster instance the run recorded into (exact, unlike the log's text).
 _STEP_STATS = r"""
 import json, sys
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 instance = DagsterInstance.get()
 runs = instance.get_runs(limit=1)
 if not runs:
@@ -24,8 +24,11 @@ run = runs[0]
 stats = instance.get_run_stats(run.run_id)
 steps = [{"step": s.step_key, "status": s.status.value if s.status else None, "start": s.start_time,
           "end": s.end_time} for s in instance.get_run_step_stats(run.run_id)]
+# the ingest's own split of its time (orchestration/ingest/assets.py), from its materialization of the run's scope
+scope = instance.get_latest_materialization_event(AssetKey(["ingest", "run_scope"]))
+ingest = scope.asset_materialization.metadata.get("ingest_seconds") if scope and scope.run_id == run.run_id else None
 print(json.dumps({"run_id": run.run_id, "status": run.status.value, "start": stats.start_time,
-                  "end": stats.end_time, "steps": steps}))
+                  "end": stats.end_time, "steps": steps, "ingest_seconds": ingest.value if ingest else None}))
 """
 
 
@@ -65,6 +68,7 @@ def pipeline_breakdown(code: Path, result: dict, sampler: TreeSampler, env: dict
             "peak_tree_mib": sampler.peak_between(step["start"], end + sampler.interval),
         }
     breakdown["steps"] = steps
+    breakdown["ingest_s"] = stats.get("ingest_seconds")
     breakdown["dbt"] = _dbt_breakdown(code, stats["run_id"], log.parent, log.stem.replace("pipeline", ""))
     return breakdown
 
@@ -175,6 +179,12 @@ def _run_breakdown_lines(title: str, run: dict) -> list[str]:
     for step, info in sorted(breakdown["steps"].items(), key=lambda kv: -kv[1]["s"]):
         lines.append(f"  step {step:<45} {info['s']:>9.2f} s  peak tree {info['peak_tree_mib']} MiB  {info['status']}")
     lines.append(f"  after the run (teardown): {breakdown.get('after_run_s')} s")
+    ingest = breakdown.get("ingest_s") or {}
+    if ingest:  # a run that rebuilds (one with nothing to rebuild materializes no scope)
+        lines.append(
+            f"  ingest: validation {ingest['validation']} s; the working copy {ingest['working_copy']} s beside it, "
+            f"{ingest['waited_for_working_copy']} s after it; load {ingest['load']} s"
+        )
     dbt = breakdown.get("dbt") or {}
     if dbt:
         lines.append(

@@ -123,6 +123,9 @@ def test_an_incremental_run_publishes_what_a_full_rebuild_would(tmp_path, monkey
     assert _text_numbers(warehouse, "dalian_blog_2009") == blog_numbers, "the kept document's numbers are kept"
     assert read["documents"] == 3, "catalogues are always read whole"
     assert _rows_validated(added)["figures_fidelity"] == (106 + 65, 2, 173), "GX validates the rebuilt rows"
+    seconds = texts["run_scope"]["ingest_seconds"].value
+    assert seconds.keys() == {"validation", "working_copy", "waited_for_working_copy", "load"}
+    assert min(seconds.values()) >= 0, "where the ingest's time went, for the UI and the benchmark"
     assert _table_checksums(warehouse) == _table_checksums(built_warehouse)
     run, suites = _page(tmp_path)
     assert (run["run_id"], run["mode"]) == (added.run_id, "incremental")

@@ -1,5 +1,6 @@
 """Ingest assets: the source files a run reads, validated, then loaded into DuckDB schema `raw`."""
 
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import dagster as dg
@@ -94,6 +95,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     planned_from = published_identity(files)
+    began = time.monotonic()
     with ThreadPoolExecutor(max_workers=1) as pool:
         copying: list[Future] = []
         try:
@@ -103,12 +105,13 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 files.published if planned_from else None,
                 settings.duckdb_memory_limit,
                 # the copy (the kernel's, seconds per gigabyte) overlaps the validation (DuckDB's threads)
-                on_plan=lambda _: copying.append(pool.submit(start_working_copy, files, key, planned_from)),
+                on_plan=lambda _: copying.append(pool.submit(_timed, start_working_copy, files, key, planned_from)),
             )
         except BaseException:
             if copying and copying[0].exception() is None:
                 discard_working_copy(files, key)  # a run that cannot publish keeps no copy
             raise
+    seconds = {"validation": time.monotonic() - began}
     plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
@@ -118,15 +121,20 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     if plan.rebuilds_nothing:
         validation.con.close()
         context.log.info(f"nothing to rebuild: {files.published} stays as it is; nothing new is published")
-        yield dg.AssetObservation(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
+        yield dg.AssetObservation(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings, seconds))
         with files.connect(files.published, read_only=True) as con:
             yield from _ingest_checks(settings, plan, draft_figures_waiting(con))
         return
     with validation:
+        validated = time.monotonic()
         with retry_transient(context):
-            working = copying[0].result()  # validation passed and the run rebuilds: on_plan was called
+            # validation passed and the run rebuilds: on_plan was called
+            working, seconds["working_copy"] = copying[0].result()
+        seconds["waited_for_working_copy"] = time.monotonic() - validated
+        loading = time.monotonic()
         with retry_transient(context):
             counts = load_all(validation, working)
+        seconds["load"] = time.monotonic() - loading
         con = validation.con
         waiting = draft_figures_waiting(con)
         for source in SOURCES:
@@ -151,11 +159,20 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                     "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
                 },
             )
-    yield dg.MaterializeResult(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings))
+    context.log.info(
+        f"validated in {seconds['validation']:.1f} s; the working copy took {seconds['working_copy']:.1f} s beside "
+        f"it ({seconds['waited_for_working_copy']:.1f} s more after it); loaded in {seconds['load']:.1f} s"
+    )
+    yield dg.MaterializeResult(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings, seconds))
     yield from _ingest_checks(settings, plan, waiting)
 
 
-def _plan_metadata(plan: RunPlan, settings: Settings) -> dict:
+def _timed(function, *args):
+    began = time.monotonic()
+    return function(*args), time.monotonic() - began
+
+
+def _plan_metadata(plan: RunPlan, settings: Settings, seconds: dict[str, float]) -> dict:
     return {
         "mode": plan.mode,
         "reason": plan.reason,
@@ -165,6 +182,9 @@ def _plan_metadata(plan: RunPlan, settings: Settings) -> dict:
         "suites_validating_every_row": dg.MetadataValue.json(sorted(plan.suites_every_row)),
         "published": "kept as it is: nothing to rebuild" if plan.rebuilds_nothing else "replaced if every check passes",
         "texts": settings.documents_note,
+        # where the ingest's time went: the working copy (of the published file) is made beside the validation,
+        # so only the wait for it after the validation adds to the step
+        "ingest_seconds": dg.MetadataValue.json({part: round(took, 2) for part, took in seconds.items()}),
     }
 
 
