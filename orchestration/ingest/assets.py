@@ -111,7 +111,8 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             if copying and copying[0].exception() is None:
                 discard_working_copy(files, key)  # a run that cannot publish keeps no copy
             raise
-    seconds = {"validation": time.monotonic() - began}
+        validated = time.monotonic()  # leaving the pool waits for the copy
+    seconds = {"validation": validated - began}
     plan, read, readings = validation.plan, validation.counts, validation.readings
     if settings.texts_checked:
         context.log.info(settings.documents_note)
@@ -126,7 +127,6 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             yield from _ingest_checks(settings, plan, draft_figures_waiting(con))
         return
     with validation:
-        validated = time.monotonic()
         with retry_transient(context):
             # validation passed and the run rebuilds: on_plan was called
             working, seconds["working_copy"] = copying[0].result()
