@@ -51,20 +51,21 @@ def _blocks(path: Path) -> Iterator[bytes]:
         yield from iter(lambda: handle.read(1 << 20), b"")
 
 
-def _checksum_and_lines(path: Path) -> tuple[str, int]:
-    """A source file's sha256 and its physical lines, from one pass over it."""
-    digest, count = hashlib.sha256(), LineCount()
-    for block in _blocks(path):
-        digest.update(block)
-        count.update(block)
-    return digest.hexdigest(), count.lines
-
-
-def sha256(path: Path) -> str:
+def sha256(path: Path, count: LineCount | None = None) -> str:
+    """A file's sha256, from one pass over it; `count`, when given, counts its lines on the way (a source file's;
+    the warehouse's gigabytes are hashed without)."""
     digest = hashlib.sha256()
     for block in _blocks(path):
         digest.update(block)
+        if count is not None:
+            count.update(block)
     return digest.hexdigest()
+
+
+def _checksum_and_lines(path: Path) -> tuple[str, int]:
+    """A source file's sha256 and its physical lines, from one pass over it."""
+    count = LineCount()
+    return sha256(path, count), count.lines
 
 
 def _still_as_hashed(known: SourceFile | None, stat: os.stat_result) -> bool:
