@@ -29,7 +29,7 @@ from .dbt_selection import DbtWork
 from .resources.dbt_cli import WarehouseDbtResource
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
-from .settings import DBT_PROJECT_DIR, OWNERS, setting, warehouse_path
+from .settings import DBT_PROJECT_DIR, OWNERS, WRITER_POOL, setting, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
@@ -169,12 +169,14 @@ class _Translator(DagsterDbtTranslator):
 _TRANSLATOR = _Translator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_TRANSLATOR)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=_TRANSLATOR, pool=WRITER_POOL
+)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
     # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.
-    key = record_worker(context)
+    key = record_worker(context, warehouse.settings)
     working = warehouse.working_copy(key)
     state = warehouse.files.run_dir(key) / "dbt_state"
     with warehouse.reading(key) as con:

@@ -23,4 +23,7 @@ def defs() -> dg.Definitions:
         jobs=[build_warehouse_job],
         schedules=[nightly_build],
         resources={"dbt": dbt_resource, "warehouse": WarehouseResource.from_env()},
+        # every job's, the implicit asset job's too (the UI's "Materialize all"): the steps run one after another
+        # anyway, in the run's one worker process, which run monitoring watches; GX and dbt are imported once
+        executor=dg.in_process_executor,
     )

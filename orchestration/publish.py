@@ -10,7 +10,7 @@ from .dbt_models import MART_KEYS
 from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
-from .settings import OWNERS
+from .settings import OWNERS, WRITER_POOL
 from .warehouse import publish
 
 
@@ -20,13 +20,14 @@ from .warehouse import publish
     group_name="publish",
     kinds={"duckdb"},
     owners=OWNERS,
+    pool=WRITER_POOL,
     description="The published DuckDB file SQL users open. Replaced atomically, only after every blocking check "
     "of this run passed, and only if no other run published since this one started; every published state is "
     "kept in history/.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings
-    key = record_worker(context)
+    key = record_worker(context, warehouse.settings)
     files = warehouse.files
     with warehouse.reading(key) as con:
         mode, reason = con.execute("select mode, reason from ingest.build").fetchone()
@@ -76,6 +77,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     group_name="publish",
     kinds={"html"},
     owners=OWNERS,
+    pool=WRITER_POOL,
     description="The report site (DATA_DIR/report): an overview, every document's text with its figures "
     "highlighted, a chart of every series, the discrepancy register. Static and offline, read from the published "
     "warehouse and swapped in whole.",

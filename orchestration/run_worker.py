@@ -1,10 +1,12 @@
 """Which process works on a run, so the daemon's run monitoring can tell a dead run from a live one.
 
-Every step records its process (host, pid and the kernel's start time of that pid, so a reused pid is not
-mistaken for the run) as run tags. The instance's run launcher (orchestration/dagster.yaml) is Dagster's default
-launcher plus a health check on those tags: when the process is gone, run monitoring marks the run failed and
-the queue of warehouse writers moves on. Runs started by `make run` go through that launcher too
-(orchestration/launch.py).
+A run's first step records its process (host, pid and the kernel's start time of that pid, so a reused pid is not
+mistaken for the run) as run tags; every job runs its steps in that one process (the code location's in-process
+executor), so no later step, and no step subprocess, replaces it. The tags carry Dagster's hidden prefix
+(`.dagster/`), so the UI's runs list does not show them. The instance's run launcher (orchestration/dagster.yaml)
+is Dagster's default launcher plus a health check on those tags: when the process is gone, run monitoring marks
+the run failed and the queue of warehouse writers moves on. Runs started by `make run` go through that launcher
+too (orchestration/launch.py).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from pathlib import Path
 
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
-PID_TAG = "warehouse/worker_pid"
-HOST_TAG = "warehouse/worker_host"
-START_TAG = "warehouse/worker_start"
+from .run_rules import INGEST_STEP, check_run
+from .settings import Settings
+
+PID_TAG = ".dagster/warehouse_worker_pid"
+HOST_TAG = ".dagster/warehouse_worker_host"
+START_TAG = ".dagster/warehouse_worker_start"
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -30,22 +35,37 @@ def _start_ticks(pid: int) -> str | None:
 
 
 def run_key(context) -> str:
-    """The run whose working state a step continues: a re-execution continues its root run's build."""
-    return context.run.root_run_id or context.run.run_id
+    """The run whose working state a step continues: a re-execution that skips the ingest continues its root
+    run's build; one that ingests (re-execute all) is a new build."""
+    steps = context.run.step_keys_to_execute
+    if context.run.root_run_id and steps is not None and INGEST_STEP not in steps:
+        return context.run.root_run_id
+    return context.run.run_id
 
 
-_RECORDED: set[tuple[str, int]] = set()
+_RECORDED: set[str] = set()
 
 
-def record_worker(context) -> str:
-    """Tag the run with this process (once per run and process), and return the run's working-state key."""
-    pid = os.getpid()
-    if (context.run.run_id, pid) not in _RECORDED:
-        context.instance.add_run_tags(
-            context.run.run_id, {PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""}
-        )
-        _RECORDED.add((context.run.run_id, pid))
+def record_worker(context, settings: Settings) -> str:
+    """At a run's first step in this process: refuse a run that would not publish what it builds (run_rules.py)
+    and tag the run with its worker process, unless a step recorded one already. Return the run's working-state
+    key."""
+    run_id = context.run.run_id
+    if run_id not in _RECORDED:
+        check_run(context, settings)
+        # a re-execution starts with its parent's tags, whose worker has ended; a live worker is this run's
+        if not _alive(context.instance.get_run_by_id(run_id).tags):
+            pid = os.getpid()
+            context.instance.add_run_tags(
+                run_id, {PID_TAG: str(pid), HOST_TAG: socket.gethostname(), START_TAG: _start_ticks(pid) or ""}
+            )
+        _RECORDED.add(run_id)
     return run_key(context)
+
+
+def _alive(tags) -> bool:
+    pid, host, start = tags.get(PID_TAG), tags.get(HOST_TAG), tags.get(START_TAG)
+    return pid is not None and host == socket.gethostname() and _start_ticks(int(pid)) == start
 
 
 class WarehouseRunLauncher(DefaultRunLauncher):

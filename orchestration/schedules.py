@@ -9,18 +9,13 @@ from .resources.warehouse_resource import WarehouseResource
 NIGHTLY_CRON = "0 2 * * *"
 NIGHTLY_TIMEZONE = "Asia/Shanghai"
 
-# Runs tagged as warehouse writers queue behind each other (see orchestration/dagster.yaml); each run also
-# builds in its own working file and publishes under a lock, so even unqueued runs cannot corrupt each other.
-WRITER_TAG = {"warehouse": "writer"}
-
+# The same steps as "Materialize all" on the Lineage page: the executor is the code location's (definitions.py),
+# and the writer limit is the concurrency pool every step is in, so neither depends on which of the two launched.
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
     selection=dg.AssetSelection.all(),
     description="Ingest every source, build and test every dbt model, run every validation suite, publish, then "
     "regenerate the report site.",
-    tags=WRITER_TAG,
-    # one process: the steps run one after another anyway, and GX and dbt are imported once, not per step
-    executor_def=dg.in_process_executor,
 )
 
 

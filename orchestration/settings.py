@@ -23,6 +23,10 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_DOCUMENTS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 # who answers for the warehouse: the owner the UI shows on every asset (ingest, dbt, publish)
 OWNERS = ("team:warehouse",)
+# Every step that reads or writes the warehouse is in this Dagster concurrency pool. dagster.yaml limits it per run
+# (granularity run, limit 1): however a run was launched (a job, "Materialize all", the schedule, `make run`), it
+# waits in the queue while another run that writes the warehouse is in progress.
+WRITER_POOL = "warehouse_writer"
 
 DEFAULTS = {
     "WAREHOUSE_HISTORY": "7",

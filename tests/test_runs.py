@@ -212,13 +212,32 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
         )
         assert not gone.success
         failure = next(e for e in gone.all_events if e.is_step_failure)
-        assert f"run {first.run_id} has no working warehouse" in str(failure.event_specific_data.error)
+        assert f"run {first.run_id}'s working warehouse {files.working(first.run_id)} is gone" in str(
+            failure.event_specific_data.error
+        )
         aside.rename(folder)
-        again = dg.execute_job(
+        # an edit after the first run ingested: the re-execution would check the old rows, so it is refused first
+        edited = sources / "figures" / "dalian_blog_2009.csv"
+        kept = edited.read_bytes()
+        edited.write_bytes(kept.replace(b"US $41 billion", b"US $42 billion"))
+        stale = dg.execute_job(
             job,
             instance,
             raise_on_error=False,
             reexecution_options=dg.ReexecutionOptions.from_failure(gone.run_id, instance),
+        )
+        assert not stale.success
+        (refused,) = [e for e in stale.all_events if e.is_step_failure]
+        assert refused.step_key == "warehouse_models", "refused by its first step, before dbt ran"
+        message = str(refused.event_specific_data.error)
+        assert f"the sources changed since run {first.run_id} ingested them (figures/dalian_blog_2009.csv in" in message
+        assert "Start a new run" in message
+        edited.write_bytes(kept)
+        again = dg.execute_job(
+            job,
+            instance,
+            raise_on_error=False,
+            reexecution_options=dg.ReexecutionOptions.from_failure(stale.run_id, instance),
         )
         assert again.success
         assert "ingest_sources" not in {e.step_key for e in again.all_events if e.is_step_success}

@@ -4,23 +4,27 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
+from ..settings import WRITER_POOL
 from .failed_rows import failed_rows_table
 from .gx_suites import SuiteDefinition, failed_rows, load_suites, run_suite, validates_every_row
 from .report import write_result
 
 
 def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
-    # Every suite holds back the publish step until it has run, so the published validation page has every
-    # suite's outcome; only a blocking suite's failure (severity ERROR) stops the publish.
+    # A blocking suite holds back the publish step, which its failure (severity ERROR) stops. A warn-only suite
+    # does not; it runs first among the steps ready (a higher priority in the one-process executor), so the
+    # published validation page still has its outcome.
     @dg.asset_check(
         asset=dg.AssetKey(list(suite.asset)),
         name=suite.name,
         description=suite.description,
-        blocking=True,
+        blocking=suite.blocking,
+        pool=WRITER_POOL,
+        op_tags=None if suite.blocking else {"dagster/priority": "1"},
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         settings = warehouse.settings
-        key = record_worker(context)
+        key = record_worker(context, warehouse.settings)
         table = ".".join(f'"{part}"' for part in suite.asset)
         with warehouse.reading(key) as con:
             every_row = validates_every_row(con, suite)

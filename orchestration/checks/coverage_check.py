@@ -8,6 +8,7 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
+from ..settings import WRITER_POOL
 from .failed_rows import FailedRow, failed_rows_table
 
 COVERAGE_CHECK = "document_coverage"
@@ -40,6 +41,7 @@ def coverage_outcome(con) -> tuple[list[FailedRow], int, list[dict]]:
     asset=COVERAGE_KEY,
     name=COVERAGE_CHECK,
     blocking=True,
+    pool=WRITER_POOL,
     description="Every number printed in each document's text is accounted for (a recorded figure or event, a "
     "unit label, a recorded period, or listed in sources/not_figures with a reason), and every "
     "literal is printed where its mention says; fails naming each unaccounted number with its line. "
@@ -48,7 +50,7 @@ def coverage_outcome(con) -> tuple[list[FailedRow], int, list[dict]]:
 def document_coverage_check(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    with warehouse.reading(record_worker(context)) as con:
+    with warehouse.reading(record_worker(context, warehouse.settings)) as con:
         problems, total, coverage = coverage_outcome(con)
     if total:
         more = [f"... and {total - len(problems)} more (marts.unaccounted_numbers)"] if total > len(problems) else []

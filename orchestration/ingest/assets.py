@@ -8,7 +8,7 @@ import dagster as dg
 from ..resources.warehouse_resource import WarehouseResource
 from ..retries import retry_transient
 from ..run_worker import record_worker
-from ..settings import OWNERS, Settings
+from ..settings import OWNERS, WRITER_POOL, Settings
 from ..warehouse import clean_dead_runs, discard_working_copy, published_identity, start_working_copy
 from .changes import RunPlan
 from .load import draft_figures_waiting, load_all, waiting_lines
@@ -82,6 +82,7 @@ DRAFTS_CHECK = "draft_figures_waiting"
     ],
     name="ingest_sources",
     can_subset=False,
+    pool=WRITER_POOL,
 )
 def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Decide what this run rebuilds against the published warehouse (changes.py) while validating what
@@ -90,7 +91,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     published file is only replaced by the publish step; a run with nothing to rebuild stops here, and every
     later step is skipped."""
     settings = warehouse.settings
-    key = record_worker(context)
+    key = record_worker(context, warehouse.settings)
     files = warehouse.files
     for dead in clean_dead_runs(files, key):
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")

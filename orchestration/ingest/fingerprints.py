@@ -142,3 +142,14 @@ def recorded_files(con: duckdb.DuckDBPyConnection, catalog: str, sources_dir: Pa
     return {
         file: SourceFile(source, sources_dir / file, file, document, *rest) for source, file, document, *rest in rows
     }
+
+
+def changed_since(connect, working: Path, sources_dir: Path) -> list[str]:
+    """The source files (relative paths) added, edited or removed since the build in `working` recorded them:
+    what a re-execution of that build would not see."""
+    with connect(working, read_only=True) as con:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        recorded = recorded_files(con, catalog, sources_dir)
+    now = {f.relative: f.sha256 for f in source_files(sources_dir, recorded)}
+    before = {relative: f.sha256 for relative, f in recorded.items()}
+    return sorted(relative for relative in now.keys() | before.keys() if now.get(relative) != before.get(relative))
