@@ -210,22 +210,42 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
     yield from described(reported.rest(), descriptions, TABLES, report_dir)
+    yield from reported.tests_kept(context.selected_asset_check_keys)
 
 
 class _KeptMarts:
     """A result for every mart the run keeps as published, so that its checks and the publish step run. Dagster
     takes a multi-asset's results in dependency order, so a kept mart is reported just before the first rebuilt
-    asset that reads it: dbt builds in dependency order, so a mart not built by then is not rebuilt this run."""
+    asset that reads it: dbt builds in dependency order, so a mart not built by then is not rebuilt this run.
+    And a result for each dbt test of a model the run keeps, which dbt did not run: Dagster would otherwise count
+    it, when the run fails later (a blocking check refuses the publish), as a test that failed to execute."""
 
     def __init__(self):
         self.reported: set[dg.AssetKey] = set()
+        self.rebuilt: set[dg.AssetKey] = set()
+        self.checked: set[dg.AssetCheckKey] = set()
 
     def around(self, events):
         for event in events:
             if isinstance(event, dg.MaterializeResult):
                 yield from self._kept(m for m in MART_KEYS if m in _upstream(event.asset_key))
                 self.reported.add(event.asset_key)
+                self.rebuilt.add(event.asset_key)
+            elif isinstance(event, dg.AssetCheckResult):
+                self.checked.add(dg.AssetCheckKey(event.asset_key, event.check_name))
             yield event
+
+    def tests_kept(self, planned: set[dg.AssetCheckKey]):
+        """Every dbt test dbt built the run has passes (a test's failure fails `dbt build`), so a test of a kept
+        model passed when its model was built, and nothing it reads has changed since."""
+        for key in sorted(planned - self.checked, key=lambda k: k.to_user_string()):
+            if key.asset_key not in self.rebuilt:
+                yield dg.AssetCheckResult(
+                    asset_key=key.asset_key,
+                    check_name=key.name,
+                    passed=True,
+                    metadata={"ran_this_run": False, "kept": "as published: its model was not rebuilt this run"},
+                )
 
     def rest(self):
         yield from self._kept(MART_KEYS)

@@ -261,3 +261,35 @@ def test_a_missing_number_in_failed_rows_is_written_as_null(tmp_path):
     assert json.loads((tmp_path / "suite.json").read_text()) == {"failed_rows": [{"share": None, "usd": None}]}
     with pytest.raises(ValueError):
         write_json(tmp_path / "raw.json", {"share": float("nan")})
+
+
+def test_a_refused_publish_leaves_no_check_that_did_not_run_as_failed(tmp_path, monkeypatch, built_warehouse):
+    """A run refused by a blocking check fails; Dagster counts a check it planned and never evaluated in a failed
+    run as a check that failed to execute. dbt's tests of the models the run kept are reported as kept, so only
+    the check that refused is red."""
+    sources = copy_sources(tmp_path)
+    fields, rows = read_rows(sources / "discrepancy_register.csv")
+    write_rows(sources / "discrepancy_register.csv", fields, [r for r in rows if r["claim_id"] != "dalian_c001"])
+    published = tmp_path / "pub" / "warehouse.duckdb"
+    published.parent.mkdir()
+    _as_built_by_this_code(Path(shutil.copy(built_warehouse, published)))
+    for name, value in (("SOURCES_DIR", sources), ("WAREHOUSE_PATH", published), ("DATA_DIR", tmp_path / "data")):
+        monkeypatch.setenv(name, str(value))
+    (tmp_path / "dagster_home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+        run = dg.execute_job(dg.reconstructable(build_job), instance, raise_on_error=False)
+        assert not run.success
+        planned = {
+            e.dagster_event.event_specific_data.asset_check_key
+            for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)
+        }
+        evaluations = [
+            e.dagster_event.event_specific_data
+            for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
+    failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
+    assert failed == {("marts/claim_checks", "claim_register")}, failed
+    not_evaluated = planned - {e.asset_check_key for e in evaluations}
+    assert not not_evaluated, sorted(k.to_user_string() for k in not_evaluated)[:5]
+    kept = [e for e in evaluations if e.metadata.get("ran_this_run") == dg.MetadataValue.bool(False)]
+    assert kept and all(e.passed for e in kept), "dbt's tests of kept models are reported, as kept"
