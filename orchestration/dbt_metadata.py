@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+from .settings import report_link
 
 _LOGGED = "dagster_description "  # how the post-hook's log line starts
 
@@ -84,9 +85,7 @@ def step_events(invocation, descriptions: Descriptions) -> Iterator:
                 yield event
 
 
-def described(
-    results: Iterable, descriptions: Descriptions, tables: Mapping[dg.AssetKey, Table], report_dir: Path
-) -> Iterator:
+def described(results: Iterable, descriptions: Descriptions, tables: Mapping[dg.AssetKey, Table]) -> Iterator:
     """`results`, each materialization with its table's description (found in `descriptions` by the time dbt
     reports the node), the other results as they are."""
     for result in results:
@@ -101,12 +100,12 @@ def described(
             if description is not None:
                 result = dg.MaterializeResult(
                     asset_key=result.asset_key,
-                    metadata={**(result.metadata or {}), **_metadata(description, table, report_dir)},
+                    metadata={**(result.metadata or {}), **_metadata(description, table)},
                 )
         yield result
 
 
-def _metadata(description: dict, table: Table, report_dir: Path) -> dict:
+def _metadata(description: dict, table: Table) -> dict:
     schema = dg.TableSchema(
         columns=[
             dg.TableColumn(name, kind, description=table.descriptions.get(name) or None)
@@ -115,7 +114,7 @@ def _metadata(description: dict, table: Table, report_dir: Path) -> dict:
     )
     findings = description["findings"]
     # a mart of verdicts: the page that lists every verdict but the clean one, with its explanation
-    page = {"discrepancies_page": dg.MetadataValue.path(str(report_dir / "discrepancies.html"))}
+    page = {"discrepancies_page": report_link("discrepancies.html")}
     rows = description["row_count"]
     return {
         **({"dagster/row_count": rows} if rows is not None else {}),

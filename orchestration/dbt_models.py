@@ -188,7 +188,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
     for stale in _prune_run_targets(dbt_project.project_dir / "target"):
         context.log.info(f"removed dbt's output folder of an earlier run: {stale}")
     reported = _KeptMarts()
-    report_dir = warehouse.settings.report_dir
     commands = work.commands(RAW_SOURCES, state)
     if commands:
         with _build_through_slot(warehouse, working) as profile:
@@ -201,7 +200,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
                 )
                 invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
                 events = reported.around(step_events(invocation, descriptions))
-                yield from described(events, descriptions, TABLES, report_dir)
+                yield from described(events, descriptions, TABLES)
         with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",
@@ -209,7 +208,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
             )
     else:
         context.log.info("no model to rebuild: no raw table dbt reads changed, nor the dbt project")
-    yield from described(reported.rest(), descriptions, TABLES, report_dir)
+    yield from described(reported.rest(), descriptions, TABLES)
     yield from reported.tests_kept(context.selected_asset_check_keys)
 
 

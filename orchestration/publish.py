@@ -10,7 +10,7 @@ from .dbt_models import MART_KEYS
 from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
-from .settings import OWNERS, WRITER_POOL
+from .settings import OWNERS, VALIDATION_PAGE, WRITER_POOL, report_link
 from .warehouse import publish
 
 
@@ -65,8 +65,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "sha256": outcome["sha256"],
             "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
             "size_bytes": files.published.stat().st_size,
-            "validation_page": dg.MetadataValue.path(str(page)),
-            "report_page": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
+            "validation_page": report_link(VALIDATION_PAGE),
+            "report_page": report_link("index.html"),
         }
     )
 
@@ -94,7 +94,8 @@ def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     )
     return dg.MaterializeResult(
         metadata={
-            "index": dg.MetadataValue.path(str(site.index)),
+            "index": report_link("index.html"),
+            "validation_page": report_link(VALIDATION_PAGE),
             "pages": site.pages,
             "document_pages": site.documents,
             "series_pages": site.series,

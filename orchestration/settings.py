@@ -27,6 +27,18 @@ OWNERS = ("team:warehouse",)
 # (granularity run, limit 1): however a run was launched (a job, "Materialize all", the schedule, `make run`), it
 # waits in the queue while another run that writes the warehouse is in progress.
 WRITER_POOL = "warehouse_writer"
+# Where `make report` serves the report site (the Makefile's `report` target): the UI links its pages there
+REPORT_ADDRESS = "http://127.0.0.1:8090/"
+# the validation page of the published warehouse, carried in the report site so that address serves it too
+VALIDATION_PAGE = "validation.html"
+
+
+def report_link(page: str):
+    """A report page as a link the Dagster UI opens (a file path there is text, not a link)."""
+    import dagster as dg
+
+    return dg.MetadataValue.url(REPORT_ADDRESS + page)
+
 
 DEFAULTS = {
     "WAREHOUSE_HISTORY": "7",

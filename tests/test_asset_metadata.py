@@ -16,7 +16,7 @@ from dagster._core.definitions.metadata import normalize_metadata
 from orchestration.checks.failed_rows import MAX_ROWS, failed_rows_table
 from orchestration.checks.gx_suites import SuiteOutcome, failed_rows, load_suites
 from orchestration.dbt_vars import dbt_var
-from orchestration.settings import warehouse_path
+from orchestration.settings import REPORT_ADDRESS, warehouse_path
 
 CLAIM_CHECKS = dg.AssetKey(["marts", "claim_checks"])
 RECONCILIATION = dg.AssetKey(["marts", "figure_reconciliation"])
@@ -95,11 +95,16 @@ def test_every_dbt_asset_shows_its_row_count_columns_and_findings(built_run):
     assert_findings_counted(materialized, warehouse)
     verdict = next(c for c in materialized[CLAIM_CHECKS]["dagster/column_schema"].schema.columns if c.name == "verdict")
     assert verdict.type == "VARCHAR" and verdict.description.startswith("consistent, inconsistent"), verdict
-    report = warehouse.parent / "data" / "report"
+    # links the UI opens: `make report`'s address, not a file path the page shows as text
     for key in (CLAIM_CHECKS, RECONCILIATION):
-        assert materialized[key]["discrepancies_page"] == dg.MetadataValue.path(str(report / "discrepancies.html"))
+        assert materialized[key]["discrepancies_page"] == dg.MetadataValue.url(f"{REPORT_ADDRESS}discrepancies.html")
     (published,) = result.asset_materializations_for_node("published__warehouse")
-    assert published.metadata["report_page"] == dg.MetadataValue.path(str(report / "index.html"))
+    assert published.metadata["report_page"] == dg.MetadataValue.url(f"{REPORT_ADDRESS}index.html")
+    assert published.metadata["validation_page"] == dg.MetadataValue.url(f"{REPORT_ADDRESS}validation.html")
+    (report,) = result.asset_materializations_for_node("published__report")
+    assert report.metadata["validation_page"] == published.metadata["validation_page"]
+    served = warehouse.parent / "data" / "report" / "validation.html"
+    assert served.read_text() == (warehouse.parent / "data" / "validation" / "index.html").read_text()
 
 
 def _failed_rows(result, check_name: str) -> list[str]:
@@ -187,13 +192,13 @@ def test_each_dbt_result_reaches_dagster_when_dbt_reports_its_node(tmp_path):
         ]
     )
     descriptions = {}
-    results = described(step_events(invocation, descriptions), descriptions, TABLES, tmp_path)
+    results = described(step_events(invocation, descriptions), descriptions, TABLES)
     first = next(results)
     assert invocation.read == 2, "reported before dbt's later lines were read"
     assert first.asset_key == figures and first.metadata["dagster/row_count"] == 7
     assert "discrepancies_page" not in first.metadata
     second = next(results)
     assert second.metadata["verdict_consistent"] == 3
-    assert second.metadata["discrepancies_page"] == dg.MetadataValue.path(str(tmp_path / "discrepancies.html"))
+    assert second.metadata["discrepancies_page"] == dg.MetadataValue.url(f"{REPORT_ADDRESS}discrepancies.html")
     assert [c.name for c in second.metadata["dagster/column_schema"].columns] == ["verdict"]
     assert next(results, None) is None

@@ -4,7 +4,7 @@ import dagster as dg
 
 from ..resources.warehouse_resource import WarehouseResource
 from ..run_worker import record_worker
-from ..settings import WRITER_POOL
+from ..settings import VALIDATION_PAGE, WRITER_POOL, report_link
 from .failed_rows import failed_rows_table
 from .gx_suites import SuiteDefinition, failed_rows, load_suites, run_suite, validates_every_row
 from .report import write_result
@@ -46,7 +46,7 @@ def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
                 "expectations_evaluated": record["expectations_evaluated"],
                 "expectations_failed": record["expectations_failed"],
                 **({"failed_rows": failed_rows_table(*failed_rows(suite, outcome))} if outcome.failed else {}),
-                "validation_page": dg.MetadataValue.path(str(settings.validation_dir / "index.html")),
+                "validation_page": report_link(VALIDATION_PAGE),
             },
         )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import plotly.offline
 
+from ..settings import VALIDATION_PAGE
 from .pages import discrepancy_page, document_file, document_page, overview_page, series_pages
 from .rows import read_warehouse
 
@@ -86,6 +87,8 @@ def build_site(
                     "assets/plotly.min.js": plotly.offline.get_plotlyjs(),
                 }
             )
+        if (validation_dir / "index.html").is_file():
+            pages[VALIDATION_PAGE] = (validation_dir / "index.html").read_text(encoding="utf-8")
         pages["assets/site.css"] = resources.files(__package__).joinpath("templates/site.css").read_text("utf-8")
         _write(folder, pages)
         folder.chmod(0o755)  # mkdtemp's folder is private; the site is served and read by others
