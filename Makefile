@@ -11,6 +11,9 @@ DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 # built once; the session's build is made once for all workers (tests/conftest.py). Three on this 2-core machine:
 # a worker waiting on dbt, a daemon's poll or a browser leaves a core to another (README: Scale has the figures).
 TEST_WORKERS ?= 3
+# where `make dev` serves the Dagster UI
+DEV_HOST ?= 127.0.0.1
+DEV_PORT ?= 3000
 
 export DATA_DIR
 export DAGSTER_HOME
@@ -54,8 +57,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `dagster dev` under a launcher that stops it, and all it started, within seconds of Ctrl-C or SIGTERM (which
+# make passes on to its child); exec, so no shell stands between make and the launcher
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
+	exec $(BIN)/warehouse dev --host $(DEV_HOST) --port $(DEV_PORT)
 
 # generated from a copy of the published file, so readers are never blocked and never block it
 docs: $(STAMP)

@@ -7,6 +7,8 @@
   warehouse report             regenerate the report site (DATA_DIR/report) from the published warehouse
   warehouse draft <text> --document-id <id>
                                register a document and draft a figure for every quantity its text prints
+  warehouse register <id> --explanation <text>
+                               list a claim or fact the register checks failed on in its register
 
 `run` checks every setting before any work, runs one build at a time per warehouse (a second waits for the
 first), keeps Dagster's full log in DATA_DIR/logs/ and prints a short summary: published or not, the build kind,
@@ -73,6 +75,8 @@ def _summary(instance, run_id: str, log: Path) -> tuple[bool, str | None, list[s
     and what to print."""
     import dagster as dg
 
+    from .checks.failed_rows import record_lines
+
     run = instance.get_run_by_id(run_id)
     ok = run.status == dg.DagsterRunStatus.SUCCESS
     lines = [f"run {run.run_id}: {run.status.value}"]
@@ -104,10 +108,11 @@ def _summary(instance, run_id: str, log: Path) -> tuple[bool, str | None, list[s
                 f"check {data.check_name} on {'/'.join(data.asset_key.path)} did not pass "
                 f"({data.severity.value}){': ' + data.description if data.description else ''}"
             )
-            # the table the check's page shows; a check whose description lists its problems is not listed twice
+            # the table the check's page shows (a register gate's rows as blocks to act on); a check whose
+            # description lists its problems is not listed twice
             failed_rows = data.metadata.get("failed_rows")
             if failed_rows is not None and not data.description:
-                lines += [f"  {line}" for line in failed_rows.value.splitlines() if line]
+                lines += [line for record in failed_rows.records for line in record_lines(record.data)]
     return ok, kept, lines
 
 
@@ -127,12 +132,14 @@ def _published_summary(settings: Settings, kept: str | None = None) -> list[str]
         models = con.execute("select count(*) from ingest.models_rebuilt").fetchone()[0]
         coverage = coverage_outcome(con)[2]
         waiting = draft_figures_waiting(con)
-    built = f"{mode} build: {reason}"
+    # the published build is this run's, or (kept) the last run's that published: each sentence says which
+    build = "this run's build" if kept is None else "the published build (an earlier run's)"
     return [
-        f"nothing new to publish: {kept}; {settings.warehouse_path} is kept as it is ({built})"
+        f"nothing new to publish: {kept}; {settings.warehouse_path} is kept as it is"
         if kept is not None
-        else f"published {settings.warehouse_path} ({built})",
-        f"that build rebuilt {models} dbt model(s) and {len(documents)} document(s)"
+        else f"published {settings.warehouse_path}",
+        f"{build}: {mode}, {reason}",
+        f"{build} rebuilt {models} dbt model(s) and {len(documents)} document(s)"
         + (
             f" ({', '.join(documents[:_MAX_LISTED])}{', …' if len(documents) > _MAX_LISTED else ''})"
             if documents
@@ -302,6 +309,100 @@ def draft(args) -> int:
     return 0
 
 
+def _latest_failed_row(settings: Settings, row_id: str):
+    """The register and the failed row of `row_id` in the latest evaluation of its register gate in the Dagster
+    instance `warehouse run` records to (a finding never published is only there), or None."""
+    import dagster as dg
+    from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+
+    from .checks.failed_rows import REGISTERS
+
+    with dg.DagsterInstance.from_config(str(_dagster_home(settings))) as instance:
+        for gate in REGISTERS.values():
+            key = dg.AssetCheckKey(dg.AssetKey(gate.table.split(".")), gate.check)
+            latest = instance.event_log_storage.get_asset_check_execution_history(
+                key, limit=1, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+            )
+            table = latest[0].event.asset_check_evaluation.metadata.get("failed_rows") if latest else None
+            # an evaluation recorded before failed rows were a table has none to read
+            records = table.records if isinstance(table, dg.TableMetadataValue) else []
+            row = next((record.data for record in records if record.data["id"] == row_id), None)
+            if row is not None:
+                return gate, row
+    return None
+
+
+def _published_row(settings: Settings, row_id: str):
+    """The register and the verdict of `row_id` in the published warehouse, or None."""
+    from .checks.failed_rows import REGISTERS
+    from .resources.connections import connect
+
+    if not settings.warehouse_path.exists():
+        return None
+    with connect(settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit) as con:
+        for gate in REGISTERS.values():
+            sql = f"select verdict, diagnosis from {gate.table} where {gate.key} = ?"
+            found = con.execute(sql, [row_id]).fetchone()
+            if found is not None:
+                return gate, {"id": row_id, "problem": None, "verdict": found[0], "diagnosis": found[1]}
+    return None
+
+
+def _not_to_register(gate, row: dict, path: Path, row_id: str) -> str | None:
+    """Why `row_id`, whose failed row (or published verdict) is `row`, is not to be appended to `path`, or None."""
+    from .checks.failed_rows import NO_LONGER_FOUND
+
+    listed = gate.listed(path, row_id)
+    verdict = row.get("verdict")
+    if listed and (row.get("problem") == NO_LONGER_FOUND or verdict == gate.fine):
+        now = f"its verdict is now {verdict}" if verdict else "nothing has this id any longer"
+        return f"{row_id} is listed but no longer found ({now}): delete line {listed[0]} of {path} instead"
+    if listed:
+        return (
+            f"{path} already lists {row_id} at line {listed[0]} (verdict {listed[1][1]}); its verdict now is "
+            f"{verdict} ({row.get('diagnosis')}): edit that line"
+        )
+    if verdict in (None, gate.fine):
+        return f"{row_id} needs no entry in {path}: its verdict is {verdict or 'gone'}"
+    return None
+
+
+def register(args) -> int:
+    """Append a finding to its register with its verdict and diagnosis now and the explanation given; every
+    line already there is kept as it is."""
+    settings = Settings.from_env()
+    sources = Path(args.sources).resolve() if args.sources else settings.sources_dir
+    explanation = args.explanation.strip()
+    if not explanation:
+        print("error: the explanation is empty: write what the document most likely meant", file=sys.stderr)
+        return 2
+    found = _latest_failed_row(settings, args.id) or _published_row(settings, args.id)
+    if found is None:
+        print(
+            f"error: {args.id} is neither a claim nor a fact the latest claim_register or reconciliation_register "
+            f"check failed on, nor one the published warehouse ({settings.warehouse_path}) holds",
+            file=sys.stderr,
+        )
+        return 2
+    gate, row = found
+    path = sources / gate.file
+    refused = _not_to_register(gate, row, path, args.id)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    line = gate.append(path, args.id, row["verdict"], row["diagnosis"], explanation)
+    print(f"added to {path}:\n  {line}\nthe next `warehouse run` checks it against the verdicts")
+    return 0
+
+
+def dev(args) -> int:
+    """`make dev`: the webserver and daemon, stopped with everything they started by Ctrl-C or SIGTERM
+    (orchestration/dev_server.py)"""
+    from .dev_server import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warehouse", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -326,6 +427,17 @@ def main(argv: list[str] | None = None) -> int:
     draft_cmd.add_argument("--prefix", help="figure id prefix (default: the document id)")
     draft_cmd.add_argument("--sources", help="sources folder (default: SOURCES_DIR)")
     draft_cmd.set_defaults(func=draft)
+    register_cmd = sub.add_parser(
+        "register", help="add a claim or fact a register check failed on to its register, with its verdict now"
+    )
+    register_cmd.add_argument("id", help="claim id (discrepancy_register.csv) or reconciliation id")
+    register_cmd.add_argument("--explanation", required=True, help="what the document most likely meant, and why")
+    register_cmd.add_argument("--sources", help="sources folder (default: SOURCES_DIR)")
+    register_cmd.set_defaults(func=register)
+    dev_cmd = sub.add_parser("dev", help="Dagster's webserver and daemon; Ctrl-C or SIGTERM stops them within seconds")
+    dev_cmd.add_argument("--host", default="127.0.0.1", help="address the webserver listens on (default: 127.0.0.1)")
+    dev_cmd.add_argument("--port", type=int, default=3000, help="the webserver's port (default: 3000)")
+    dev_cmd.set_defaults(func=dev)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -1,7 +1,7 @@
 """What the Dagster UI shows of the warehouse, through the real job: every dbt asset's storage is its table in the
 published file; every materialization carries its table's row count and column types; the marts of findings carry
 their verdict counts and coverage as numbers the asset page plots; a failing check lists its failed rows as a
-markdown table."""
+table."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 from dagster._core.definitions.metadata import normalize_metadata
 
-from orchestration.checks.failed_rows import MAX_ROWS, failed_rows_table
+from orchestration.checks.failed_rows import MAX_ROWS, MORE, failed_rows_table
 from orchestration.checks.gx_suites import SuiteOutcome, failed_rows, load_suites
 from orchestration.dbt_vars import dbt_var
 from orchestration.settings import REPORT_ADDRESS, warehouse_path
@@ -107,42 +107,58 @@ def test_every_dbt_asset_shows_its_row_count_columns_and_findings(built_run):
     assert served.read_text() == (warehouse.parent / "data" / "validation" / "index.html").read_text()
 
 
-def _failed_rows(result, check_name: str) -> list[str]:
+def _failed_rows(result, check_name: str) -> list[dict]:
     (evaluation,) = [
         e.event_specific_data
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == check_name
     ]
-    assert isinstance(evaluation.metadata["failed_rows"], dg.MarkdownMetadataValue)
-    return evaluation.metadata["failed_rows"].value.splitlines()
+    table = evaluation.metadata["failed_rows"]
+    assert isinstance(table, dg.TableMetadataValue)
+    columns = [column.name for column in table.schema.columns]
+    assert all(set(record.data) == set(columns) for record in table.records), "every record has the table's columns"
+    return [dict(record.data) for record in table.records]
 
 
 def test_a_failing_check_lists_its_failed_rows_as_a_table(unaccounted_run):
-    result, _, _ = unaccounted_run
+    result, warehouse, _ = unaccounted_run
     assert not result.success
-    header = ["| id | reason | explanation |", "| --- | --- | --- |"]
+    register = warehouse.parent / "sources" / "discrepancy_register.csv"
     assert _failed_rows(result, "claim_register") == [
-        *header,
-        "| ningbo_c045 | register_status: unlisted discrepancy, verdict: inconsistent, registered_verdict: None "
-        "| the register and the recomputed verdicts must agree claim by claim |",
+        {
+            "id": "ningbo_c045",
+            "problem": "unlisted discrepancy",
+            "statement": "KPO implemented by Ningbo: 694 million yuan in 2011 (prose) vs Table 2's 2011 KPO, "
+            "10.01 x 10^8 yuan (ningbo_paper, 3.2.3. Impact of market quality, paragraph 1)",
+            "printed": "694 million yuan",
+            "recomputed": "1,001.0 million yuan; range 1,000.5 to 1,001.5",
+            "verdict": "inconsistent",
+            "diagnosis": "beyond rounding",
+            "register_line": "ningbo_c045,inconsistent,beyond rounding,TODO: what the document most likely meant",
+            "to_do": f"add the register line to {register}, its explanation written: "
+            '`warehouse register ningbo_c045 --explanation "…"` appends it',
+        }
     ]
     assert _failed_rows(result, "document_coverage") == [
-        *header,
-        "| 002_23aeadf0344d4dc6.txt:99 | unaccounted | 002_23aeadf0344d4dc6.txt:99: '19' in 3.1. The Impact "
-        "Mechanism: Trade Circulation Theory (paragraph 3) — not recorded, not ignored |",
+        {
+            "id": "002_23aeadf0344d4dc6.txt:99",
+            "problem": "unaccounted",
+            "explanation": "002_23aeadf0344d4dc6.txt:99: '19' in 3.1. The Impact Mechanism: Trade Circulation "
+            "Theory (paragraph 3) — not recorded, not ignored",
+        }
     ]
 
 
-def test_the_table_of_failed_rows_is_bounded_and_says_how_many_more():
-    suite = next(s for s in load_suites() if s.name == "claim_register")
-    kept = [{"register_status": "unlisted discrepancy", "claim_id": f"c{i}", "verdict": "a|b"} for i in range(50)]
+def test_the_table_of_failed_rows_is_bounded_and_says_how_many_more(tmp_path):
+    suite = next(s for s in load_suites() if s.name == "figure_ranges")
+    kept = [{"share_pct": 101.0, "figure_id": f"f{i}", "stated_text": "a|b"} for i in range(50)]
     failure = {"expectation": "e", "why": "why", "exception": None, "unexpected_count": 60, "failed_rows": kept}
-    rows, total = failed_rows(suite, SuiteOutcome("claim_register", False, 1, [failure]))
+    rows, total = failed_rows(suite, SuiteOutcome("figure_ranges", False, 1, [failure]), tmp_path)
     assert (len(rows), total) == (50, 60), "GX counted 60 unexpected rows and kept 50"
-    lines = failed_rows_table(rows, total, "somewhere").value.splitlines()
-    assert len(lines) == 2 + MAX_ROWS + 2
-    assert lines[2] == "| c0 | register_status: unlisted discrepancy, verdict: a\\|b | why |", "the pipe is escaped"
-    assert lines[-1] == f"... and {60 - MAX_ROWS} more (somewhere)"
+    records = [record.data for record in failed_rows_table(rows, total, "somewhere").records]
+    assert len(records) == MAX_ROWS + 1
+    assert records[0] == {"id": "f0", "problem": "share_pct: 101.0, stated_text: a|b", "explanation": "why"}
+    assert records[-1] == {"id": MORE, "problem": f"{60 - MAX_ROWS} more (somewhere)", "explanation": None}
 
 
 class _RawEvent:

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import build, check_results
 from cross_document_corpus import BRIEF, NEWSLETTER, RECONCILIATION_REGISTER, YEARBOOK, write_corpus
+from orchestration.checks.failed_rows import PLACEHOLDER
 from orchestration.warehouse import WarehouseFiles
 from test_operations import _table_checksums
 
@@ -43,10 +44,13 @@ def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def _failures(result, check_name) -> str:
+def _failures(result, check_name) -> dict[str, dict]:
+    """The failed rows a check reported, by id: the table its page shows."""
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and event.event_specific_data.check_name == check_name:
-            return event.event_specific_data.metadata["failed_rows"].value
+            return {
+                record.data["id"]: record.data for record in event.event_specific_data.metadata["failed_rows"].records
+            }
     raise LookupError(check_name)
 
 
@@ -142,10 +146,28 @@ def test_the_register_gate_names_a_flipped_verdict_and_an_unlisted_disagreement(
         reconciliation_register=[r for r in RECONCILIATION_REGISTER if r[0] != contradiction],
     )
     assert not result.success and check_results(result)["reconciliation_register"] is False
-    rows = _failures(result, "reconciliation_register").splitlines()[2:]  # below the table's header
-    failed = {row.split(" | ")[0].removeprefix("| "): row for row in rows}
-    assert failed.keys() == {exports, contradiction}, rows
-    assert "listed but no longer found" in failed[exports] and "unlisted disagreement" in failed[contradiction]
+    failed = _failures(result, "reconciliation_register")
+    assert failed.keys() == {exports, contradiction}, failed
+    register = workdir / "in" / "sources" / "reconciliation_register.csv"
+    assert (failed[exports]["problem"], failed[exports]["register_line"]) == ("listed but no longer found", None)
+    assert (
+        failed[exports]["to_do"] == f"delete the line starting '{exports},' from {register}: its verdict is now agree"
+    )
+    # the fact, each document's statement as printed and in the unit they are compared in, the line to paste
+    found = failed[contradiction]
+    assert found["problem"] == "unlisted disagreement"
+    assert found["statement"] == (
+        f"Shenyang: Software and information services industry sales (level), 1998; stated by {NEWSLETTER}, {YEARBOOK}"
+    )
+    assert (
+        found["printed"]
+        == f"{NEWSLETTER} nl_f005: less than 200 million yuan; {YEARBOOK} yb_f004: over 200 million yuan"
+    )
+    assert (
+        found["recomputed"]
+        == f"{NEWSLETTER} nl_f005: -∞ to 200.0 million yuan; {YEARBOOK} yb_f004: 200.0 to ∞ million yuan"
+    )
+    assert found["register_line"] == f"{contradiction},contradict,bounds exclude each other,{PLACEHOLDER}"
     working = WarehouseFiles(workdir / "warehouse.duckdb").working(result.run_id)
     assert _query(
         working, "select verdict from marts.figure_reconciliation where reconciliation_id = ?", [exports]

@@ -31,11 +31,13 @@ def _figure_id(path, table_row, table_column):
     raise LookupError((table_row, table_column))
 
 
-def _failures(result, check_name) -> str:
-    """The failed rows a check reported: the markdown table its page shows."""
+def _failures(result, check_name) -> dict[str, dict]:
+    """The failed rows a check reported, by id: the table its page shows."""
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and event.event_specific_data.check_name == check_name:
-            return event.event_specific_data.metadata["failed_rows"].value
+            return {
+                record.data["id"]: record.data for record in event.event_specific_data.metadata["failed_rows"].records
+            }
     raise LookupError(check_name)
 
 
@@ -89,14 +91,16 @@ def test_removing_a_register_entry_fails_the_claim_suite(broken):
     _, result = broken
     assert check_results(result)["claim_register"] is False
     failures = _failures(result, "claim_register")
-    assert "| ningbo_c045 | register_status: unlisted discrepancy" in failures
+    assert failures["ningbo_c045"]["problem"] == "unlisted discrepancy"
     assert "ningbo_c046" not in failures  # only the claim whose entry went missing
 
 
 def test_a_changed_register_verdict_fails_the_claim_suite(broken):
     _, result = broken
     assert check_results(result)["claim_register"] is False
-    assert "| ningbo_c047 | register_status: verdict changed from inconsistent" in _failures(result, "claim_register")
+    changed = _failures(result, "claim_register")["ningbo_c047"]
+    assert (changed["problem"], changed["verdict"]) == ("verdict changed from inconsistent", "gross_inconsistency")
+    assert changed["to_do"].startswith("replace the line starting 'ningbo_c047,' in ")
 
 
 @pytest.fixture

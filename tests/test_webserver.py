@@ -20,12 +20,13 @@ from pathlib import Path
 import duckdb
 
 from conftest import PROJECT_ROOT
+from orchestration.checks.gx_suites import load_suites
 from orchestration.dbt_vars import dbt_var
 
 QUERY = """
 {
   assetNodes { assetKey { path } groupName
-    assetChecksOrError { ... on AssetChecks { checks { name } } } }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { name
     schedules { name cronSchedule executionTimezone scheduleState { status } }
     allTopLevelResourceDetails { name configuredValues { key value type } } } } }
@@ -52,7 +53,7 @@ def _graphql(port: int, query: str, **variables) -> dict:
 
 RUN_QUERY = """
 query ($id: String!) {
-  runsOrError(filter: {runIds: [$id]}) { ... on Runs { results { status pipelineName
+  runsOrError(filter: {runIds: [$id]}) { ... on Runs { results { status pipelineName allPools
     repositoryOrigin { repositoryLocationName repositoryName } tags { key value } } } }
 }
 """
@@ -147,7 +148,9 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
             timeout=900,
         )
         assert build.returncode == 0, build.stdout + build.stderr
-        assert f"published {published} (incremental build: the dbt project changed" in build.stdout, build.stdout
+        assert f"published {published}\nthis run's build: incremental, the dbt project changed" in build.stdout, (
+            build.stdout
+        )
         (run_id,) = re.findall(r"^run (\S+) queued: the Dagster daemon starts it", build.stdout, re.MULTILINE)
         (launched,) = _graphql(port, RUN_QUERY, id=run_id)["data"]["runsOrError"]["results"]
         assets = {
@@ -163,6 +166,17 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
     assert nodes["marts/figures"]["groupName"] == "marts"
     checks = {c["name"] for c in nodes["marts/fct_observation"]["assetChecksOrError"]["checks"]}
     assert "figures_fidelity" in checks
+    # the UI labels as blocking exactly the checks whose failure stops the publish (README: Building from the UI)
+    blocking = {
+        c["name"]: c["blocking"]
+        for n in data["assetNodes"]
+        for c in n["assetChecksOrError"]["checks"]
+        if not c["name"].startswith(("unique", "not_null", "accepted", "relationships", "dbt_"))
+    }
+    for suite in load_suites():
+        assert blocking[suite.name] is suite.blocking, suite.name
+    assert blocking["document_coverage"] is True
+    assert blocking["figure_consistency"] is False and blocking["outsourcing_structure"] is False
     assert any(name.startswith("unique") for name in checks), "dbt tests show as asset checks"
     schedules = [s for repo in data["repositoriesOrError"]["nodes"] for s in repo["schedules"]]
     nightly = {s["name"]: s for s in schedules}["nightly_build"]
@@ -183,7 +197,9 @@ def test_dagster_dev_serves_assets_checks_schedule_and_a_healthy_daemon(tmp_path
         "repositoryLocationName": "orchestration.definitions",
         "repositoryName": "__repository__",
     }
-    assert {"key": "warehouse", "value": "writer"} in launched["tags"], "it queues behind other warehouse writers"
+    assert launched["allPools"] == ["warehouse_writer"], "it queues behind any other run that writes the warehouse"
+    shown_tags = {t["key"] for t in launched["tags"]}
+    assert not {t for t in shown_tags if "worker" in t}, f"the worker tags are hidden from the runs list: {shown_tags}"
     # the asset pages: storage is the published file's table, and the run's (kept) marts carry their row count
     # (a table's) and columns and, for claim_checks, a count per verdict
     definition = _entries(assets["marts/figures"]["definition"]["metadataEntries"])

@@ -45,7 +45,11 @@ def _build_check(suite: SuiteDefinition) -> dg.AssetChecksDefinition:
                 "validated": "every row" if every_row else "the rows of the documents this run rebuilt",
                 "expectations_evaluated": record["expectations_evaluated"],
                 "expectations_failed": record["expectations_failed"],
-                **({"failed_rows": failed_rows_table(*failed_rows(suite, outcome))} if outcome.failed else {}),
+                **(
+                    {"failed_rows": failed_rows_table(*failed_rows(suite, outcome, settings.sources_dir))}
+                    if outcome.failed
+                    else {}
+                ),
                 "validation_page": report_link(VALIDATION_PAGE),
             },
         )

@@ -23,7 +23,7 @@ import duckdb
 
 from ..corpus.text import NUMBER_PATTERN
 from ..settings import DEFAULTS, EXPECTATIONS_DIR
-from .failed_rows import FailedRow
+from .failed_rows import REGISTERS, Row
 
 # The relation the suites' SQL reads the run's scope from: the documents this run rebuilt (ingest.run_scope, as
 # dbt's models and tests use it), or every document when the suite validates every row it covers
@@ -141,27 +141,35 @@ class SuiteOutcome:
         }
 
 
-def failed_rows(suite: SuiteDefinition, outcome: SuiteOutcome) -> tuple[list[FailedRow], int]:
-    """Each failed row the outcome kept as (id, reason, explanation): the row's first id column, its other values
-    (the judged one first), the expectation's why; an expectation GX could not evaluate is one row saying so. And
-    how many failed in all: GX counts every unexpected row but the outcome keeps FAILED_ROWS_KEPT of each."""
+def failed_rows(suite: SuiteDefinition, outcome: SuiteOutcome, sources: Path) -> tuple[list[Row], int]:
+    """Each failed row the outcome kept, by column: a register gate's as its register shows it (what to do in
+    the register files under `sources`), any other's as its first id column, its other values (the judged one
+    first) and the expectation's why; an expectation GX could not evaluate is one row saying so. And how many
+    failed in all: GX counts every unexpected row but the outcome keeps FAILED_ROWS_KEPT of each."""
+    register = REGISTERS.get(suite.name)
     rows, total = [], 0
     for failure in outcome.failed:
         why = failure.get("why") or failure["expectation"]
         if failure["exception"]:
-            rows.append(("—", f"GX could not evaluate it: {failure['exception']}", why))
+            rows.append({"id": "—", "problem": f"GX could not evaluate it: {failure['exception']}", "explanation": why})
             total += 1
             continue
-        rows += [(*_identified(row, suite.id_columns), why) for row in failure["failed_rows"]]
+        rows += [
+            register.failed_row(row, sources)
+            if register
+            else {**_identified(row, suite.id_columns), "explanation": why}
+            for row in failure["failed_rows"]
+        ]
         total += failure["unexpected_count"]
     return rows, total
 
 
-def _identified(row: Any, id_columns: tuple[str, ...]) -> tuple[str, str]:
+def _identified(row: Any, id_columns: tuple[str, ...]) -> dict[str, str]:
     """A failed row with id columns is a mapping holding them; without, GX keeps only the unexpected value."""
     if not (id_columns and isinstance(row, dict) and id_columns[0] in row):
-        return "—", str(row)
-    return str(row[id_columns[0]]), ", ".join(f"{k}: {v}" for k, v in row.items() if k != id_columns[0])
+        return {"id": "—", "problem": str(row)}
+    problem = ", ".join(f"{k}: {v}" for k, v in row.items() if k != id_columns[0])
+    return {"id": str(row[id_columns[0]]), "problem": problem}
 
 
 _RUN_NUMBERS = itertools.count(1)

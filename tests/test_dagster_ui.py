@@ -1,0 +1,172 @@
+"""The buttons a Dagster user presses first, pressed in a real browser against `make dev`:
+"Materialize all" on the Lineage page builds and publishes the warehouse after a real source change, and one
+asset's "Materialize" is refused before any step, saying what to press instead; the published file is untouched."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_ROOT, copy_sources, read_rows, write_rows
+from orchestration.ingest import changes
+from orchestration.ingest.fingerprints import sha256
+from test_webserver import _free_port, _graphql
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-dev-shm-usage"]
+
+RUNS = """
+{ runsOrError { ... on Runs { results { runId status pipelineName assetSelection { path } } } } }
+"""
+LOGS = """
+query ($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events { __typename
+  ... on MessageEvent { message level } } } } }
+"""
+LATEST = """
+query ($keys: [AssetKeyInput!]!) { assetsLatestInfo(assetKeys: $keys) { assetKey { path }
+  latestMaterialization { runId } latestRun { id status } } }
+"""
+
+
+def _press(page, label: str) -> None:
+    """Press a button as a user would, past Dagster's first-visit newsletter prompt and its "Are you sure?"
+    confirmation (shown when upstream assets were never materialized in this instance)."""
+    skip = page.locator("button", has_text="Skip")
+    if skip.count():
+        skip.first.click()
+    # disabled until the webserver has loaded the code location
+    page.locator("button:enabled", has_text=label).first.click(timeout=180_000)
+    confirm = page.get_by_role("button", name="Confirm")
+    with contextlib.suppress(Exception):
+        confirm.click(timeout=5000)
+
+
+def _runs(port: int) -> list[dict]:
+    return _graphql(port, RUNS)["data"]["runsOrError"]["results"]
+
+
+def _wait_for_new_run(port: int, known: set[str], timeout: float) -> dict:
+    """The run launched since `known` was listed, once it has ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = [r for r in _runs(port) if r["runId"] not in known]
+        if new and new[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+            return new[0]
+        time.sleep(1)
+    raise AssertionError(f"no run ended within {timeout} s: {_runs(port)[:3]}")
+
+
+@pytest.fixture()
+def dev_server(tmp_path, built_warehouse):
+    """`make dev` on a free port, with a published warehouse as this code built it
+    and a copy of the sources to change."""
+    port = _free_port()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    data = tmp_path / "data"
+    data.mkdir()
+    published = Path(shutil.copy(built_warehouse, data / "warehouse.duckdb"))
+    code = changes.code_hashes()
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "update ingest.build set ingest_hash = ?, dbt_hash = ?, check_hash = ?",
+            [code.ingest, code.dbt, code.checks],
+        )
+    sources = copy_sources(tmp_path)
+    environment = {k: v for k, v in os.environ.items() if k != "WAREHOUSE_HISTORY"}
+    environment.update(DAGSTER_HOME=str(home), DATA_DIR=str(data), SOURCES_DIR=str(sources))
+    log = (tmp_path / "dev.log").open("w")
+    environment["DEV_PORT"] = str(port)
+    server = subprocess.Popen(
+        ["make", "dev"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert server.poll() is None, (tmp_path / "dev.log").read_text()[-2000:]
+            with contextlib.suppress(OSError, KeyError, TypeError):
+                data_ = _graphql(port, "{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }")
+                healthy = {s["daemonType"] for s in data_["data"]["instance"]["daemonHealth"]["allDaemonStatuses"]}
+                if {"QUEUED_RUN_COORDINATOR", "MONITORING"} <= healthy:
+                    break
+            time.sleep(1)
+        yield port, published, sources
+    finally:
+        server.send_signal(signal.SIGTERM)  # `make dev` stops everything it started within 10 s
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=15)
+        log.close()
+
+
+def test_the_ui_buttons_publish_or_refuse_up_front(dev_server, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    port, published, sources = dev_server
+    base = f"http://127.0.0.1:{port}"
+    before = sha256(published)
+    # a real source change: a catalogue row the published build does not have
+    fields, rows = read_rows(sources / "reference_origins.csv")
+    rows[0]["licence"] = "CC BY 4.0 (changed for this test)"
+    write_rows(sources / "reference_origins.csv", fields, rows)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        try:
+            # one asset's Materialize: refused before any step, naming what to press instead
+            known = {r["runId"] for r in _runs(port)}
+            page.goto(f"{base}/assets/marts/figures", wait_until="networkidle")
+            _press(page, "Materialize")
+            refused = _wait_for_new_run(port, known, 120)
+            assert refused["status"] == "CANCELED", refused
+            messages = [
+                e.get("message") or ""
+                for e in _graphql(port, LOGS, id=refused["runId"])["data"]["logsForRun"]["events"]
+            ]
+            assert any("refused before any step" in m and "Materialize all" in m for m in messages), messages
+            assert sha256(published) == before, "a refused run leaves the published file as it was"
+
+            # "Materialize all" on the Lineage page: the whole build, published
+            known = {r["runId"] for r in _runs(port)}
+            page.goto(f"{base}/asset-groups", wait_until="networkidle")  # the Lineage page
+            _press(page, "Materialize all")
+            built = _wait_for_new_run(port, known, 600)
+            page.screenshot(path=str(tmp_path / "lineage.png"))
+        finally:
+            browser.close()
+    assert built["status"] == "SUCCESS", built
+    assert built["pipelineName"] == "__ASSET_JOB", "the UI's own asset job, not build_warehouse"
+    assert sha256(published) != before, "the run published a new warehouse"
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.dim_reference_origin where licence = 'CC BY 4.0 (changed for this test)'"
+        ).fetchone() == (1,)
+    # a quiet log: no message a person cannot read at a glance, and the project's own lines at INFO
+    events = _graphql(port, LOGS, id=built["runId"])["data"]["logsForRun"]["events"]
+    longest = max(events, key=lambda e: len(e.get("message") or ""))
+    assert len(longest["message"]) <= 500, (len(longest["message"]), longest["message"][:300])
+    info = [e["message"] for e in events if e.get("level") == "INFO"]
+    assert any(m.startswith("published ") for m in info), info
+    keys = [{"path": ["published", "warehouse"]}, {"path": ["published", "report"]}]
+    for info in _graphql(port, LATEST, keys=keys)["data"]["assetsLatestInfo"]:
+        assert info["latestMaterialization"]["runId"] == built["runId"], info
+        assert info["latestRun"]["status"] == "SUCCESS", info
