@@ -18,28 +18,36 @@ the claim verdicts, and for a failure its cause and what to fix.
 from __future__ import annotations
 
 import argparse
-import csv
 import fcntl
+import json
 import logging
 import os
-import re
 import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from .ingest.source_files import DOCUMENT_KINDS, ID_PATTERN
-from .settings import PROJECT_ROOT, Settings, SettingsError
+from .ingest.source_files import DOCUMENT_KINDS
+from .settings import PROJECT_ROOT, Settings, SettingsError, dagster_home
 from .warehouse import WarehouseError, WarehouseFiles, history_lines, restore
 
 LAUNCH_TAG = "warehouse/launch"
 _MAX_CAUSE_LINES = 40
 # documents named in the summary of what a build rebuilt; the rest are counted
 _MAX_LISTED = 8
+# `warehouse run`'s exit status when it published but a step after the swap failed (README: make run)
+PUBLISHED_BUT_FAILED = 3
+# the steps after the swap: the first writes the validation page, the second the report site
+PUBLISH_STEP, REPORT_STEP = "published__warehouse", "published__report"
+# how a write that found the disk full reads: the OS's ENOSPC, SQLite's SQLITE_FULL
+_NO_SPACE = ("No space left on device", "[Errno 28]", "database or disk is full")
+# free space under which SQLite and DuckDB cannot add a page or a log frame: a bare I/O error then is a full disk
+_NEARLY_FULL = 16 * 2**20
 
 
 def _dagster_home(settings: Settings) -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
+    home = dagster_home(os.environ, settings.data_dir)  # as Settings checked it
     home.mkdir(parents=True, exist_ok=True)
     shipped = PROJECT_ROOT / "orchestration" / "dagster.yaml"
     target = home / "dagster.yaml"
@@ -89,17 +97,18 @@ def _summary(instance, run_id: str, log: Path) -> tuple[bool, str | None, list[s
         ),
         None,
     )
-    failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    for event in failures:
-        error = event.dagster_event.step_failure_data.error
-        while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
-            error = error.cause
+    failures = _step_errors(instance, run.run_id)
+    for step, error in failures:
         message = error.message.strip().splitlines()
         shown = message[:_MAX_CAUSE_LINES]
         if len(message) > len(shown):
             shown.append(f"... and {len(message) - len(shown)} more lines in {log}")
-        lines.append(f"step {event.step_key} failed ({error.cls_name}):")
+        lines.append(f"step {step} failed ({error.cls_name}):")
         lines += [f"  {line}" for line in shown]
+        # a follow-on error (a rollback after a failed write) hides the one that started it
+        lines += [f"  raised while handling {_one_line(earlier)}" for earlier in _earlier_errors(error)]
+    if not failures and not ok:
+        lines += _run_ending(instance, run.run_id)
     checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     for event in checks:
         data = event.dagster_event.event_specific_data
@@ -155,6 +164,178 @@ def _published_summary(settings: Settings, kept: str | None = None) -> list[str]
     ]
 
 
+def _step_errors(instance, run_id: str) -> list:
+    """Each failed step of the run and its error, unwrapped from Dagster's wrapper to the step code's own."""
+    import dagster as dg
+
+    failed = []
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        error = event.dagster_event.step_failure_data.error
+        while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
+            error = error.cause
+        failed.append((event.step_key, error))
+    return failed
+
+
+def _earlier_errors(error) -> list:
+    """The errors `error` was raised from or while handling, the first one last."""
+    earlier = []
+    while (error := error.cause or error.context) is not None:
+        earlier.append(error)
+    return earlier
+
+
+def _one_line(error) -> str:
+    """An error's first line, which names its class: 'PermissionError: [Errno 1] ...'."""
+    return (error.message.strip().splitlines() or [error.cls_name])[0]
+
+
+def _run_ending(instance, run_id: str) -> list[str]:
+    """Why a run no step of which failed has ended, the cause first: its worker process died (whoever marked the
+    run failed then: run monitoring, or the code server that started the worker, with a message that names
+    neither), its failure's own error, or its cancellation; then the steps it left unfinished."""
+    import dagster as dg
+    from dagster._core.launcher import WorkerStatus
+
+    lines = []
+    launcher = instance.run_launcher
+    if launcher.supports_check_run_worker_health:
+        health = launcher.check_run_worker_health(instance.get_run_by_id(run_id))
+        if health.status == WorkerStatus.FAILED:
+            lines.append(f"the run's {health.msg}")
+    ended = instance.all_logs(
+        run_id, of_type={dg.DagsterEventType.PIPELINE_FAILURE, dg.DagsterEventType.PIPELINE_CANCELED}
+    )
+    for event in ended:
+        error = getattr(event.dagster_event.event_specific_data, "error", None)
+        lines.append(f"the run ended: {event.message}" + (f" ({_one_line(error)})" if error else ""))
+    steps = {
+        kind: {event.step_key for event in instance.all_logs(run_id, of_type=kind)}
+        for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS)
+    }
+    unfinished = sorted(steps[dg.DagsterEventType.STEP_START] - steps[dg.DagsterEventType.STEP_SUCCESS])
+    return lines + [f"step {step} started and never finished" for step in unfinished]
+
+
+def _failure(instance, run_id: str) -> str:
+    """What ended the run, in a line: its first failed step's error, or what ended the run itself."""
+    failed = _step_errors(instance, run_id)
+    if failed:
+        return f"step {failed[0][0]} failed: {_one_line(failed[0][1])}"
+    return next(iter(_run_ending(instance, run_id)), "the run did not succeed")
+
+
+def _previous_pages(instance, run_id: str) -> str:
+    """Which pages still describe the previous build after this run's swap, and how to bring them up to date."""
+    import dagster as dg
+
+    succeeded = {e.step_key for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)}
+    advice = []
+    if PUBLISH_STEP not in succeeded:
+        advice.append("the validation page describes the previous build until the next publish")
+    if REPORT_STEP not in succeeded:
+        advice.append(
+            "the report site is the previous build's: run `warehouse report` (the next run regenerates it too)"
+        )
+    return "; ".join(advice)
+
+
+def _publication(files: WarehouseFiles) -> tuple[tuple[int, int, int] | None, str | None]:
+    """Which file is published (inode, size, modification time; None: none) and the run that put it there, as
+    the integrity record written with it says (None: the record is not this file's). Every publish and restore
+    renames a new file into place, so a run published when the file it leaves is not the one it found."""
+    try:
+        stat = files.published.stat()
+    except FileNotFoundError:
+        return None, None
+    try:
+        record = json.loads(files.integrity.read_text())
+    except (OSError, ValueError):
+        record = {}
+    publisher = record.get("run_id") if record.get("inode") == stat.st_ino else None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns), publisher
+
+
+def _space(folders: list[Path]) -> tuple[Path, int]:
+    """The mount point of the file system with the least free space among those holding `folders`, and how
+    many bytes are free on it."""
+    spaces = []
+    for folder in folders:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        mount = existing
+        while not os.path.ismount(mount):
+            mount = mount.parent
+        spaces.append((shutil.disk_usage(existing).free, str(mount)))
+    free, mount = min(spaces)
+    return Path(mount), free
+
+
+def _no_space(settings: Settings, evidence: str, nearly_full: bool) -> str | None:
+    """'no space left on <mount point> (...)' when `evidence` (errors, the run's log) says a write found the disk
+    full, or, with `nearly_full`, when a file system the run writes to has too little left for SQLite or DuckDB
+    to go on (they report that as a bare I/O error); else None."""
+    folders = [settings.warehouse_path.parent, settings.data_dir, PROJECT_ROOT]  # dbt writes under the project
+    if os.environ.get("DAGSTER_HOME"):
+        folders.append(Path(os.environ["DAGSTER_HOME"]))
+    mount, free = _space(folders)
+    if any(marker in evidence for marker in _NO_SPACE) or (nearly_full and free < _NEARLY_FULL):
+        return f"no space left on {mount} ({free / 2**20:.1f} MB free now)"
+    return None
+
+
+def _run_evidence(instance, run_id: str, log: Path) -> str:
+    """Everything the run said about its failures: its steps' errors with the ones they were raised from, and
+    its log (where a worker's own errors go when the instance's storage cannot take them)."""
+    errors = [e for _, error in _step_errors(instance, run_id) for e in (error, *_earlier_errors(error))]
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    return "\n".join([*(e.message for e in errors), text])
+
+
+class _Failed(NamedTuple):
+    """How a run that did not succeed ended, as `warehouse run` tells it."""
+
+    run_id: str | None  # None: the command failed before it knew the run's id
+    cause: str  # what ended it, in a line
+    no_space: str | None  # 'no space left on ...' when a write found the disk full
+    pages: str  # the pages a publish by it left describing the previous build, and what to do
+    kept: str | None  # why it had nothing new to publish, when it had not
+
+
+def _failed(settings: Settings, instance, run_id: str, kept: str | None, log: Path) -> _Failed:
+    no_space = _no_space(settings, _run_evidence(instance, run_id, log), nearly_full=False)
+    return _Failed(run_id, _failure(instance, run_id), no_space, _previous_pages(instance, run_id), kept)
+
+
+def _verdict(settings: Settings, found: tuple, left: tuple, failed: _Failed, log: Path) -> tuple[str, int]:
+    """What a run that did not succeed did to the published file, read from the file itself (`found` before the
+    run, `left` after it, as _publication gives them), and the exit status that says so. Only the run `warehouse
+    run` launched publishes while it holds the writer lock; a restore names its snapshot's run."""
+    path, full_log = settings.warehouse_path, f"(full log: {log})."
+    if left[0] != found[0]:
+        publisher = left[1] or failed.run_id
+        if failed.run_id in (None, publisher):
+            cause = "; ".join(filter(None, (failed.no_space or failed.cause, failed.pages)))
+            return f"published {path} (run {publisher}), but {cause}", PUBLISHED_BUT_FAILED
+        return f"not published: {path} was replaced by run {publisher} while run {failed.run_id} ran {full_log}", 1
+    if failed.no_space:
+        return f"not published: {failed.no_space}: free some space and run again; {path} is unchanged {full_log}", 1
+    if failed.kept is not None:
+        return f"nothing new to publish ({failed.kept}), but {failed.cause}; {path} is kept as it is {full_log}", 1
+    return f"not published: {path} is unchanged. Fix the cause above and run again {full_log}", 1
+
+
+def _error_chain(exc: BaseException) -> str:
+    """`exc` and every error it was raised from or while handling, a line each."""
+    lines = []
+    while exc is not None:
+        lines.append(f"{type(exc).__name__}: {exc}")
+        exc = exc.__cause__ or exc.__context__
+    return "\n".join(lines)
+
+
 def run(_args) -> int:
     try:
         settings = Settings.from_env()
@@ -163,33 +344,56 @@ def run(_args) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    home = _dagster_home(settings)
+    files = WarehouseFiles.from_settings(settings)
+    found = _publication(files)  # the verdict is read from the published file, not from the run's status
     logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    import sqlite3
+
     import dagster as dg
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .launch import launch_and_wait
+    from .resources.warehouse_resource import WarehouseResource
 
-    lock = _wait_for_writer_lock(settings)  # before the instance: it may create the instance's storage
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        try:
-            print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
-            run_id = launch_and_wait(instance, {LAUNCH_TAG: "warehouse run"}, log)
-            _append_event_log(instance, run_id, log)
-        finally:
-            lock.close()
-        ok, kept, lines = _summary(instance, run_id, log)
+    run_id = None
+    try:
+        home = _dagster_home(settings)
+        logs.mkdir(parents=True, exist_ok=True)
+        lock = _wait_for_writer_lock(settings)  # before the instance: it may create the instance's storage
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            try:
+                print(f"building {settings.warehouse_path} (full log: {log})", flush=True)
+                # the settings checked above travel with the run: a daemon's run works by them, not by its own
+                config = WarehouseResource.run_config(os.environ)
+                run_id = launch_and_wait(instance, {LAUNCH_TAG: "warehouse run"}, config, log)
+                _append_event_log(instance, run_id, log)
+            finally:
+                lock.close()
+            ok, kept, lines = _summary(instance, run_id, log)
+            failed = None if ok else _failed(settings, instance, run_id, kept, log)
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        # the disk under the data folder or Dagster's storage failed this command itself: no summary to read
+        cause = _error_chain(exc).splitlines()[0]
+        print(f"error: {cause}", file=sys.stderr)
+        # SQLite says 'disk I/O error' when a write finds the disk full; an OSError names its own errno
+        no_space = _no_space(settings, _error_chain(exc), nearly_full=not isinstance(exc, OSError))
+        pages = "the validation page and the report site may be the previous build's: run `warehouse report`"
+        failed = _Failed(run_id, cause, no_space, pages, None)
+        verdict, status = _verdict(settings, found, _publication(files), failed, log)
+        print(verdict, file=sys.stderr)
+        return status
     print(f"documents: {settings.documents_note}")
-    if ok:
+    left = _publication(files)
+    if ok and (left[0] != found[0] or kept is not None):
         lines += _published_summary(settings, kept)
+        status = 0
     else:
-        lines.append(
-            f"not published: {settings.warehouse_path} is unchanged. Fix the cause above and run again "
-            f"(full log: {log})."
-        )
-    print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
+        failed = failed or _Failed(run_id, "it succeeded and published nothing", None, "", kept)
+        verdict, status = _verdict(settings, found, left, failed, log)
+        lines.append(verdict)
+    print("\n".join(lines), file=sys.stdout if status == 0 else sys.stderr)
+    return status
 
 
 def docs(_args) -> int:
@@ -233,38 +437,24 @@ def restore_command(args) -> int:
     return 0
 
 
-def _document_id(value: str) -> str:
-    if not re.fullmatch(ID_PATTERN, value):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an id (lowercase ASCII letters, digits and _, starting with a letter)"
-        )
-    return value
-
-
 def draft(args) -> int:
-    from .corpus.draft import draft_figures, load_catalogues
-    from .corpus.draft_files import DraftError, register_document, write_drafts, write_not_figures
+    from .corpus.draft import Progress, draft_figures
+    from .corpus.draft_files import DraftError, read_draft_input, write_draft
 
     settings = Settings.from_env()
     sources = Path(args.sources).resolve() if args.sources else settings.sources_dir
     text = Path(args.text).resolve()
-    if not text.is_file():
-        print(f"error: no text file {text}", file=sys.stderr)
-        return 2
     fields = {name: str(getattr(args, name) or "") for name in ("title", "kind", "authors", "publisher", "year", "url")}
     try:
-        print(register_document(sources, text, args.document_id, fields))
-        mentions = sources / "mentions" / f"{args.document_id}.csv"
-        known = (
-            {row["section"] for row in csv.DictReader(mentions.open(encoding="utf-8"))} if mentions.exists() else set()
-        )
-        content = text.read_text(encoding="utf-8")
-        drafts, skipped = draft_figures(content, load_catalogues(sources), known, int(args.year) if args.year else None)
-        written = write_drafts(sources, args.document_id, args.prefix or args.document_id, drafts)
-        not_figures = write_not_figures(sources, args.document_id, content, skipped)
+        given = read_draft_input(sources, text, args.document_id, args.prefix, fields)
     except DraftError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + str(exc).replace("\n", "\nerror: "), file=sys.stderr)
         return 2
+    progress = Progress(text.name, len(given.text.splitlines()))
+    progress.stage("drafting figures")
+    drafts, skipped = draft_figures(given.text, given.catalogues, given.sections, given.year, progress.line)
+    written = write_draft(given, drafts, skipped, progress)
+    print(written.registered)
     figures = sources / "figures" / f"{args.document_id}.csv"
     print(
         f"{len(written.added)} new draft figure(s) in {figures} and its mentions; {written.kept} row(s) already "
@@ -289,9 +479,9 @@ def draft(args) -> int:
         f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
         "suggestions, then set review_status to reviewed (in the mentions file too)"
     )
-    if not_figures:
+    if written.not_figures:
         print(
-            f"{not_figures} number(s) that are not figures, with a suggested reason, as draft rows of "
+            f"{written.not_figures} number(s) that are not figures, with a suggested reason, as draft rows of "
             f"{sources / 'not_figures' / (args.document_id + '.csv')}: check each reason (or record the number "
             "as a figure instead), then set review_status to reviewed"
         )
@@ -417,14 +607,14 @@ def main(argv: list[str] | None = None) -> int:
     restore_cmd.set_defaults(func=restore_command)
     draft_cmd = sub.add_parser("draft", help="register a document and draft its figures and mentions for review")
     draft_cmd.add_argument("text", help="the document's text file (UTF-8)")
-    draft_cmd.add_argument("--document-id", required=True, type=_document_id, help="id, [a-z][a-z0-9_]*")
+    draft_cmd.add_argument("--document-id", required=True, help="id, [a-z][a-z0-9_]*")
     draft_cmd.add_argument("--title", help="title as printed (a new document needs it)")
     draft_cmd.add_argument("--kind", choices=DOCUMENT_KINDS, help="what the document is (a new document needs it)")
     draft_cmd.add_argument("--authors", help="authors as printed, ;-separated (or give --publisher)")
     draft_cmd.add_argument("--publisher", help="the organisation that published it (or give --authors)")
-    draft_cmd.add_argument("--year", type=int, help="publication year; figures' periods are not after it")
+    draft_cmd.add_argument("--year", help="publication year (1900 to this year); figures' periods are not after it")
     draft_cmd.add_argument("--url", help="http:// or https:// address")
-    draft_cmd.add_argument("--prefix", help="figure id prefix (default: the document id)")
+    draft_cmd.add_argument("--prefix", help="figure id prefix, [a-z][a-z0-9_]* (default: the document id)")
     draft_cmd.add_argument("--sources", help="sources folder (default: SOURCES_DIR)")
     draft_cmd.set_defaults(func=draft)
     register_cmd = sub.add_parser(

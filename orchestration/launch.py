@@ -4,7 +4,11 @@ The run is created from the code location `dagster dev -m orchestration.definiti
 job snapshot and origin as a UI launch), so it shows on the UI's timeline and re-executes like a UI run. With the
 daemon running it is submitted to the instance's run queue and waits behind the nightly run or a UI launch (the
 writer tag limit in dagster.yaml); without a daemon nothing would dequeue it, so it is handed to the instance's
-run launcher directly, the same call the daemon makes when it dequeues a run.
+run launcher directly, the same call the daemon makes when it dequeues a run. A daemon that stops while the run
+is queued has the run canceled (so no daemon started later runs it unwatched) and a new one launched directly;
+a run the daemon dequeued whose worker died with it (`make dev` stopped takes its runs with it) is ended failed
+here, as no daemon's run monitoring is left to do it.
+The run carries the launching command's settings as run config, so it works by them wherever it executes.
 """
 
 from __future__ import annotations
@@ -17,15 +21,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.launcher import WorkerStatus
 from dagster._core.remote_representation.external import RemoteJob
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import ModuleTarget
+from dagster._daemon.controller import DEFAULT_HEARTBEAT_INTERVAL_SECONDS, get_daemon_statuses
 
 from .settings import PROJECT_ROOT
 
 CODE_LOCATION = "orchestration.definitions"
 JOB = "build_warehouse"
 _POLL_SECONDS = 0.5
+# The queue daemon writes a heartbeat every 30 s (Dagster's interval); one missed is a stopped daemon here
+SILENT_DAEMON_SECONDS = 2 * DEFAULT_HEARTBEAT_INTERVAL_SECONDS
 
 
 @contextmanager
@@ -50,22 +58,67 @@ def _output_to(log: Path) -> Iterator[Callable[[str], None]]:
 
 
 def _daemon_dequeues(instance: dg.DagsterInstance) -> bool:
+    """Whether a daemon dequeues runs now: its last heartbeat is under SILENT_DAEMON_SECONDS old. Dagster's own
+    health check tolerates 30 minutes more, in which a stopped daemon (`make dev` ended or killed) looks healthy."""
     from dagster._core.run_coordinator import QueuedRunCoordinator
     from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
     if not isinstance(instance.run_coordinator, QueuedRunCoordinator):
         return False
     daemon = QueuedRunCoordinatorDaemon.daemon_type()
-    return instance.get_daemon_statuses([daemon])[daemon].healthy
+    statuses = get_daemon_statuses(
+        instance,
+        [daemon],
+        ignore_errors=True,
+        heartbeat_interval_seconds=DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+        heartbeat_tolerance_seconds=SILENT_DAEMON_SECONDS - DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    )
+    return bool(statuses[daemon].healthy)
 
 
-def _create_run(instance: dg.DagsterInstance, location, job: RemoteJob, tags: Mapping[str, str]) -> dg.DagsterRun:
+def _dequeued(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """Wait while the run is queued: True once it left the queue, False when the daemon stops with it still there."""
+    while instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.QUEUED:
+        if not _daemon_dequeues(instance):
+            return False
+        time.sleep(_POLL_SECONDS)
+    return True
+
+
+def _dead_worker(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
+    """Why the started run `run` can never end on its own (its worker process is gone) when no daemon's run
+    monitoring will end it instead; None while it may still end."""
+    launcher = instance.run_launcher
+    if run.status != dg.DagsterRunStatus.STARTED or not launcher.supports_check_run_worker_health:
+        return None
+    health = launcher.check_run_worker_health(run)
+    # read again after the worker was found gone: a worker records its run's end before it exits
+    if health.status != WorkerStatus.FAILED or instance.get_run_by_id(run.run_id).is_finished:
+        return None
+    return None if _daemon_dequeues(instance) else health.msg
+
+
+def _wait_until_finished(instance: dg.DagsterInstance, run_id: str, dequeued: bool, say: Callable[[str], None]) -> None:
+    """Wait for the run to end. A run this process launched is watched by its own code server, which fails it when
+    its worker dies; one the daemon dequeued is watched here too, as the daemon's code server may be gone with it."""
+    while not (run := instance.get_run_by_id(run_id)).is_finished:
+        if dequeued and (gone := _dead_worker(instance, run)) is not None:
+            reason = f"{gone}; no Dagster daemon is running to notice, so `warehouse run` ended the run failed"
+            instance.report_run_failed(run, reason)
+            say(f"run {run_id}: {reason}")
+            return
+        time.sleep(_POLL_SECONDS)
+
+
+def _create_run(
+    instance: dg.DagsterInstance, location, job: RemoteJob, tags: Mapping[str, str], run_config: Mapping
+) -> dg.DagsterRun:
     """The run as the UI's launch creates it: the job's snapshot, its execution plan and its remote origin."""
-    plan = location.get_execution_plan(job, {}, step_keys_to_execute=None, known_state=None, instance=instance)
+    plan = location.get_execution_plan(job, run_config, step_keys_to_execute=None, known_state=None, instance=instance)
     return instance.create_run(
         job_name=job.name,
         run_id=None,
-        run_config={},
+        run_config=run_config,
         resolved_op_selection=job.resolved_op_selection,
         step_keys_to_execute=plan.execution_plan_snapshot.step_keys_to_execute,
         op_selection=None,
@@ -84,25 +137,51 @@ def _create_run(instance: dg.DagsterInstance, location, job: RemoteJob, tags: Ma
     )
 
 
-def launch_and_wait(instance: dg.DagsterInstance, tags: Mapping[str, str], log: Path) -> str:
-    """Launch the warehouse job, say how, wait until it ends and return its run id. The code server's and the
-    run's output go to `log`; Ctrl-C terminates the run rather than leaving it running."""
+def _launch_instead(instance: dg.DagsterInstance, workspace, queued: str, new_run: Callable[[], str]) -> str:
+    """Cancel the queued run `queued`, which no daemon dequeues now and a daemon started later would run with
+    nobody waiting for it, and launch a new run directly; return its id."""
+    run_id = new_run()
+    reason = (
+        f"the Dagster daemon stopped (no heartbeat for over {SILENT_DAEMON_SECONDS} s) while this run was queued; "
+        f"`warehouse run` canceled it and launched run {run_id} directly instead"
+    )
+    instance.report_engine_event(reason, instance.get_run_by_id(queued), engine_event_data=None)
+    instance.run_coordinator.cancel_run(queued)
+    instance.launch_run(run_id, workspace)
+    return run_id
+
+
+def launch_and_wait(instance: dg.DagsterInstance, tags: Mapping[str, str], run_config: Mapping, log: Path) -> str:
+    """Launch the warehouse job with `run_config`, say how, wait until it ends and return its run id. The code
+    server's and the run's output go to `log`; Ctrl-C cancels the run, queued or running, rather than leaving it."""
     target = ModuleTarget(CODE_LOCATION, None, str(PROJECT_ROOT), None)
     with _output_to(log) as say, WorkspaceProcessContext(instance, target) as process:
         workspace = process.create_request_context()
         location = workspace.get_code_location(CODE_LOCATION)
         (repository,) = location.get_repositories().values()
-        run = _create_run(instance, location, repository.get_full_job(JOB), tags)
-        if _daemon_dequeues(instance):
-            instance.submit_run(run.run_id, workspace)
-            say(f"run {run.run_id} queued: the Dagster daemon starts it after any warehouse run before it")
-        else:
-            instance.launch_run(run.run_id, workspace)
-            say(f"run {run.run_id} launched (no Dagster daemon is running to queue it)")
+
+        def new_run() -> str:
+            return _create_run(instance, location, repository.get_full_job(JOB), tags, run_config).run_id
+
+        run_id = new_run()
         try:
-            while not instance.get_run_by_id(run.run_id).is_finished:
-                time.sleep(_POLL_SECONDS)
+            dequeued = _daemon_dequeues(instance)
+            if not dequeued:
+                instance.launch_run(run_id, workspace)
+                say(f"run {run_id} launched (no Dagster daemon is running to queue it)")
+            else:
+                instance.submit_run(run_id, workspace)
+                say(f"run {run_id} queued: the Dagster daemon starts it after any warehouse run before it")
+                dequeued = _dequeued(instance, run_id)
+                if not dequeued:
+                    queued, run_id = run_id, _launch_instead(instance, workspace, run_id, new_run)
+                    say(
+                        f"the Dagster daemon stopped with run {queued} still queued: canceled it; "
+                        f"run {run_id} launched directly"
+                    )
+            _wait_until_finished(instance, run_id, dequeued, say)
         except KeyboardInterrupt:
-            instance.run_launcher.terminate(run.run_id)
+            # a queued run leaves the queue (a daemon would start it later); a launched one is terminated
+            instance.run_coordinator.cancel_run(run_id)
             raise
-    return run.run_id
+    return run_id

@@ -10,7 +10,7 @@ from .dbt_models import MART_KEYS
 from .resources.warehouse_resource import WarehouseResource
 from .retries import retry_transient
 from .run_worker import record_worker
-from .settings import OWNERS, VALIDATION_PAGE, WRITER_POOL, report_link
+from .settings import OWNERS, VALIDATION_PAGE, WRITER_POOL, Settings, report_link
 from .warehouse import publish
 
 
@@ -102,3 +102,30 @@ def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "full_report": site.full,
         }
     )
+
+
+def report_outdated(settings: Settings) -> str | None:
+    """Why the report site does not show the published warehouse, or None when it does. The site is written from
+    the published file after the file's last write, so a site older than it (or none) was not made from it: the
+    report step failed or its worker died after the swap, or a snapshot was restored since."""
+    try:
+        published = settings.warehouse_path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    index = settings.report_dir / "index.html"
+    if not index.is_file():
+        return f"{index} does not exist"
+    if index.stat().st_mtime_ns < published:
+        return f"{index} is older than {settings.warehouse_path}"
+    return None
+
+
+def refresh_report(settings: Settings) -> str | None:
+    """Regenerate the report site when it does not show the published warehouse; why it did not, or None when it
+    did already (and was left as it is)."""
+    outdated = report_outdated(settings)
+    if outdated is not None:
+        from .report.site import build_report
+
+        build_report(settings)
+    return outdated

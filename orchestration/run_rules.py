@@ -94,10 +94,20 @@ class WarehouseRunCoordinator(QueuedRunCoordinator):
         run = context.dagster_run
         reason = _reason_for(run, context.workspace)
         if reason is None:
+            self._register_pools(run)
             return super().submit_run(context)
         self._instance.report_engine_event(reason, run, engine_event_data=None)
         self._instance.report_run_canceled(run, message=reason)
         return self._instance.get_run_by_id(run.run_id)
+
+    def _register_pools(self, run: dg.DagsterRun) -> None:
+        """Give the run's pools their limit (dagster.yaml's default_limit) before it is queued: the queue's
+        daemon only limits a pool its storage knows, and registers a new one only after letting the first run
+        that names it through, even while another run of that pool is in progress (one started in-process)."""
+        pools = set(run.run_op_concurrency.all_pools or []) if run.run_op_concurrency else set()
+        storage = self._instance.event_log_storage
+        for pool in pools - storage.get_concurrency_keys():
+            storage.initialize_concurrency_limit_to_default(pool)
 
 
 def _reason_for(run: dg.DagsterRun, workspace) -> str | None:

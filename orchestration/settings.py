@@ -48,8 +48,25 @@ DEFAULTS = {
 }
 # Every setting's variable; an unset one takes its default (README: Configuration)
 VARIABLES = ("DATA_DIR", "WAREHOUSE_PATH", "SOURCES_DIR", "DOCUMENTS_DIR", *DEFAULTS)
-# DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+# DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB; its KB, MB,
+# GB and TB are powers of 1000, its KiB, MiB, GiB and TiB powers of 1024
+_MEMORY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+_BYTES = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
+_BYTES |= {"KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+# The least memory a build works in. Measured with the project's sources: the ingest's connections ran out of
+# memory at DUCKDB_MEMORY_LIMIT=32MB and built at 64MB, and dbt ran out at DBT_MEMORY_LIMIT=32MB and built
+# at 64MB; twice that leaves room for larger sources.
+MIN_MEMORY = "128MB"
+# DuckDB holds a memory limit as a 64-bit count of bytes: it refuses 18446744TB and more as out of range
+MAX_MEMORY = "18000000TB"
+# dbt-duckdb names the database after the warehouse file (system.duckdb: system) and quotes that name in every
+# statement it writes: these are DuckDB's own catalogs (dbt failed creating its schemas in each), and a " in the
+# name ends the quoting
+_RESERVED_CATALOGS = ("system", "temp", "main")
+# A GX batch is a pandas frame of up to ~480 bytes a row (figure_ranges, the widest suite, measured on the project's
+# warehouse): 10 million rows are ~5 GB before GX's working copies, the most one batch should take of a machine
+# like this one (23 GB); a batch as large as the largest table is no batching at all.
+MAX_GX_BATCH_ROWS = 10_000_000
 
 
 class SettingsError(ValueError):
@@ -81,6 +98,33 @@ def setting(values: Mapping[str, str], name: str) -> str:
 def warehouse_path(values: Mapping[str, str]) -> Path:
     """The published file WAREHOUSE_PATH names, by default in DATA_DIR; unchecked (Settings checks it)."""
     return _path(values, "WAREHOUSE_PATH", _path(values, "DATA_DIR", PROJECT_ROOT / "data") / "warehouse.duckdb")
+
+
+def dagster_home(values: Mapping[str, str], data_dir: Path) -> Path:
+    """Where `warehouse run` keeps Dagster's runs: DAGSTER_HOME, by default in DATA_DIR; unchecked (Settings checks
+    it when `values` set it, as the command line's environment may; DATA_DIR's check covers the default)."""
+    return _path(values, "DAGSTER_HOME", data_dir / "dagster_home")
+
+
+def _dagster_home_problem(values: Mapping[str, str], data_dir: Path) -> str | None:
+    if not _raw(values, "DAGSTER_HOME"):
+        return None
+    home = dagster_home(values, data_dir)
+    if home.exists() and not home.is_dir():
+        return f"DAGSTER_HOME={home} is a file, not a folder (name a folder, or unset it: {data_dir / 'dagster_home'})"
+    return _writable_folder_problem("DAGSTER_HOME", home)
+
+
+def _catalog_problem(path: Path) -> str | None:
+    """Why dbt cannot build into a warehouse file of this name, or None."""
+    name = path.stem
+    if name.lower() in _RESERVED_CATALOGS:
+        why = f"{name!r} is DuckDB's own catalog {name.lower()!r}"
+    elif '"' in name:
+        why = "its name holds a \", which ends dbt's quoting"
+    else:
+        return None
+    return f"WAREHOUSE_PATH={path}: dbt names the database after the file, and {why} (name it e.g. warehouse.duckdb)"
 
 
 def _writable_folder_problem(name: str, folder: Path) -> str | None:
@@ -123,12 +167,10 @@ class Settings:
         problems: list[str] = []
         documents_dir, note = _documents_dir(values, problems)
         history = _whole_number(values, "WAREHOUSE_HISTORY", 1, problems)
-        batch = _whole_number(values, "GX_BATCH_ROWS", 1000, problems)
+        batch = _whole_number(values, "GX_BATCH_ROWS", 1000, problems, MAX_GX_BATCH_ROWS)
         for name in ("DUCKDB_MEMORY_LIMIT", "DBT_MEMORY_LIMIT"):
-            if not _MEMORY.match(setting(values, name)):
-                problems.append(
-                    f"{name}={setting(values, name)!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)"
-                )
+            if (problem := _memory_problem(values, name)) is not None:
+                problems.append(problem)
         settings = cls(
             _path(values, "SOURCES_DIR", PROJECT_ROOT / "sources"),
             warehouse_path(values),
@@ -141,6 +183,8 @@ class Settings:
             batch or 0,
         )
         problems += settings._path_problems()
+        if (problem := _dagster_home_problem(values, settings.data_dir)) is not None:
+            problems.append(problem)
         if problems:
             raise SettingsError(problems)
         return settings
@@ -151,6 +195,8 @@ class Settings:
             problems.append(f"SOURCES_DIR={self.sources_dir} is not a directory")
         if self.warehouse_path.suffix != ".duckdb":
             problems.append(f"WAREHOUSE_PATH={self.warehouse_path} must name a .duckdb file")
+        if (problem := _catalog_problem(self.warehouse_path)) is not None:
+            problems.append(problem)
         if self.warehouse_path.exists() and not self.warehouse_path.is_file():
             problems.append(f"WAREHOUSE_PATH={self.warehouse_path} exists and is not a file")
         folders = {self.data_dir: "DATA_DIR"}
@@ -195,9 +241,33 @@ def _documents_dir(values: Mapping[str, str], problems: list[str]) -> tuple[Path
     return folder, f"texts read from {folder} (DOCUMENTS_DIR)"
 
 
-def _whole_number(values: Mapping[str, str], name: str, minimum: int, problems: list[str]) -> int | None:
+def _memory_problem(values: Mapping[str, str], name: str) -> str | None:
     raw = setting(values, name)
-    if not raw.isdigit() or int(raw) < minimum:
-        problems.append(f"{name}={raw!r} must be a whole number of at least {minimum}")
+    if not _MEMORY.match(raw):
+        return f"{name}={raw!r} is not a memory size (write e.g. 1GB, 2.5GB or 500MB)"
+    if _bytes(raw) < _bytes(MIN_MEMORY):
+        why = f"is less than a build needs: write at least {MIN_MEMORY}"
+    elif _bytes(raw) > _bytes(MAX_MEMORY):
+        why = f"is more than DuckDB can count: write at most {MAX_MEMORY}"
+    else:
         return None
-    return int(raw)
+    return f"{name}={raw!r} {why} (the default: {DEFAULTS[name]})"
+
+
+def _bytes(size: str) -> float:
+    number, unit = _MEMORY.match(size).groups()
+    return float(number) * _BYTES[unit.upper()]
+
+
+def _whole_number(
+    values: Mapping[str, str], name: str, minimum: int, problems: list[str], maximum: int | None = None
+) -> int | None:
+    raw = setting(values, name)
+    # ASCII digits only: str.isdigit() and int() take others too ('²' is a digit to isdigit, not to int)
+    if re.fullmatch("[0-9]+", raw) and minimum <= int(raw) and (maximum is None or int(raw) <= maximum):
+        return int(raw)
+    bounds = f"of at least {minimum}" + (f" and at most {maximum}" if maximum is not None else "")
+    problems.append(
+        f"{name}={raw!r} must be a whole number {bounds}, in the digits 0-9 (the default: {DEFAULTS[name]})"
+    )
+    return None

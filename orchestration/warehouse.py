@@ -9,7 +9,9 @@ from; publishing refuses when another run has published since (its build would o
 run holds the folder's lock, so a later run can tell a dead run's leftovers from a running one's and remove them.
 
 Every published state is kept in `history/` (the last N) with its sha256, so damage is detected rather than
-copied on, and any verified state can be restored.
+copied on, and any verified state can be restored. A publish or restore writes what it is about to swap in (its
+intent) before the swap, and the integrity record and the snapshot from it only once the swap is done, so a kill at
+any point leaves a record that is true and a history of published states only (_settle finishes or undoes it).
 """
 
 from __future__ import annotations
@@ -29,9 +31,14 @@ import duckdb
 
 from .ingest.fingerprints import sha256 as file_sha256
 from .resources.connections import DEFAULT_MEMORY_LIMIT, connect
+from .retries import MAX_RETRIES, is_transient, retry_locked
 from .settings import Settings
 
 _RUN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+# a snapshot of a file not swapped in yet: history lists it once the published file is that file
+_PENDING = ".pending-"
+# how DuckDB names the process holding a file's lock
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 # Held by the live process of every run folder it works in, released when the process ends (even by kill -9)
 _HELD_LOCKS: dict[Path, int] = {}
 _UNPLANNED = object()  # a working copy started without a plan made against the published file
@@ -59,8 +66,18 @@ class WarehouseFiles:
 
     @property
     def integrity(self) -> Path:
-        """sha256 and inode of the published file, written with every publish and restore."""
+        """sha256 and inode of the published file, written from the intent of the publish or restore that swapped
+        it in, once it is the published file: never of a file that was not published."""
         return self.published.with_name(self.published.name + ".sha256")
+
+    @property
+    def intent(self) -> Path:
+        """What a publish or restore is about to swap in (inode, sha256, run, snapshot), on disk before the swap."""
+        return self.published.with_name(self.published.name + ".swap.json")
+
+    @property
+    def restoring(self) -> Path:
+        return self.published.with_name(self.published.name + ".restoring")
 
     def run_dir(self, key: str) -> Path:
         if not _RUN_KEY.match(key):
@@ -112,25 +129,79 @@ def _copy_hashing(source: Path, target: Path) -> str:
 
 
 def _recovery_advice(files: WarehouseFiles) -> str:
-    verified = [p.name for p in reversed(snapshots(files)) if verify_snapshot(p) is None]
-    if verified:
-        return (
-            f"restore a verified snapshot with `warehouse restore {verified[0]}` (verified: "
-            f"{', '.join(verified)}), or move {files.published} away to rebuild everything from the sources"
-        )
-    return f"no verified snapshot is kept: move {files.published} away and run again to rebuild from the sources"
+    """What to do about a damaged or unreadable published file: restore the published state's own snapshot if it
+    is intact; else rebuild, or restore the newest intact snapshot, saying that it is another state."""
+    rebuild = f"move {files.published} away and run again to rebuild everything from the sources"
+    kept = list(reversed(snapshots(files)))
+    own = _snapshots_of_published_state(files, kept)
+    if (intact := next((p for p in own if _intact(p)), None)) is not None:
+        return f"restore its own snapshot, verified, with `warehouse restore {intact.name}`, or {rebuild}"
+    other = next((p for p in kept if p not in own and _intact(p)), None)
+    if other is None:
+        return f"no verified snapshot is kept: {rebuild}"
+    run, alternative = _read_json(other.with_suffix(".json")).get("run_id"), f"`warehouse restore {other.name}`"
+    if own and other.name < own[0].name:
+        alternative += f" rolls the warehouse back to run {run}'s state (no intact snapshot is newer)"
+    else:
+        alternative += f" replaces it with run {run}'s state"
+    state = f" (run {_read_json(own[0].with_suffix('.json')).get('run_id')}'s)" if own else ""
+    return f"no intact snapshot holds the published state{state}: {rebuild}, or {alternative}"
+
+
+def _snapshots_of_published_state(files: WarehouseFiles, kept: list[Path]) -> list[Path]:
+    """The kept snapshots of the state the published file holds: the one that is the same file, and those whose
+    sha256 is the one the integrity record gives for it."""
+    recorded = _read_json(files.integrity)
+    published_sha = recorded.get("sha256") if recorded.get("inode") == _inode(files.published) else None
+    return [
+        p
+        for p in kept
+        if _same_file(p, files.published)
+        or (published_sha is not None and _read_json(p.with_suffix(".json")).get("sha256") == published_sha)
+    ]
+
+
+def _intact(snapshot: Path) -> bool:
+    try:
+        return verify_snapshot(snapshot) is None
+    except WarehouseError:  # locked by another process, or out of memory: not known to be intact
+        return False
+
+
+def _open(path: Path, memory_limit: str) -> None:
+    with connect(path, read_only=True, memory_limit=memory_limit) as con:
+        con.execute("select count(*) from duckdb_tables()").fetchone()
+
+
+def _unreadable_bytes(path: Path, memory_limit: str) -> str | None:
+    """Why DuckDB cannot read the bytes of `path` (None: it reads them). What is not the bytes' fault is raised
+    instead: a lock another process holds on the file (retried first, as every lock is), or too little memory."""
+    try:
+        retry_locked(lambda: _open(path, memory_limit), f"opening {path}")
+    except duckdb.OutOfMemoryException as exc:
+        raise WarehouseError(
+            f"DuckDB ran out of memory opening {path} within DUCKDB_MEMORY_LIMIT={memory_limit}: raise it ({exc})"
+        ) from exc
+    except duckdb.Error as exc:
+        if not is_transient(exc):
+            return str(exc)
+        holder = _LOCK_HOLDER.search(str(exc))
+        raise WarehouseError(
+            f"{path} is locked by another process{f' (pid {holder[1]})' if holder else ''} that holds it open for "
+            f"writing, still after {MAX_RETRIES} retries: close that connection (readers open the file read-only) "
+            f"and run again ({exc})"
+        ) from exc
+    return None
 
 
 def _unreadable(files: WarehouseFiles, path: Path) -> WarehouseError | None:
     """Why DuckDB cannot read `path`, the published file or a copy of it, as the error to stop the run with."""
-    try:
-        with files.connect(path, read_only=True) as con:
-            con.execute("select count(*) from duckdb_tables()").fetchone()
-    except Exception as exc:  # any failure to open it: the file is not a DuckDB database we can read
-        return WarehouseError(
-            f"the published warehouse {files.published} is unreadable ({exc}); {_recovery_advice(files)}"
-        )
-    return None
+    problem = _unreadable_bytes(path, files.memory_limit)
+    if problem is None:
+        return None
+    return WarehouseError(
+        f"the published warehouse {files.published} is unreadable ({problem}); {_recovery_advice(files)}"
+    )
 
 
 def published_identity(files: WarehouseFiles) -> dict | None:
@@ -154,6 +225,7 @@ def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | Non
     if working.exists():
         return working
     partial = working.with_suffix(".partial")
+    _settled(files)
     base = _identity(files.published)
     if planned_from is not _UNPLANNED and base != planned_from:
         discard_working_copy(files, key)
@@ -165,19 +237,29 @@ def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | Non
         files.connect(partial).close()
     else:
         digest = _copy_hashing(files.published, partial)
-        recorded = _read_json(files.integrity)
-        if recorded.get("inode") == base["inode"] and recorded.get("sha256") != digest:
-            partial.unlink()
-            raise WarehouseError(
-                f"the published warehouse {files.published} is damaged: its sha256 is {digest}, not "
-                f"{recorded.get('sha256')} as published by run {recorded.get('run_id')}; {_recovery_advice(files)}"
-            )
-        if (problem := _unreadable(files, partial)) is not None:
+        if (problem := _damaged(files, base["inode"], digest) or _unreadable(files, partial)) is not None:
             partial.unlink()
             raise problem
     (folder / "base.json").write_text(json.dumps({"published": base}))
     partial.replace(working)
     return working
+
+
+def _damaged(files: WarehouseFiles, inode: int, digest: str) -> WarehouseError | None:
+    """The published file's bytes (`digest`) against what was published: the integrity record when it names this
+    file; otherwise (a file put there by hand, or a record older code wrote before a swap that never came) against
+    every kept state, when any is kept."""
+    recorded = _read_json(files.integrity)
+    if recorded.get("inode") == inode:
+        if recorded.get("sha256") == digest:
+            return None
+        why = f"its sha256 is {digest}, not {recorded.get('sha256')} as published by run {recorded.get('run_id')}"
+    else:
+        kept = {_read_json(p.with_suffix(".json")).get("sha256") for p in snapshots(files)}
+        if not kept or digest in kept:
+            return None
+        why = f"no publish or restore swapped it in, and its sha256 {digest} is that of no kept snapshot"
+    return WarehouseError(f"the published warehouse {files.published} is damaged: {why}; {_recovery_advice(files)}")
 
 
 def existing_working_copy(files: WarehouseFiles, key: str) -> Path:
@@ -246,9 +328,26 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
+def _write_durably(path: Path, data: dict) -> None:
+    """Replace `path` with `data`, on disk before this returns: what a crash leaves is the last record, whole."""
+    partial = _partial(path)
+    partial.write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
+    _fsync(partial)
+    partial.replace(path)
+    _fsync(path.parent)
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _inode(path: Path) -> int | None:
+    return (_identity(path) or {}).get("inode")
+
+
 def write_json(path: Path, data: dict) -> None:
     """Replace `path` with `data` as strict JSON (no NaN: a missing number is null, or this raises), whole."""
-    partial = path.with_name(path.name + ".partial")
+    partial = _partial(path)
     partial.write_text(json.dumps(data, indent=2, default=str, allow_nan=False), encoding="utf-8")
     partial.replace(path)
 
@@ -278,6 +377,7 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
     started_from = _read_json(files.run_dir(key) / "base.json").get("published", "unrecorded")
     published_at = datetime.now(UTC)
     with _publish_lock(files):
+        _settle(files)
         if started_from != _identity(files.published):
             discard_working_copy(files, key)
             raise WarehouseError(
@@ -286,23 +386,18 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
                 "on the current one."
             )
         files.history_dir.mkdir(parents=True, exist_ok=True)
-        for leftover in files.history_dir.glob(".pending-*"):
-            leftover.unlink()  # a publish killed before its swap: never published, so not history
         name = f"{published_at:%Y%m%dT%H%M%S%fZ}_{key}.duckdb"
-        pending = files.history_dir / f".pending-{name}"
+        pending = files.history_dir / f"{_PENDING}{name}"
         # Every earlier snapshot stops sharing the published file's inode once the new file is swapped in;
         # only the first has no earlier one, so it is a copy: damage to the published file never reaches all.
         if snapshots(files):
             _link_or_copy(working, pending)
         else:
             _durable_copy(working, pending)
-        snapshot = files.history_dir / name
+        _fsync(files.history_dir)  # the snapshot is on disk before an intent that names it
         record = {"run_id": key, "published_at": published_at.isoformat(), "file": name, "sha256": digest}
-        write_json(snapshot.with_suffix(".json"), record)
-        write_json(files.integrity, {"sha256": digest, "inode": working.stat().st_ino, "run_id": key})
-        os.replace(working, files.published)
-        pending.replace(snapshot)
-        _fsync(files.published.parent)
+        _swap_in(files, working, {"sha256": digest, "inode": working.stat().st_ino, "run_id": key, "snapshot": record})
+        snapshot = files.history_dir / name
         pruned = _prune_history(files, keep)
     discard_working_copy(files, key)
     removed = clean_dead_runs(files, key)
@@ -313,6 +408,56 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
         "sha256": digest,
         "removed_dead_runs": removed,
     }
+
+
+def _swap_in(files: WarehouseFiles, new: Path, intent: dict) -> None:
+    """Rename `new` over the published file, its intent on disk first: a kill at any point leaves the published
+    file whole, old or new, and the next _settle makes the record and history say which."""
+    _write_durably(files.intent, intent)
+    os.replace(new, files.published)
+    _fsync(files.published.parent)
+    _settle(files)
+
+
+def _settle(files: WarehouseFiles) -> None:
+    """Finish what a publish or restore killed after its swap left undone, and remove what one killed before it
+    (or a prune killed midway) left. Under the publish lock, before anything reads the record or the history."""
+    intent = _read_json(files.intent)
+    if intent and intent.get("inode") == _inode(files.published):
+        _commit(files, intent)
+    _remove_leftovers(files)
+    files.intent.unlink(missing_ok=True)
+    _fsync(files.published.parent)
+
+
+def _settled(files: WarehouseFiles) -> None:
+    """_settle, taking the publish lock; nothing to settle where nothing was ever published."""
+    if files.published.parent.exists():
+        with _publish_lock(files):
+            _settle(files)
+
+
+def _commit(files: WarehouseFiles, intent: dict) -> None:
+    """The published file is the one `intent` names: its record, then its snapshot (pending since before the swap)."""
+    _write_durably(files.integrity, {key: intent[key] for key in ("sha256", "inode", "run_id")})
+    if (record := intent.get("snapshot")) is not None:
+        snapshot = files.history_dir / record["file"]
+        _write_durably(snapshot.with_suffix(".json"), record)
+        pending = snapshot.with_name(_PENDING + snapshot.name)
+        if pending.exists():
+            pending.replace(snapshot)
+
+
+def _remove_leftovers(files: WarehouseFiles) -> None:
+    for path in (files.restoring, _partial(files.integrity), _partial(files.intent)):
+        path.unlink(missing_ok=True)
+    if not files.history_dir.exists():
+        return
+    for path in files.history_dir.iterdir():
+        # a record without its snapshot: pruned midway, or written by older code before a swap that never came
+        orphan = path.suffix == ".json" and not path.with_suffix(".duckdb").exists()
+        if orphan or path.name.startswith(_PENDING) or path.name.endswith(".partial"):
+            path.unlink()
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -361,16 +506,14 @@ def verify_snapshot(path: Path) -> str | None:
     digest = file_sha256(path)
     if digest != recorded:
         return f"its sha256 is {digest}, not {recorded} as published"
-    try:
-        with connect(path, read_only=True) as con:
-            con.execute("select count(*) from duckdb_tables()").fetchone()
-    except Exception as exc:  # any failure to open it means it cannot be restored
-        return f"DuckDB cannot read it ({exc})"
+    if (problem := _unreadable_bytes(path, DEFAULT_MEMORY_LIMIT)) is not None:
+        return f"DuckDB cannot read it ({problem})"
     return None
 
 
 def restore(files: WarehouseFiles, name: str) -> Path:
     """Publish a kept snapshot again (by file name or run id), atomically, after verifying it."""
+    _settled(files)
     matches = [p for p in snapshots(files) if p.name == name or p.stem.endswith(f"_{name}")]
     if len(matches) != 1:
         kept = ", ".join(p.name for p in snapshots(files)) or "none"
@@ -380,18 +523,16 @@ def restore(files: WarehouseFiles, name: str) -> Path:
         raise WarehouseError(f"not restored: snapshot {matches[0].name} is damaged: {problem}")
     record = _read_json(matches[0].with_suffix(".json"))
     with _publish_lock(files):
-        staging = files.published.with_name(files.published.name + ".restoring")
-        shutil.copyfile(matches[0], staging)
-        _fsync(staging)
-        write_json(
-            files.integrity, {"sha256": record["sha256"], "inode": staging.stat().st_ino, "run_id": record["run_id"]}
-        )
-        os.replace(staging, files.published)
-        _fsync(files.published.parent)
+        _settle(files)
+        shutil.copyfile(matches[0], files.restoring)
+        _fsync(files.restoring)
+        intent = {"sha256": record["sha256"], "inode": files.restoring.stat().st_ino, "run_id": record["run_id"]}
+        _swap_in(files, files.restoring, intent)
     return matches[0]
 
 
 def history_lines(files: WarehouseFiles) -> list[str]:
+    _settled(files)
     lines = []
     for path in snapshots(files):
         info = _read_json(path.with_suffix(".json"))

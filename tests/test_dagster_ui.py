@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import PROJECT_ROOT, copy_sources, read_rows, write_rows
 from orchestration.ingest import changes
@@ -39,11 +40,17 @@ query ($keys: [AssetKeyInput!]!) { assetsLatestInfo(assetKeys: $keys) { assetKey
 def _press(page, label: str) -> None:
     """Press a button as a user would, past Dagster's first-visit newsletter prompt and its "Are you sure?"
     confirmation (shown when upstream assets were never materialized in this instance)."""
-    skip = page.locator("button", has_text="Skip")
-    if skip.count():
-        skip.first.click()
-    # disabled until the webserver has loaded the code location
-    page.locator("button:enabled", has_text=label).first.click(timeout=180_000)
+    button = page.locator("button:enabled", has_text=label).first  # disabled until the code location loads
+    deadline = time.monotonic() + 180
+    while True:
+        skip = page.locator("button", has_text="Skip")  # the prompt opens a moment after the page
+        if skip.count():
+            skip.first.click()
+        try:
+            button.click(timeout=5000)
+            break
+        except PlaywrightTimeout:
+            assert time.monotonic() < deadline, f"{label!r} could not be pressed"
     confirm = page.get_by_role("button", name="Confirm")
     with contextlib.suppress(Exception):
         confirm.click(timeout=5000)

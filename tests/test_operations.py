@@ -3,6 +3,7 @@ deterministic, and a snapshot can be restored with one command. Real processes, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -219,6 +220,9 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
             messages = [e.message for e in instance.all_logs(victim.run_id)]
             assert any("is gone (killed or crashed)" in m for m in messages), messages[-5:]
     finally:
+        with contextlib.suppress(ProcessLookupError):  # a failure above may leave the run stopped, not killed
+            os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=60)
         os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait(timeout=60)
     assert _sha(published) != before

@@ -5,6 +5,7 @@ warehouse, history holds only published states, and damage is detected, never co
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -180,6 +181,27 @@ def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, mo
     assert plan.suites_every_row == {"figure_ranges"}, "a suite's SQL is part of the suite"
 
 
+def build_job_on_dbt_copy():
+    """The build_warehouse job with dbt building the copy of the dbt project DBT_PROJECT_COPY names, for Dagster's
+    reconstructable."""
+    from orchestration.dbt_models import DBT_EXECUTABLE
+    from orchestration.definitions import defs
+    from orchestration.resources.dbt_cli import WarehouseDbtResource
+
+    project = os.environ["DBT_PROJECT_COPY"]
+    definitions = defs()
+    return dg.Definitions(
+        assets=definitions.assets,
+        asset_checks=definitions.asset_checks,
+        jobs=definitions.jobs,
+        resources={
+            **definitions.resources,
+            "dbt": WarehouseDbtResource(project_dir=project, profiles_dir=project, dbt_executable=DBT_EXECUTABLE),
+        },
+        executor=dg.in_process_executor,
+    ).resolve_job_def("build_warehouse")
+
+
 def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monkeypatch, built_warehouse):
     sources = copy_sources(tmp_path)
     fields, rows = read_rows(sources / "figures" / "dalian_blog_2009.csv")
@@ -195,13 +217,21 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
         ("DOCUMENTS_DIR", ""),
     ):
         monkeypatch.setenv(name, str(value))
-    monkeypatch.setenv("DBT_MEMORY_LIMIT", "1KB")  # dbt fails after the ingest loaded the changed figure
-    job = dg.reconstructable(build_job)
+    # dbt fails after the ingest loaded the changed figure: a model of its project (a copy), still reading what it
+    # reads, joins a table no one made, until it is mended
+    project = shutil.copytree(
+        changes.DBT_PROJECT_DIR, tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    model = Path(project) / "models" / "intermediate" / "int_figure_intervals.sql"
+    mended = model.read_text()
+    model.write_text(mended.replace(" as f\n", " as f, no_such_table\n", 1))
+    monkeypatch.setenv("DBT_PROJECT_COPY", str(project))
+    job = dg.reconstructable(build_job_on_dbt_copy)
     (tmp_path / "dagster_home").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
         first = dg.execute_job(job, instance, raise_on_error=False)
-        assert not first.success
-        monkeypatch.setenv("DBT_MEMORY_LIMIT", "2.5GB")
+        assert {e.step_key for e in first.all_events if e.is_step_failure} == {"warehouse_models"}
+        model.write_text(mended)
         folder = files.run_dir(first.run_id)
         aside = folder.rename(tmp_path / "aside")
         gone = dg.execute_job(
@@ -273,7 +303,15 @@ def test_a_refused_publish_leaves_no_check_that_did_not_run_as_failed(tmp_path, 
     published = tmp_path / "pub" / "warehouse.duckdb"
     published.parent.mkdir()
     _as_built_by_this_code(Path(shutil.copy(built_warehouse, published)))
-    for name, value in (("SOURCES_DIR", sources), ("WAREHOUSE_PATH", published), ("DATA_DIR", tmp_path / "data")):
+    # every variable the tests before it in this process set: a reconstructable job's definitions are built once
+    # per process, with an EnvVar for each variable set then
+    for name, value in (
+        ("SOURCES_DIR", sources),
+        ("WAREHOUSE_PATH", published),
+        ("DATA_DIR", tmp_path / "data"),
+        ("DOCUMENTS_DIR", ""),
+        ("DBT_MEMORY_LIMIT", "2.5GB"),
+    ):
         monkeypatch.setenv(name, str(value))
     (tmp_path / "dagster_home").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:

@@ -11,6 +11,7 @@ STATUSES: a number a figure claims is not also the year of another.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -61,6 +62,12 @@ class Accounting:
     numbers: list[Accounted] = field(default_factory=list)
     not_found: list[Printing] = field(default_factory=list)  # literals not printed at their place
     stale: list[Ignore] = field(default_factory=list)  # ignores that account for no number left
+    document: _Document | None = field(default=None, repr=False)
+
+    def stale_after(self, ignores: list[Ignore]) -> list[Ignore]:
+        """Which of `ignores`, listed after those accounted (in this order), would be stale: what a draft must
+        not write, for the run would reject it. Marks their numbers: call it once, at the end."""
+        return [ignore for ignore in ignores if not _ignore(self.document, ignore)]
 
 
 def _bounded(line: str, start: int, end: int) -> bool:
@@ -91,25 +98,47 @@ def _has_digit(text: str) -> bool:
 
 
 class _Document:
+    """The text's lines and numbers, indexed so that finding a place's lines and a span's numbers costs what
+    they hold, not the whole text: the accounting stays linear in the text's size."""
+
     def __init__(self, text: str, known_sections: Iterable[str]):
         self.lines = read_lines(text, known_sections)
         self.numbers = printed_numbers(self.lines)
         self.by_line: dict[int, list[int]] = {}  # line -> indexes of its numbers
+        self.columns: dict[int, list[int]] = {}  # line -> where its numbers start (0-based), ascending
         for index, number in enumerate(self.numbers):
             self.by_line.setdefault(number.line, []).append(index)
+            self.columns.setdefault(number.line, []).append(number.column - 1)
+        self.by_section: dict[str | None, list[TextLine]] = {}
+        self.by_paragraph: dict[tuple[str | None, int | None], list[TextLine]] = {}
+        self.by_row: dict[tuple[str | None, str], list[TextLine]] = {}  # a table's lines by row label
+        for line in self.lines:
+            self.by_section.setdefault(line.place.section, []).append(line)
+            self.by_paragraph.setdefault((line.place.section, line.place.paragraph), []).append(line)
+            if line.place.table_row is not None:
+                self.by_row.setdefault((line.place.section, line.place.table_row), []).append(line)
         self.status: dict[int, tuple[str, str | None]] = {}
         self.claimed: set[tuple[int, int, int]] = set()  # (line, start, end) of each printing a mention claimed
 
     def inside(self, line: TextLine, span: tuple[int, int]) -> list[int]:
-        return [i for i in self.by_line.get(line.number, []) if span[0] <= self.numbers[i].column - 1 < span[1]]
+        columns = self.columns.get(line.number, [])
+        first, last = bisect_left(columns, span[0]), bisect_left(columns, span[1])
+        return self.by_line[line.number][first:last] if first < last else []
 
     def section_lines(self, section: str | None, paragraph: int | None = None) -> list[TextLine]:
-        return [
-            line
-            for line in self.lines
-            if (section is None or line.place.section == section)
-            and (paragraph is None or line.place.paragraph == paragraph)
-        ]
+        """The lines of a section (every line when None), of one of its paragraphs when given."""
+        if section is None:
+            return [line for line in self.lines if paragraph is None or line.place.paragraph == paragraph]
+        if paragraph is None:
+            return self.by_section.get(section, [])
+        return self.by_paragraph.get((section, paragraph), [])
+
+    def place_lines(self, place: Place, paragraph: int | None) -> list[TextLine]:
+        """The lines a printing at `place` may be on: its table row's (a cell's numbers carry their line's row),
+        else its paragraph's or section's."""
+        if place.table_row is not None:
+            return self.by_row.get((place.section, place.table_row), [])
+        return self.section_lines(place.section, paragraph)
 
     def mark(self, indexes: Iterable[int], status: str, by: str | None) -> int:
         marked = 0
@@ -128,7 +157,7 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
     tiers = [place.paragraph, None] if place.paragraph is not None else [None]
     for paragraph in tiers:
         found = False
-        for line in doc.section_lines(place.section, paragraph):
+        for line in doc.place_lines(place, paragraph):
             for span in occurrences(line, printing.stated_text):
                 if exclusive and (line.number, *span) in doc.claimed:
                     continue
@@ -171,7 +200,7 @@ def account(
     out: a literal not printed at its place, an ignore that accounts for nothing."""
     sections = {p.place.section for p in (*mentions, *events)} | {i.section for i in ignores} | set(known_sections)
     doc = _Document(text, (s for s in sections if s))
-    result = Accounting()
+    result = Accounting(document=doc)
     # longest literals first, so "RMB 29,085 billion" is claimed whole before a shorter literal takes a part
     for mention in sorted(mentions, key=lambda m: -len(m.stated_text)):
         status = "draft" if mention.draft else "figure"
@@ -180,9 +209,12 @@ def account(
     for event in events:
         if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
             result.not_found.append(event)
+    labelled: set[tuple[str | None, str]] = set()
     for mention in sorted(mentions, key=lambda m: m.draft):  # a reviewed figure's unit label wins over a draft's
         label = mention.unit_as_printed
-        if label and _has_digit(label):
+        # a table's cells share its label: the first to mark its numbers leaves nothing for the others to mark
+        if label and _has_digit(label) and (mention.place.section, label) not in labelled:
+            labelled.add((mention.place.section, label))
             for line in doc.section_lines(mention.place.section):
                 for span in occurrences(line, label):
                     doc.mark(doc.inside(line, span), "draft" if mention.draft else "unit", mention.key)

@@ -10,13 +10,30 @@ drafted: they are what locates and dates the figures.
 from __future__ import annotations
 
 import csv
+import io
 import re
+import sys
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TextIO
 
 from ..ingest.literals import LiteralParseError, Quantity, parse_literal, parse_unit_label
 from ..ingest.source_files import CURRENT_YEAR, FIRST_YEAR
-from .text import CAPTION, NUMBER, Place, PrintedNumber, TextLine, clean, printed_numbers, read_lines
+from .text import (
+    CAPTION,
+    NUMBER,
+    Place,
+    PrintedNumber,
+    TextLine,
+    clean,
+    decode_text,
+    printed_numbers,
+    read_lines,
+    section_number,
+)
 
 # the words a literal may carry before its number (the parser's comparators and currency prefixes, as printed)
 _BEFORE = re.compile(
@@ -44,11 +61,42 @@ _ROW_UNIT = re.compile(r"\(([^)]+)\)\s*$")
 # a row that reads as a rate takes no money unit from its table's caption ("Growth" under "US$ 100 million")
 _RATE_ROW = re.compile(r"growth|rate|share|ratio|proportion|%", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
+_REFERENCE = re.compile(r"\b(Table|Figure|Fig\.|Chapter|Section|Footnote|p\.|pp\.)\s*$")
+_CITATION = re.compile(r"\[[\d,;\s–-]*$")
+_WORD_BEFORE = re.compile(r"(?<!\S)(?:\S+\s+)?\S*$")
+# how far before a number the patterns that end at it look ("[12, 15, ", the word before it): a bound, so that a
+# long line costs its length once, not once per number printed in it
+_LOOK_BACK = 200
+# a comparator, currency or reference word before a number ("no more than U.S. $ ", "Footnote ") is shorter still
+_PREFIX_REACH = 40
 _WORD = re.compile(r"[a-z]+")
+# lines of text between two reports of a draft's progress
+PROGRESS_EVERY = 10_000
+# a text prints the same literals again and again (its years, "10%"): each is read once
+_parse = lru_cache(maxsize=1 << 16)(parse_literal)
 _STOPWORDS = frozenset(
     "the of and in a an to for by with on at as is was were its from that this which it be are "
     "has have or than their city firm".split()
 )
+
+
+class Progress:
+    """Tells a person how far a long draft has got, on stderr: each stage it starts, and while drafting, every
+    `every` lines of the text. Silent for a text shorter than that, whose draft is done before anyone wonders."""
+
+    def __init__(self, name: str, lines: int, every: int = PROGRESS_EVERY, stream: TextIO | None = None):
+        self.name, self.lines, self.every = name, lines, every
+        self.stream = stream or sys.stderr
+        self.next = every
+
+    def stage(self, what: str) -> None:
+        if self.lines >= self.every:
+            print(f"{self.name}: {what}", file=self.stream, flush=True)
+
+    def line(self, number: int) -> None:
+        if number >= self.next:
+            self.stage(f"drafting, line {number:,} of {self.lines:,} ({100 * number // self.lines}%)")
+            self.next = (number // self.every + 1) * self.every
 
 
 @dataclass(frozen=True)
@@ -63,8 +111,44 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Catalogues:
+    """The names and indicators a draft suggests from; the patterns over the names are compiled once, as a
+    draft looks for every name around each number of the text."""
+
     names: tuple[tuple[str, str, str], ...]  # (name as printed, entity_type, entity_id), longest first
     indicators: tuple[Indicator, ...]
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """Each name as printed, and where it first comes in `names`."""
+        order: dict[str, int] = {}
+        for rank, (name, *_) in enumerate(self.names):
+            order.setdefault(name, rank)
+        return order
+
+    @cached_property
+    def name_starts(self) -> re.Pattern:
+        """Matches where a name starts, capturing the first of `names` printed there (the longest)."""
+        if not self.rank:
+            return re.compile(r"(?!)")
+        alternatives = "|".join(map(re.escape, self.rank))
+        return re.compile(rf"(?<!\w)(?=({alternatives})(?!\w))")
+
+    @cached_property
+    def by_name_word(self) -> dict[str, list[int]]:
+        """The indicators (their places in `indicators`) whose name has each word."""
+        found: dict[str, list[int]] = {}
+        for index, indicator in enumerate(self.indicators):
+            for word in indicator.name_words:
+                found.setdefault(word, []).append(index)
+        return found
+
+    @cached_property
+    def removals(self) -> dict[tuple[str, str], list[re.Pattern]]:
+        """Each entity's names, longest first."""
+        found: dict[tuple[str, str], list[re.Pattern]] = {}
+        for name, entity_type, entity_id in self.names:
+            found.setdefault((entity_type, entity_id), []).append(re.compile(re.escape(name)))
+        return found
 
 
 @dataclass(frozen=True)
@@ -94,8 +178,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _rows(path: Path) -> list[dict]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return list(csv.DictReader(io.StringIO(decode_text(path.read_bytes(), path), newline="")))
 
 
 def load_catalogues(sources_dir: Path) -> Catalogues:
@@ -131,7 +214,7 @@ def _literal(text: str, start: int, end: int, ranges: bool) -> tuple[int, int]:
     """The span of the literal printed around the number at text[start:end]: comparator and currency before it,
     a range's second number (unless `ranges` is off: "2011-2015" is a span of years), percent, multiplier and
     unit after it."""
-    start = _BEFORE.search(text[:start]).start()
+    start = _BEFORE.search(text, max(0, start - _PREFIX_REACH), start).start()
     if match := _ORDINAL.match(text, end):
         return start, match.end()
     if ranges and (match := _RANGE.match(text, end)):
@@ -145,6 +228,7 @@ def _literal(text: str, start: int, end: int, ranges: bool) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=1 << 12)  # a table's cells share their caption and row labels
 def _unit_label(caption: str | None, row_label: str | None) -> str | None:
     """A table cell's unit label: its row's own "(…)" when that reads as a unit, else the caption's "(unit: …)"."""
     for label, match in (
@@ -161,14 +245,16 @@ def _unit_label(caption: str | None, row_label: str | None) -> str | None:
     return None
 
 
-def _sentence(text: str, position: int) -> tuple[str, int]:
-    """The sentence of `text` holding `position`, and the position within it."""
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > position:
-            return text[start : match.end()], position - start
-        start = match.end()
-    return text[start:], position - start
+def _sentence(text: str, ends: list[int], position: int) -> tuple[str, int]:
+    """The sentence of `text` holding `position`, and the position within it; `ends` are where the text's
+    sentences end (_sentence_ends), found once per line."""
+    index = bisect_right(ends, position)
+    start = ends[index - 1] if index else 0
+    return text[start : ends[index] if index < len(ends) else None], position - start
+
+
+def _sentence_ends(text: str) -> list[int]:
+    return [match.end() for match in _SENTENCE_END.finditer(text)]
 
 
 def _nearest(found: list[tuple[int, object]], position: int):
@@ -177,13 +263,14 @@ def _nearest(found: list[tuple[int, object]], position: int):
 
 def _entity(catalogues: Catalogues, context: str, position: int) -> tuple[str, str] | None:
     """The catalogue name nearest the literal; a longer name wins over one inside it ("Dalian Software Park")."""
+    # a shorter name starting where a longer one does is inside it: the longest printed at each place is enough
+    starts = [(catalogues.rank[m.group(1)], m.start(), m.group(1)) for m in catalogues.name_starts.finditer(context)]
     taken: list[range] = []
     found = []
-    for name, entity_type, entity_id in catalogues.names:
-        for match in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", context):
-            if not any(match.start() in span for span in taken):
-                taken.append(range(match.start(), match.end()))
-                found.append((match.start(), (entity_type, entity_id)))
+    for rank, start, name in sorted(starts):
+        if not any(start in span for span in taken):
+            taken.append(range(start, start + len(name)))
+            found.append((start, catalogues.names[rank][1:]))
     return _nearest(found, position)
 
 
@@ -219,17 +306,16 @@ def _indicator(
     another kind of entity, and the entity's own name is not a word about the indicator ("Dalian Software Park"
     says nothing of software)."""
     if entity:
-        for name, entity_type, entity_id in catalogues.names:
-            if (entity_type, entity_id) == entity:
-                context = re.sub(re.escape(name), " ", context)
+        for name in catalogues.removals[entity]:
+            context = name.sub(" ", context)
     words = _words(context)
     measured = _measure(context, quantity)
     own = {"percent": ("percent", "growth"), "times": ("ratio",), "rank": ("rank",)}.get(quantity.unit, ())
+    named = sorted({index for word in words for index in catalogues.by_name_word.get(word, ())})
     scored = [
         (2 * len(i.name_words & words) + len(i.words & words), i.unit_kind not in own, -len(i.name_words), i)
-        for i in catalogues.indicators
-        if i.name_words & words
-        and not (entity and i.entity_types and entity[0] not in i.entity_types)
+        for i in map(catalogues.indicators.__getitem__, named)
+        if not (entity and i.entity_types and entity[0] not in i.entity_types)
         and (i.unit_kind in own or _fits(i, quantity, measured))
     ]
     if not scored:
@@ -243,16 +329,22 @@ def _year(context: str, position: int, latest: int) -> int | None:
     return _nearest(years, position)
 
 
+def _in_heading(text: str, start: int, end: int) -> tuple[str, str]:
+    """(printed, reason) for a number of a heading: its section number (text.section_number), or a number of
+    its title printed with the word before it ("Copy 1"), so that neither row also accounts for the other."""
+    mark = section_number(text)
+    if mark and mark[0] <= start < mark[1]:
+        return text[mark[0] : mark[1]], "the heading's section number"
+    return text[_WORD_BEFORE.search(text, max(0, start - _LOOK_BACK), start).start() : end], "part of the heading"
+
+
 def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -> tuple[str, str] | None:
     """(printed, reason) when the number is structure, not a quantity: what a not_figures row would say."""
     literal = number.literal
     if start < consumed:
         return None  # the second number of a range, part of the literal before it
     if line.kind == "heading":
-        return (
-            literal + "." if line.text[start + len(literal) :].startswith(".") else literal,
-            "the heading's section number",
-        )
+        return _in_heading(line.text, start, start + len(literal))
     if line.kind == "caption":
         caption = CAPTION.match(clean(line.text))
         if caption and caption.group(2) == literal:
@@ -260,11 +352,11 @@ def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -
         return literal, "printed in the caption"
     if line.kind == "table_header":
         return literal, "a column label of the table"
-    if reference := re.search(r"\b(Table|Figure|Fig\.|Chapter|Section|Footnote|p\.|pp\.)\s*$", line.text[:start]):
+    if reference := _REFERENCE.search(line.text, max(0, start - _PREFIX_REACH), start):
         return f"{reference.group(1)} {literal}", "a cross-reference (a table, figure, chapter or page number)"
     if re.fullmatch(r"\d+(?:\.\d+){2,}", literal):
         return literal, "a section number"
-    if re.search(r"\[[\d,;\s–-]*$", line.text[:start]):
+    if _CITATION.search(line.text, max(0, start - _LOOK_BACK), start):
         return literal, "a citation mark"
     if line.kind == "table_row" and number.place.table_column is None:
         return literal, "part of the row label"
@@ -272,11 +364,16 @@ def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -
 
 
 def draft_figures(
-    text: str, catalogues: Catalogues, known_sections=(), latest_year: int | None = None
+    text: str,
+    catalogues: Catalogues,
+    known_sections=(),
+    latest_year: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Draft], dict[tuple[int, int], tuple[str, str]]]:
     """Every quantity printed in `text`, in reading order, with its suggestions; and for each number left out,
     keyed by (line, column), what is printed and why it is not a figure. A year after `latest_year` (the
-    document's publication) is a target, never a figure's period."""
+    document's publication) is a target, never a figure's period. `progress` is told each line the draft
+    reaches that prints a number."""
     latest = latest_year or CURRENT_YEAR
     lines = read_lines(text, known_sections)
     by_number = {line.number: line for line in lines}
@@ -284,8 +381,13 @@ def draft_figures(
     drafts: list[Draft] = []
     skipped: dict[tuple[int, int], tuple[str, str]] = {}
     consumed_to: dict[int, int] = {}  # a range's second number is part of the first's literal
+    ends: tuple[int, list[int]] = (0, [])  # the current line's sentence ends
     for number in printed_numbers(lines):
         line = by_number[number.line]
+        if ends[0] != line.number:
+            ends = (line.number, _sentence_ends(line.text))
+            if progress:
+                progress(line.number)
         start = number.column - 1
         end = start + len(number.literal)
         if start < consumed_to.get(line.number, 0):
@@ -305,13 +407,13 @@ def draft_figures(
             position = 0
             year_context = place.table_column or place.table_row or ""
         else:
-            context, position = _sentence(line.text, lo)
+            context, position = _sentence(line.text, ends[1], lo)
             year_context = context
         try:
-            quantity = parse_literal(stated, unit_label or "")
+            quantity = _parse(stated, unit_label or "")
         except LiteralParseError:
             stated = number.literal
-            quantity = parse_literal(stated, unit_label or "")
+            quantity = _parse(stated, unit_label or "")
         if year_like and not (quantity.currency or quantity.unit or quantity.scale):
             # a year ("in 2010", "over 2009"): the period of the figures around it
             skipped[number.line, number.column] = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # a printed number: a dotted section number ("3.2.1"), a number with thousands separators ("29,085"), a
 # decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293). The
@@ -25,8 +26,13 @@ _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 CAPTION = re.compile(r"^(Table|Figure|Fig\.)\s*(\d+)\b")
+# how a heading prints its section number: with punctuation ("2.1.", "(1)", "1)", "3.2.1", "1.") or bare ("2")
+_PUNCTUATED_MARK = r"\(\d+\)|\d+\)|\d+(?:\.\d+)+\.?|\d+\."
 # "2.1. The Scale …", "(1) The Purpose …", "1) Spin-Off …": short, no closing full stop
-_NUMBERED_HEADING = re.compile(r"^(?:\(\d+\)|\d+\)|\d+(?:\.\d+)*\.?)\s+[A-Z\"“'(].{0,150}$")
+_NUMBERED_HEADING = re.compile(rf"^(?:{_PUNCTUATED_MARK}|\d+)\s+[A-Z\"“'(].{{0,150}}$")
+_MARK_BEFORE_WORD = re.compile(rf"(?<![\w.,])(?:{_PUNCTUATED_MARK})(?=\s+\S)")
+_OPENING_NUMBER = re.compile(r"(?<![\w.,])\d+(?=\s+\S)")
+_TITLE_START = re.compile(r"\s*(?:#{1,6}\s+)?(?:\*\*|__)?")
 
 
 @dataclass(frozen=True)
@@ -57,20 +63,78 @@ class PrintedNumber:
     place: Place
 
 
+class TextError(ValueError):
+    """A file that is not a UTF-8 text; the message names the file, and the line and byte where it is not."""
+
+
+def decode_text(data: bytes, name: str | Path) -> str:
+    """`data` read strictly as UTF-8: a text saved in another encoding (Latin-1, GBK) or a binary file is an
+    error at its first byte that is not UTF-8, never a text misread or a bare UnicodeDecodeError."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        in_line = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise TextError(
+            f"{name}:{line}: not a UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} (byte "
+            f"{in_line} of line {line}): {exc.reason}; save the text as UTF-8"
+        ) from None
+
+
+def _alternatives(trie: dict) -> str:
+    """A regular expression matching the strings of a trie (a node's "" key ends one), the longest first."""
+    branches = []
+    for char, child in trie.items():
+        if not char:
+            continue
+        chain = re.escape(char)
+        while len(child) == 1 and "" not in child:  # a run with no branch in it is written out, not nested
+            ((char, child),) = child.items()
+            chain += re.escape(char)
+        branches.append(chain + _alternatives(child))
+    if not branches:
+        return ""
+    group = branches[0] if len(branches) == 1 and "" not in trie else f"(?:{'|'.join(branches)})"
+    return group + ("?" if "" in trie else "")
+
+
+def printed_literals(text: str, literals: Iterable[str]) -> set[str]:
+    """Which of `literals` occur in `text`, as `literal in text` says, in time linear in the text rather than in
+    the text times the literals: one pattern of all of them (a trie), tried at every position, names the longest
+    printed there; a shorter one printed only where a longer one starts is found by the next pass without them."""
+    remaining, found = set(literals), set()
+    while remaining:
+        trie: dict = {}
+        for literal in remaining:
+            node = trie
+            for char in literal:
+                node = node.setdefault(char, {})
+            node[""] = {}
+        printed = {m.group(1) for m in re.finditer(f"(?=({_alternatives(trie)}))", text)}
+        if not printed:
+            break
+        found |= printed
+        remaining -= printed
+    return found
+
+
 def clean(line: str) -> str:
     """A line without markdown emphasis or heading marks, for comparing with a section name."""
     text = _MARKDOWN_HEADING.sub(r"\1", line.strip())
     return text.replace("**", "").replace("__", "").strip()
 
 
-def _known(line: str, sections: list[str]) -> str | None:
-    text = clean(line)
-    return next((s for s in sections if text.startswith(s)), None)
+def _known_sections(sections: Iterable[str]) -> re.Pattern | None:
+    """One pattern matching the longest of `sections` a line opens with ("Table 10" before "Table 1"): one match
+    per line, however many sections the document has."""
+    names = sorted({s for s in sections if s}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names))) if names else None
 
 
-def _heading(line: str, sections: list[str]) -> tuple[str, str] | None:
+def _heading(line: str, known: re.Pattern | None) -> tuple[str, str] | None:
     """(kind, section name) when the line opens a section."""
-    if name := _known(line, sections):
+    if known and (match := known.match(clean(line))):
+        name = match.group(0)
         return ("caption" if CAPTION.match(name) else "heading"), name
     stripped = line.strip()
     if match := CAPTION.match(clean(stripped)):
@@ -79,6 +143,17 @@ def _heading(line: str, sections: list[str]) -> tuple[str, str] | None:
         return "heading", clean(match.group(1))
     if _NUMBERED_HEADING.match(stripped) and not stripped.endswith("."):
         return "heading", stripped
+    return None
+
+
+def section_number(heading: str) -> tuple[int, int] | None:
+    """The span of a heading line's section number as printed: its first punctuated mark before a word ("1." of
+    "## Copy 1 1. Introduction", "(2)", "2.1"), else a bare number that opens its title ("## 2 Results"). Its other
+    numbers belong to its title ("Copy 1"). The draft words its not_figures rows by this rule."""
+    if match := _MARK_BEFORE_WORD.search(heading):
+        return match.span()
+    if match := _OPENING_NUMBER.match(heading, _TITLE_START.match(heading).end()):
+        return match.span()
     return None
 
 
@@ -92,8 +167,8 @@ def _cells(line: str) -> tuple[tuple[int, str], ...]:
 
 def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
     """Every line of `text` with its kind and place; `known_sections` are section names the document's sources
-    already use (longest first, so "Table 10" is not read as "Table 1")."""
-    sections = sorted(set(known_sections), key=len, reverse=True)
+    already use (the longest a line opens with, so "Table 10" is not read as "Table 1")."""
+    known = _known_sections(known_sections)
     raw = text.splitlines()
     lines: list[TextLine] = []
     # what comes before the first heading is the title page (sources/README.md's locator convention)
@@ -107,7 +182,7 @@ def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
             digits = "".join(str(_SUPERSCRIPTS.index(c)) for c in match.group(1))
             lines.append(TextLine(number, line, "footnote", Place(f"Footnote {digits}", 1)))
             continue
-        if opened := _heading(line, sections):
+        if opened := _heading(line, known):
             kind, name = opened
             if name.startswith("Figure"):
                 # a figure is an image in the running text: its caption is a place of its own, and the prose

@@ -126,6 +126,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         yield dg.AssetObservation(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings, seconds))
         with files.connect(files.published, read_only=True) as con:
             yield from _ingest_checks(settings, plan, draft_figures_waiting(con))
+        _refresh_report(context, settings)
         return
     with validation:
         with retry_transient(context):
@@ -139,7 +140,6 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         con = validation.con
         waiting = draft_figures_waiting(con)
         for source in SOURCES:
-            preview = con.execute(f"select * exclude (_source_file) from raw.{source.name} limit 5").df()
             yield dg.MaterializeResult(
                 asset_key=["raw", source.name],
                 metadata={
@@ -148,7 +148,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                     "source_files": dg.MetadataValue.json(
                         {f.relative: f.sha256 for f in plan.files if f.source == source.name}
                     ),
-                    "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+                    "preview": _preview(con, source.name),
                 },
             )
         for name in TEXT_TABLES:
@@ -166,6 +166,35 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     )
     yield dg.MaterializeResult(asset_key=RUN_SCOPE_KEY, metadata=_plan_metadata(plan, settings, seconds))
     yield from _ingest_checks(settings, plan, waiting)
+
+
+def _refresh_report(context: dg.AssetExecutionContext, settings: Settings) -> None:
+    """The report step runs only after a publish: when it failed, or its worker died, after the swap, a run with
+    nothing to rebuild is the next chance to make the site show the published warehouse again."""
+    from ..publish import refresh_report  # the publish step's module: loaded by the step that needs it
+
+    outdated = refresh_report(settings)
+    if outdated is not None:
+        context.log.info(f"regenerated the report site {settings.report_dir} from the published file: {outdated}")
+
+
+def _preview(con, name: str) -> dg.TableMetadataValue:
+    """The first rows of raw.<name> as a table, whose cells the UI shows as text: a cell holds a document's words,
+    and as Markdown an image in one (`![x](http://host/x.png)`) would be fetched by every viewer's browser."""
+    cursor = con.execute(f"select * exclude (_source_file) from raw.{name} limit 5")
+    columns = [(column[0], str(column[1])) for column in cursor.description]
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord({c: _cell(value) for (c, _), value in zip(columns, row, strict=True)})
+            for row in cursor.fetchall()
+        ],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, kind) for c, kind in columns]),
+    )
+
+
+def _cell(value):
+    """A value as a table record holds it: a number, a flag, or text (a decimal or a date as printed)."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def _timed(function, *args):

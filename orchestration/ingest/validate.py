@@ -73,7 +73,7 @@ def validate_build(
         catalogues = [s for s in SOURCES if not s.per_document]
         for source in catalogues:
             read(checker, source, files)
-        plan = plan_run(checker.con, files, checker.baseline)
+        plan = plan_run(checker.con, files, checker.baseline, documents_dir)
         if on_plan is not None and not plan.rebuilds_nothing and not checker.problems:
             on_plan(plan)
         if plan.rebuilds_nothing and not checker.problems:

@@ -5,13 +5,14 @@ Each field is the environment variable of the same name in upper case (data_dir:
 the code location loads is given as a dg.EnvVar, which Dagster resolves when a run starts and the UI's resource
 page shows by name; an unset one keeps its default (shown there too), or None, which the rules read as unset. The
 rules run when Dagster sets the resource up for a run, so bad settings fail the run before any step works, with
-every problem listed.
+every problem listed. `warehouse run` passes the settings of its own environment as the run's config (run_config),
+which overrides those fields, so its run works by them in whichever process executes it (the daemon's too).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,22 @@ class WarehouseResource(dg.ConfigurableResource):
     gx_batch_rows: str | None = _field("GX_BATCH_ROWS")
 
     _settings: Settings | None = PrivateAttr(default=None)
+
+    @staticmethod
+    def run_config(values: Mapping[str, str]) -> dict:
+        """The run config under which a run works by the settings `values` (variable to value, as Settings reads
+        them) give. Every field is given: an unset variable as null, which the rules read as unset (DOCUMENTS_DIR
+        unset and set empty differ), a set path as resolved here, where a relative one was meant."""
+        settings = Settings.from_values(values)
+        paths = {
+            "DATA_DIR": settings.data_dir,
+            "WAREHOUSE_PATH": settings.warehouse_path,
+            "SOURCES_DIR": settings.sources_dir,
+            "DOCUMENTS_DIR": settings.documents_dir,
+        }
+        config = {name.lower(): values.get(name) for name in VARIABLES}
+        config.update({name.lower(): str(path) for name, path in paths.items() if (values.get(name) or "").strip()})
+        return {"resources": {"warehouse": {"config": config}}}
 
     @classmethod
     def from_env(cls) -> WarehouseResource:

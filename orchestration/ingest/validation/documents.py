@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ...corpus.text import TextError, decode_text, printed_literals
 from .problems import Checker, Problem
 
 
@@ -35,12 +36,18 @@ def check_documents(checker: Checker, documents_dir: Path, documents: frozenset[
             checker.problems.append(
                 Problem(file, line, f"sha256 of {path.name} is {digest}, not {expected}: the text changed")
             )
-        texts[document_id] = data.decode("utf-8")
+        try:
+            texts[document_id] = decode_text(data, path)
+        except TextError as exc:
+            checker.problems.append(Problem(file, line, f"document text {exc}"))
     for table in ("figures", "events"):
         literals = checker.con.execute(
             f"select distinct document_id, stated_text from {table} where stated_text is not null"
         ).fetchall()
-        missing = [(doc, text) for doc, text in literals if doc in texts and text not in texts[doc]]
+        # every literal of a document looked for in one pass over its text: a long text with many figures
+        # would otherwise be read once per figure
+        printed = {doc: printed_literals(texts[doc], (t for d, t in literals if d == doc)) for doc in texts}
+        missing = [(doc, text) for doc, text in literals if doc in texts and text not in printed[doc]]
         checker.report(
             f"""
             select t._file, t._line, 'stated_text ' || q(t.stated_text) || ' does not occur in document '

@@ -12,6 +12,7 @@ Figures are looked up among those the run reads and those it keeps.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from ..source_files import CURRENT_YEAR, ID_PATTERN
@@ -101,9 +102,10 @@ def check_claims_and_mentions(checker: Checker, incremental: bool) -> None:
 
 def _check_kept_claims(checker: Checker) -> None:
     """A claim of a document this run keeps may take an input from a document it re-reads: when that figure is
-    gone, the claim is reported at its own line (kept rows record their file, not their line: the line is found
-    in the file, which is only read when there is such a problem). Only a figure of a re-read document can be
-    gone, so those are found first, and the kept claims (millions at scale) are searched only when there are any."""
+    gone, the claim is reported at its own file and line (a kept row's file is its document's in this run's
+    sources folder, files.keep; its line is found in that file, unchanged since the published build read it, which
+    is only read when there is such a problem). Only a figure of a re-read document can be gone, so those are
+    found first, and the kept claims (millions at scale) are searched only when there are any."""
     checker.con.execute(f"""
         create temp table figures_gone as
         select figure_id from {checker.baseline}.raw.figures
@@ -127,9 +129,15 @@ def _check_kept_claims(checker: Checker) -> None:
 
 
 def _line_of(path: Path, claim_id: str) -> int:
-    """The physical line of the row whose first cell is `claim_id` (0 when the file cannot be read)."""
+    """The physical line where the row whose first cell is `claim_id` starts, as the CSV reader reads the file (a
+    quoted cell, a row over several lines); 0 when the file cannot be read."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return next((n for n, line in enumerate(handle, 1) if line.startswith(f"{claim_id},")), 0)
-    except OSError:
-        return 0
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader, start = csv.reader(handle), 1
+            for fields in reader:
+                if fields and fields[0].strip() == claim_id:
+                    return start
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return 0

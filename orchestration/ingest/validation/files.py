@@ -21,6 +21,7 @@ from ..reading import blank, identifier, read_csv, text_cells, typed_cells
 from ..records import scan
 from ..source_files import Source
 from .problems import Checker, Problem
+from .rows import sql_text
 
 
 def _relative(sources_dir: Path, path: Path) -> str:
@@ -136,6 +137,14 @@ def read(checker: Checker, source: Source, files: tuple[SourceFile, ...], plan: 
     )
 
 
+def _kept_file(checker: Checker, source: Source) -> str:
+    """SQL: the file of a kept row of a per-document source as this run names files (read(): in its sources folder,
+    whatever the folder was called when the published build read it), the file of its document: a kept
+    document's files are the very files the published build read."""
+    folder, _, suffix = _relative(checker.sources_dir, checker.sources_dir / source.pattern).partition("*")
+    return f"{sql_text(folder)} || document_id || {sql_text(suffix)}"
+
+
 def keep(checker: Checker, source: Source, plan: RunPlan) -> None:
     """View `<source>_kept`: the rows this run keeps from the warehouse it starts from (none in a full run)."""
     columns = ", ".join(identifier(n) for n in source.column_names)
@@ -145,7 +154,7 @@ def keep(checker: Checker, source: Source, plan: RunPlan) -> None:
             {"docs": sorted(plan.documents)},
         )
         checker.con.execute(
-            f"create temp view {source.name}_kept as select {columns}, _source_file as _file "
+            f"create temp view {source.name}_kept as select {columns}, {_kept_file(checker, source)} as _file "
             f"from {checker.baseline}.raw.{source.name} "
             "where document_id not in (select document_id from rebuilt_documents)"
         )

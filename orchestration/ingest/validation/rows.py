@@ -13,7 +13,7 @@ from ..source_files import SOURCES_BY_NAME, Source
 from .problems import Checker
 
 
-def _text(value: str) -> str:
+def sql_text(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
@@ -39,13 +39,13 @@ def check_cells(checker: Checker, source: Source) -> None:
             checks.append(
                 f"select _file, _line, '{column.name}=' || q({c}) || ' is not one of "
                 f"{', '.join(column.allowed)}' from {source.name}_text where {c} is not null "
-                f"and {c} not in ({', '.join(map(_text, column.allowed))})"
+                f"and {c} not in ({', '.join(map(sql_text, column.allowed))})"
             )
         shown = f"rtrim(rtrim(cast({c} as varchar), '0'), '.')" if column.kind == "decimal" else f"cast({c} as varchar)"
         for rule in column.rules:
             before, _, after = rule.problem.partition("{value}")
             checks.append(
-                f"select _file, _line, {_text(before)} || {shown} || {_text(after)} "
+                f"select _file, _line, {sql_text(before)} || {shown} || {sql_text(after)} "
                 f"from {source.name} where {c} is not null and not ({rule.holds.replace('{c}', c)})"
             )
     for rule in source.row_rules:
