@@ -44,6 +44,9 @@ def _home(tmp_path: Path, held_queue: bool = False) -> Path:
         assert config.count("  class: WarehouseRunCoordinator\n") == 1
         config = config.replace("  class: WarehouseRunCoordinator\n", HELD_QUEUE)
     (home / "dagster.yaml").write_text(config)
+    # the storage made once, here: a daemon and this test (or `warehouse run`) opening a new instance at the same
+    # moment both create its SQLite tables, and alembic then finds two heads
+    dg.DagsterInstance.from_config(str(home)).dispose()
     return home
 
 
@@ -85,11 +88,14 @@ def _start_daemon(env: dict, log: Path) -> subprocess.Popen:
     began = time.time()
     daemon = _start([str(BIN / "dagster-daemon"), "run", "-m", "orchestration.definitions"], env, log)
     deadline = time.monotonic() + DAEMON_START_SECONDS
-    while (_heartbeat(Path(env["DAGSTER_HOME"])) or 0) < began:
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            _kill(daemon)
-            raise AssertionError(f"the daemon's run queue did not heartbeat: {log.read_text()[-3000:]}")
-        time.sleep(1)
+    try:
+        while (_heartbeat(Path(env["DAGSTER_HOME"])) or 0) < began:
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the daemon's run queue did not heartbeat: {log.read_text()[-3000:]}")
+            time.sleep(1)
+    except BaseException:
+        _kill(daemon)  # whatever failed, no daemon outlives the test
+        raise
     return daemon
 
 

@@ -325,7 +325,11 @@ def test_a_refused_publish_leaves_no_check_that_did_not_run_as_failed(tmp_path, 
             e.dagster_event.event_specific_data
             for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         ]
-    failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name)
+        for e in evaluations
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR  # the texts' check warns: no texts here
+    }
     assert failed == {("marts/claim_checks", "claim_register")}, failed
     not_evaluated = planned - {e.asset_check_key for e in evaluations}
     assert not not_evaluated, sorted(k.to_user_string() for k in not_evaluated)[:5]
