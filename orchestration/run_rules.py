@@ -115,19 +115,22 @@ def _reason_for(run: dg.DagsterRun, workspace) -> str | None:
     if origin is None:
         return None
     location = workspace.get_code_location(origin.location_name)
-    graph = location.get_repository(origin.repository_origin.repository_name).asset_graph
+    return _judged(run, location.get_repository(origin.repository_origin.repository_name).asset_graph)
+
+
+def _judged(run: dg.DagsterRun, graph, settings: Settings | None = None) -> str | None:
+    """Why `run` may not start, against the code location's asset graph: its selection, then, for a run that
+    continues another's build, that build's working file and sources."""
     reason = refusal(run, graph.materializable_asset_keys, graph.asset_check_keys)
-    if reason is None and _continues(run):
-        reason = _continuation_reason(run)
+    if reason is None and continues_root_build(run):
+        reason = _continuation_reason(run, settings)
     return reason
 
 
-def _continues(run: dg.DagsterRun) -> bool:
-    return (
-        run.parent_run_id is not None
-        and run.step_keys_to_execute is not None
-        and INGEST_STEP not in set(run.step_keys_to_execute)
-    )
+def continues_root_build(run: dg.DagsterRun) -> bool:
+    """A re-execution that skips the ingest continues its root run's build; one that ingests is a new build."""
+    steps = run.step_keys_to_execute
+    return run.root_run_id is not None and steps is not None and INGEST_STEP not in steps
 
 
 def _continuation_reason(run: dg.DagsterRun, settings: Settings | None = None) -> str | None:
@@ -150,8 +153,5 @@ def check_run(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
         graph = context.repository_def.asset_graph
     except CheckError:
         graph = context.job_def.asset_layer.asset_graph
-    reason = refusal(run, graph.materializable_asset_keys, graph.asset_check_keys)
-    if reason is None and _continues(run):
-        reason = _continuation_reason(run, settings)
-    if reason is not None:
+    if (reason := _judged(run, graph, settings)) is not None:
         raise RunRefused(reason)

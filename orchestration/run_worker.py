@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
-from .run_rules import INGEST_STEP, check_run
+from .run_rules import check_run, continues_root_build
 from .settings import Settings
 
 PID_TAG = ".dagster/warehouse_worker_pid"
@@ -35,12 +35,8 @@ def _start_ticks(pid: int) -> str | None:
 
 
 def run_key(context) -> str:
-    """The run whose working state a step continues: a re-execution that skips the ingest continues its root
-    run's build; one that ingests (re-execute all) is a new build."""
-    steps = context.run.step_keys_to_execute
-    if context.run.root_run_id and steps is not None and INGEST_STEP not in steps:
-        return context.run.root_run_id
-    return context.run.run_id
+    """The run whose working state a step continues (run_rules.continues_root_build)."""
+    return context.run.root_run_id if continues_root_build(context.run) else context.run.run_id
 
 
 _RECORDED: set[str] = set()
@@ -76,11 +72,11 @@ class WarehouseRunLauncher(DefaultRunLauncher):
         return True
 
     def check_run_worker_health(self, run) -> CheckRunHealthResult:
-        pid, host, start = run.tags.get(PID_TAG), run.tags.get(HOST_TAG), run.tags.get(START_TAG)
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
         if pid is None or host != socket.gethostname():
             # not yet recorded (the worker is still starting), or elsewhere: max_runtime_seconds still applies
             return CheckRunHealthResult(WorkerStatus.RUNNING, "worker not recorded on this host")
-        if _start_ticks(int(pid)) != start:
+        if not _alive(run.tags):
             return CheckRunHealthResult(
                 WorkerStatus.FAILED, f"worker process {pid} on {host} is gone (killed or crashed)"
             )
