@@ -20,55 +20,18 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TextIO
 
-from ..ingest.literals import LiteralParseError, Quantity, parse_literal, parse_unit_label
+from ..ingest.literals import LiteralParseError, Quantity, parse_literal
 from ..ingest.source_files import CURRENT_YEAR, FIRST_YEAR
+from .literal_spans import YEAR, literal_span, skipped_reason, unit_label
 from .text import (
-    CAPTION,
-    NUMBER,
     Place,
-    PrintedNumber,
-    TextLine,
-    clean,
     decode_text,
     printed_numbers,
     read_lines,
-    section_number,
 )
 
 # the words a literal may carry before its number (the parser's comparators and currency prefixes, as printed)
-_BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:approximately|about|around|nearly|roughly|more than|over|exceeded|exceeding|above|"
-    r"less than|under|below|fewer than|at least|no less than|at most|up to|no more than) +)?"
-    r"(?:US ?\\?\$ ?|U\.S\. ?\\?\$ ?|RMB ?|¥ ?|\\?\$ ?)?$",
-    re.IGNORECASE,
-)
-_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
-_RANGE = re.compile(rf" ?%? ?(?:to|-|–|~) ?(?:{NUMBER.pattern})")
-_PERCENT = re.compile(r" ?(?:\\?%|percent\b)", re.IGNORECASE)
-_MULTIPLIER = re.compile(
-    r" +(?:100 million|10,000|10 ?\^ ?\d+|10 ?<sup> ?\d+ ?</sup>|trillion|billion|million|"
-    r"thousand)\b",
-    re.IGNORECASE,
-)
-_UNIT = re.compile(
-    r"(?: +|-)(?:U\.S\. dollars?|US dollars?|dollars?|yuan|RMB|yen|times|fold|"
-    r"square kilomet(?:er|re)s?|km2|km²)\b",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
-_CAPTION_UNIT = re.compile(r"\(unit: *([^)]+)\)", re.IGNORECASE)
-_ROW_UNIT = re.compile(r"\(([^)]+)\)\s*$")
-# a row that reads as a rate takes no money unit from its table's caption ("Growth" under "US$ 100 million")
-_RATE_ROW = re.compile(r"growth|rate|share|ratio|proportion|%", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
-_REFERENCE = re.compile(r"\b(Table|Figure|Fig\.|Chapter|Section|Footnote|p\.|pp\.)\s*$")
-_CITATION = re.compile(r"\[[\d,;\s–-]*$")
-_WORD_BEFORE = re.compile(r"(?<!\S)(?:\S+\s+)?\S*$")
-# how far before a number the patterns that end at it look ("[12, 15, ", the word before it): a bound, so that a
-# long line costs its length once, not once per number printed in it
-_LOOK_BACK = 200
-# a comparator, currency or reference word before a number ("no more than U.S. $ ", "Footnote ") is shorter still
-_PREFIX_REACH = 40
 _WORD = re.compile(r"[a-z]+")
 # lines of text between two reports of a draft's progress
 PROGRESS_EVERY = 10_000
@@ -210,41 +173,6 @@ def load_catalogues(sources_dir: Path) -> Catalogues:
     return Catalogues(tuple(sorted(names, key=lambda n: (-len(n[0]), n[1] != "geography", n))), indicators)
 
 
-def _literal(text: str, start: int, end: int, ranges: bool) -> tuple[int, int]:
-    """The span of the literal printed around the number at text[start:end]: comparator and currency before it,
-    a range's second number (unless `ranges` is off: "2011-2015" is a span of years), percent, multiplier and
-    unit after it."""
-    start = _BEFORE.search(text, max(0, start - _PREFIX_REACH), start).start()
-    if match := _ORDINAL.match(text, end):
-        return start, match.end()
-    if ranges and (match := _RANGE.match(text, end)):
-        end = match.end()
-    if match := _PERCENT.match(text, end):
-        return start, match.end()
-    if match := _MULTIPLIER.match(text, end):
-        end = match.end()
-    if match := _UNIT.match(text, end):
-        end = match.end()
-    return start, end
-
-
-@lru_cache(maxsize=1 << 12)  # a table's cells share their caption and row labels
-def _unit_label(caption: str | None, row_label: str | None) -> str | None:
-    """A table cell's unit label: its row's own "(…)" when that reads as a unit, else the caption's "(unit: …)"."""
-    for label, match in (
-        (row_label, _ROW_UNIT.search(row_label or "")),
-        (caption, _CAPTION_UNIT.search(caption or "")),
-    ):
-        if match is None or (label is caption and _RATE_ROW.search(row_label or "")):
-            continue
-        try:
-            parse_unit_label(match.group(1))
-        except LiteralParseError:
-            continue
-        return match.group(1).strip()
-    return None
-
-
 def _sentence(text: str, ends: list[int], position: int) -> tuple[str, int]:
     """The sentence of `text` holding `position`, and the position within it; `ends` are where the text's
     sentences end (_sentence_ends), found once per line."""
@@ -325,42 +253,8 @@ def _indicator(
 
 
 def _year(context: str, position: int, latest: int) -> int | None:
-    years = [(m.start(), int(m.group(0))) for m in _YEAR.finditer(context) if FIRST_YEAR <= int(m.group(0)) <= latest]
+    years = [(m.start(), int(m.group(0))) for m in YEAR.finditer(context) if FIRST_YEAR <= int(m.group(0)) <= latest]
     return _nearest(years, position)
-
-
-def _in_heading(text: str, start: int, end: int) -> tuple[str, str]:
-    """(printed, reason) for a number of a heading: its section number (text.section_number), or a number of
-    its title printed with the word before it ("Copy 1"), so that neither row also accounts for the other."""
-    mark = section_number(text)
-    if mark and mark[0] <= start < mark[1]:
-        return text[mark[0] : mark[1]], "the heading's section number"
-    return text[_WORD_BEFORE.search(text, max(0, start - _LOOK_BACK), start).start() : end], "part of the heading"
-
-
-def _skipped(line: TextLine, number: PrintedNumber, start: int, consumed: int) -> tuple[str, str] | None:
-    """(printed, reason) when the number is structure, not a quantity: what a not_figures row would say."""
-    literal = number.literal
-    if start < consumed:
-        return None  # the second number of a range, part of the literal before it
-    if line.kind == "heading":
-        return _in_heading(line.text, start, start + len(literal))
-    if line.kind == "caption":
-        caption = CAPTION.match(clean(line.text))
-        if caption and caption.group(2) == literal:
-            return f"{caption.group(1)} {literal}", "the number of the table or figure, in its caption"
-        return literal, "printed in the caption"
-    if line.kind == "table_header":
-        return literal, "a column label of the table"
-    if reference := _REFERENCE.search(line.text, max(0, start - _PREFIX_REACH), start):
-        return f"{reference.group(1)} {literal}", "a cross-reference (a table, figure, chapter or page number)"
-    if re.fullmatch(r"\d+(?:\.\d+){2,}", literal):
-        return literal, "a section number"
-    if _CITATION.search(line.text, max(0, start - _LOOK_BACK), start):
-        return literal, "a citation mark"
-    if line.kind == "table_row" and number.place.table_column is None:
-        return literal, "part of the row label"
-    return None
 
 
 def draft_figures(
@@ -392,17 +286,17 @@ def draft_figures(
         end = start + len(number.literal)
         if start < consumed_to.get(line.number, 0):
             continue
-        if reason := _skipped(line, number, start, consumed_to.get(line.number, 0)):
+        if reason := skipped_reason(line, number, start, consumed_to.get(line.number, 0)):
             skipped[number.line, number.column] = reason
             continue
-        year_like = bool(_YEAR.fullmatch(number.literal))
-        lo, hi = _literal(line.text, start, end, ranges=not year_like)
+        year_like = bool(YEAR.fullmatch(number.literal))
+        lo, hi = literal_span(line.text, start, end, ranges=not year_like)
         stated = line.text[lo:hi].strip()
         place = number.place
-        unit_label = None
+        label = None
         if line.kind == "table_row":
             caption = captions.get(place.section)
-            unit_label = _unit_label(caption, place.table_row)
+            label = unit_label(caption, place.table_row)
             context = " ".join(filter(None, (caption, place.table_row, place.table_column)))
             position = 0
             year_context = place.table_column or place.table_row or ""
@@ -410,10 +304,10 @@ def draft_figures(
             context, position = _sentence(line.text, ends[1], lo)
             year_context = context
         try:
-            quantity = _parse(stated, unit_label or "")
+            quantity = _parse(stated, label or "")
         except LiteralParseError:
             stated = number.literal
-            quantity = _parse(stated, unit_label or "")
+            quantity = _parse(stated, label or "")
         if year_like and not (quantity.currency or quantity.unit or quantity.scale):
             # a year ("in 2010", "over 2009"): the period of the figures around it
             skipped[number.line, number.column] = (
@@ -428,7 +322,7 @@ def draft_figures(
                 line.number,
                 place,
                 stated,
-                unit_label,
+                label,
                 quantity,
                 entity,
                 *_indicator(catalogues, context, quantity, entity),
