@@ -76,6 +76,20 @@ BENCH_SIZES ?= 1e3,1e5,1e6,1e7
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES)
 
+# How good `warehouse draft` is against the reviewed corpus of benchmarks/draft_corpus, beside issue 32's targets
+.PHONY: bench-draft
+bench-draft: $(STAMP)
+	$(BIN)/python -m benchmarks.draft_quality --json $(DATA_DIR)/bench/draft_quality.json
+
+# Whole runs killed at random points by random signals, each checked (benchmarks/README.md, "Fault injection"):
+# a nightly job, an hour or so, not part of `make test`; FAULT_SEED replays a seed
+FAULT_RUNS ?= 20
+FAULT_SEED ?=
+.PHONY: fault-injection
+fault-injection: $(STAMP)
+	nice -n 19 $(BIN)/python -m benchmarks.fault_injection --runs $(FAULT_RUNS) $(if $(FAULT_SEED),--seed $(FAULT_SEED)) \
+		--json $(DATA_DIR)/bench/fault_injection.json
+
 # Re-resolve the pinned dependency set from pyproject.toml's ranges.
 lock: $(STAMP)
 	$(INSTALL_UV)

@@ -1,7 +1,8 @@
 -- figures_fidelity: each figure of the documents this run rebuilt, with the numbers its published literal
 -- prints and whether each of them is printed in the document's text where the figure's mentions place it.
--- The text's numbers are raw.text_numbers as staging reads it: every number of the text with its section and
--- table cell. A mention places its literal in its section (a table cell: its row and column), as coverage does.
+-- The text's numbers are raw.text_numbers as staging reads it: every number of the text, in digits or in words,
+-- with its section and table cell; printed_numbers() tokenises the literal by the same rule (corpus/text.py).
+-- A mention places its literal in its section (a table cell: its row and column), as coverage does.
 with numbers_at_mentions as (
     select
         m.figure_id,
@@ -40,7 +41,8 @@ select
     document_id,
     locator,
     stated_text,
-    -- null, so not judged, when the text was not read or the literal is spelled out ("five leagues")
+    -- null, so not judged, when the text was not read or the literal prints no number the text reading counts
+    -- ("One of them", "several million dollars"); a number in words is one ("five leagues": five)
     case
         when text_present and len(literal_numbers) > 0
             then list_has_all(coalesce(text_numbers, []), literal_numbers)

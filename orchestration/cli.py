@@ -9,6 +9,8 @@
                                register a document and draft a figure for every quantity its text prints
   warehouse register <id> --explanation <text>
                                list a claim or fact the register checks failed on in its register
+  warehouse review <document_id>
+                               print a draft's review sheet; accept, pick alternatives, type values, reject
 
 `run` checks every setting before any work, runs one build at a time per warehouse (a second waits for the
 first), keeps Dagster's full log in DATA_DIR/logs/ and prints a short summary: published or not, the build kind,
@@ -440,19 +442,25 @@ def restore_command(args) -> int:
 def draft(args) -> int:
     from .corpus.draft import Progress, draft_figures
     from .corpus.draft_files import DraftError, read_draft_input, write_draft
+    from .corpus.review_sheet import render_sheet
 
     settings = Settings.from_env()
     sources = Path(args.sources).resolve() if args.sources else settings.sources_dir
     text = Path(args.text).resolve()
-    fields = {name: str(getattr(args, name) or "") for name in ("title", "kind", "authors", "publisher", "year", "url")}
+    fields = {
+        name: str(getattr(args, name) or "")
+        for name in ("title", "kind", "authors", "publisher", "year", "published", "url")
+    }
     try:
-        given = read_draft_input(sources, text, args.document_id, args.prefix, fields)
+        given = read_draft_input(sources, text, args.document_id, args.prefix, fields, settings.documents_dir)
     except DraftError as exc:
         print("error: " + str(exc).replace("\n", "\nerror: "), file=sys.stderr)
         return 2
     progress = Progress(text.name, len(given.text.splitlines()))
     progress.stage("drafting figures")
-    drafts, skipped = draft_figures(given.text, given.catalogues, given.sections, given.year, progress.line)
+    drafts, skipped = draft_figures(
+        given.text, given.suggesters.for_document(given.document), given.document, given.sections, progress.line
+    )
     written = write_draft(given, drafts, skipped, progress)
     print(written.registered)
     figures = sources / "figures" / f"{args.document_id}.csv"
@@ -460,24 +468,12 @@ def draft(args) -> int:
         f"{len(written.added)} new draft figure(s) in {figures} and its mentions; {written.kept} row(s) already "
         "there kept as they are"
     )
-    for figure_id, d in written.added:
-        suggested = (
-            ", ".join(
-                f"{k} {v}"
-                for k, v in (
-                    ("entity", d.entity and d.entity[1]),
-                    ("indicator", d.indicator and d.indicator.code),
-                    ("measure", d.measure),
-                    ("year", d.year),
-                )
-                if v
-            )
-            or "no suggestion"
-        )
-        print(f"  {figure_id}  line {d.line}  {d.stated_text!r}  ({suggested})")
+    waiting = [row for row in written.figure_rows if row["review_status"] == "draft"]
+    print(render_sheet(written.review, waiting, written.review["claims"]), end="")
     print(
-        f"{written.waiting} draft figure(s) waiting for review in {figures}: fill what is empty, correct the "
-        "suggestions, then set review_status to reviewed (in the mentions file too)"
+        f"{written.waiting} draft figure(s) waiting for review in {figures}, {len(written.review['claims'])} "
+        f"drafted claim(s) and {len(written.review['entities'])} proposed entit(ies) in {written.review_path}: "
+        f"accept or correct them with `warehouse review {args.document_id}` (see its --help)"
     )
     if written.not_figures:
         print(
@@ -612,11 +608,18 @@ def main(argv: list[str] | None = None) -> int:
     draft_cmd.add_argument("--kind", choices=DOCUMENT_KINDS, help="what the document is (a new document needs it)")
     draft_cmd.add_argument("--authors", help="authors as printed, ;-separated (or give --publisher)")
     draft_cmd.add_argument("--publisher", help="the organisation that published it (or give --authors)")
-    draft_cmd.add_argument("--year", help="publication year (1900 to this year); figures' periods are not after it")
+    draft_cmd.add_argument("--year", help="publication year (1900 to this year)")
+    draft_cmd.add_argument(
+        "--published",
+        help="publication date, YYYY-MM-DD: 'last year' and 'now' are read from it, a later period is a target",
+    )
     draft_cmd.add_argument("--url", help="http:// or https:// address")
     draft_cmd.add_argument("--prefix", help="figure id prefix, [a-z][a-z0-9_]* (default: the document id)")
     draft_cmd.add_argument("--sources", help="sources folder (default: SOURCES_DIR)")
     draft_cmd.set_defaults(func=draft)
+    from .corpus.review import add_review_parser
+
+    add_review_parser(sub)
     register_cmd = sub.add_parser(
         "register", help="add a claim or fact a register check failed on to its register, with its verdict now"
     )

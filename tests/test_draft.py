@@ -4,6 +4,7 @@ a script as a person would, and built by the real pipeline; drafts stay out of t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -88,18 +89,54 @@ def draft(sources: Path, texts: Path, *extra: str, kind: str = "report", status:
     return done.stdout + done.stderr
 
 
+# what a reviewer settles each figure of TEXT as: entity, indicator and measure
+REVIEWED = {
+    "120.5 billion yuan": ("geography", "dalian", "software_is_sales", "level"),
+    "US$ 3.2 billion": ("geography", "dalian", "software_is_exports", "level"),
+    "16.8%": ("geography", "dalian", "software_is_export_ratio_pct", "level"),
+    "about 600": ("geography", "dalian_software_park", "park_tenants", "level"),
+    "20.0%": ("geography", "ningbo", "offshore_outsourcing_realization", "growth_pct"),
+    "12.50": ("geography", "ningbo", "offshore_outsourcing_realization", "level"),
+    "15.00": ("geography", "ningbo", "offshore_outsourcing_realization", "level"),
+    "about 1,000": ("geography", "ningbo", "outsourcing_enterprises", "level"),
+}
+_SETTLED = ("entity_type", "entity_id", "indicator_code", "measure")
+
+
+def warehouse_review(sources: Path, *options: str, status: int = 0) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "review", DOC, "--sources", str(sources), *options],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == status, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
 def review(sources: Path, keep_draft: tuple[str, ...] = ()) -> None:
-    """What a reviewer does: fill what the draft left empty, correct a suggestion, mark the rows reviewed (the
-    numbers that are not figures too, their suggested reasons accepted)."""
-    for folder in ("figures", "mentions", "not_figures"):
-        path = sources / folder / f"{DOC}.csv"
-        fields, rows = read_rows(path)
-        for row in rows:
-            if row.get("figure_id") not in keep_draft:
-                row["review_status"] = "reviewed"
-            if folder == "figures" and row["stated_text"] == "about 600":
-                row.update(entity_type="geography", entity_id="dalian_software_park")
-        write_rows(path, fields, rows)
+    """What a reviewer does with `warehouse review`: correct the suggestions that are not what REVIEWED says,
+    accept the rows; and accept the suggested reasons of the numbers that are not figures."""
+    _, rows = read_rows(sources / "figures" / f"{DOC}.csv")
+    options = []
+    for row in rows:
+        if row["review_status"] != "draft":
+            continue
+        settled = dict(zip(_SETTLED, REVIEWED[row["stated_text"]], strict=True))
+        options += [f"--set={row['figure_id']}.{c}={v}" for c, v in settled.items() if row[c] != v]
+    accepted = [r["figure_id"] for r in rows if r["review_status"] == "draft" and r["figure_id"] not in keep_draft]
+    if accepted:
+        options.append("--accept=" + ",".join(accepted))
+    if options:
+        warehouse_review(sources, *options)
+    path = sources / "not_figures" / f"{DOC}.csv"
+    fields, rows = read_rows(path)
+    write_rows(path, fields, [{**row, "review_status": "reviewed"} for row in rows])
+
+
+def drafted_by_id(figures: list[dict]) -> dict[str, str]:
+    return {row["figure_id"]: row["stated_text"] for row in figures}
 
 
 def figure(sources: Path, stated_text: str) -> dict:
@@ -124,15 +161,12 @@ def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
     assert list(drafted) == ["120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600", "20.0%", "12.50", "15.00"]
     assert all(r["review_status"] == "draft" for r in figures)
     assert [r["figure_id"] for r in figures] == [f"{DOC}_f{n:03d}" for n in range(1, 8)]
+    # what the literal and its place say is drafted as printed; the period is read around it
     cells = (
         "section",
         "paragraph",
         "table_row",
         "table_column",
-        "entity_type",
-        "entity_id",
-        "indicator_code",
-        "measure",
         "period_kind",
         "year",
         "unit_as_printed",
@@ -145,107 +179,76 @@ def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
         "obs_status",
     )
     shown = {text: tuple(r[c] for c in cells) for text, r in drafted.items()}
-    assert shown["120.5 billion yuan"] == (
-        "1. Dalian",
-        "1",
-        "",
-        "",
-        "geography",
-        "dalian",
-        "software_is_sales",
-        "level",
-        "year",
-        "2012",
-        "",
-        "120.5",
-        "1",
-        "9",
-        "CNY",
-        "CNY",
-        "eq",
-        "A",
-    )
-    assert shown["US$ 3.2 billion"][5:] == (
-        "dalian",
-        "software_is_exports",
-        "level",
-        "year",
-        "2012",
-        "",
-        "3.2",
-        "1",
-        "9",
-        "USD",
-        "USD",
-        "eq",
-        "A",
-    )
-    assert shown["16.8%"][6:] == (
-        "software_is_export_ratio_pct",
-        "level",
-        "year",
-        "2012",
-        "",
-        "16.8",
-        "1",
-        "0",
-        "percent",
-        "",
-        "eq",
-        "A",
-    )
-    assert shown["about 600"][1:] == (
-        "2",
-        "",
-        "",
-        "geography",
-        "dalian_software_park",
-        "park_tenants",
-        "level",
-        "year",
-        "2012",
-        "",
-        "600",
-        "0",
-        "0",
-        "firms",
-        "",
-        "approx",
-        "E",
-    )
+    assert shown == {
+        "120.5 billion yuan": (
+            "1. Dalian",
+            "1",
+            "",
+            "",
+            "year",
+            "2012",
+            "",
+            "120.5",
+            "1",
+            "9",
+            "CNY",
+            "CNY",
+            "eq",
+            "A",
+        ),
+        "US$ 3.2 billion": ("1. Dalian", "1", "", "", "year", "2012", "", "3.2", "1", "9", "USD", "USD", "eq", "A"),
+        "16.8%": ("1. Dalian", "1", "", "", "year", "2012", "", "16.8", "1", "0", "percent", "", "eq", "A"),
+        "about 600": ("1. Dalian", "2", "", "", "year", "2012", "", "600", "0", "0", "firms", "", "approx", "E"),
+        "20.0%": ("2. Ningbo", "1", "", "", "year", "2016", "", "20.0", "1", "0", "percent", "", "eq", "A"),
+        "12.50": (
+            "Table 1",
+            "",
+            "Offshore outsourcing realization amount",
+            "2015",
+            "year",
+            "2015",
+            "US$ 100 million",
+            "12.50",
+            "2",
+            "8",
+            "USD",
+            "USD",
+            "eq",
+            "A",
+        ),
+        "15.00": (
+            "Table 1",
+            "",
+            "Offshore outsourcing realization amount",
+            "2016",
+            "year",
+            "2016",
+            "US$ 100 million",
+            "15.00",
+            "2",
+            "8",
+            "USD",
+            "USD",
+            "eq",
+            "A",
+        ),
+    }
+    # the entity named in the sentence or referred to ("Its exports"), the park's name over its city's
+    assert {text: (r["entity_type"], r["entity_id"]) for text, r in drafted.items()} == {
+        text: REVIEWED[text][:2] for text in drafted
+    }
     # a growth rate is its indicator's growth_pct measure, not an indicator of its own
-    assert shown["20.0%"][:10] == (
-        "2. Ningbo",
-        "1",
-        "",
-        "",
-        "geography",
-        "ningbo",
-        "offshore_outsourcing_realization",
-        "growth_pct",
-        "year",
-        "2016",
-    )
-    assert shown["15.00"] == (
-        "Table 1",
-        "",
-        "Offshore outsourcing realization amount",
-        "2016",
-        "geography",
-        "ningbo",
-        "offshore_outsourcing_realization",
-        "level",
-        "year",
-        "2016",
-        "US$ 100 million",
-        "15.00",
-        "2",
-        "8",
-        "USD",
-        "USD",
-        "eq",
-        "A",
-    )
+    assert drafted["20.0%"]["measure"] == "growth_pct"
+    # the indicator the reviewer settles on is among the learned suggestion and its two alternatives, each with a
+    # confidence, in the review file the sheet is printed from
+    review_file = json.loads((sources / "review" / f"{DOC}.json").read_text(encoding="utf-8"))
+    for entry in review_file["figures"]:
+        indicator = entry["suggestions"]["indicator"]
+        offered = [indicator["value"], *(a["value"] for a in indicator["alternatives"])]
+        stated_text = drafted_by_id(figures)[entry["figure_id"]]
+        assert {"indicator_code": REVIEWED[stated_text][2]} in offered, (stated_text, offered)
+        assert 0 < indicator["confidence"] <= 1 and len(indicator["alternatives"]) == 2
+        assert "⟦" + stated_text + "⟧" in entry["marked"]
     _, mentions = read_rows(sources / "mentions" / f"{DOC}.csv")
     assert [(m["mention_id"], m["section"], m["table_column"], m["review_status"]) for m in mentions][-1] == (
         f"{DOC}_f007_m1",

@@ -254,7 +254,11 @@ def test_a_long_draft_tells_how_far_it_has_got_on_stderr(workspace):
     progress = done.stderr.splitlines()
     assert progress[0] == f"{DOC}.txt: drafting figures"
     assert progress[1].startswith(f"{DOC}.txt: drafting, line {PROGRESS_EVERY + 1:,} of {len(lines):,} ("), progress
-    assert progress[2:] == [f"{DOC}.txt: accounting for every number of the text", f"{DOC}.txt: writing the drafts"]
+    assert progress[2:] == [
+        f"{DOC}.txt: accounting for every number of the text",
+        f"{DOC}.txt: drafting claims and the review file",
+        f"{DOC}.txt: writing the drafts",
+    ]
 
 
 def test_section_numbers_as_printed():

@@ -43,6 +43,17 @@ from orchestration.ingest.literals import LiteralParseError, parse_literal, pars
         ("64+1 countries", "", "65", None, 0, 0, None, None, "eq"),
         ("several million dollars", "", "2", "9", 0, 6, "USD", "USD", "range"),
         ("46.40", "%", "46.40", None, 2, 0, None, "percent", "eq"),
+        # a currency printed as its code or sign, before or after the number
+        ("USD 0.86 billion", "", "0.86", None, 2, 9, "USD", "USD", "eq"),
+        ("CNY 3.2 billion", "", "3.2", None, 1, 9, "CNY", "CNY", "eq"),
+        ("€40 million", "", "40", None, 0, 6, "EUR", "EUR", "eq"),
+        ("EUR 7.5 million", "", "7.5", None, 1, 6, "EUR", "EUR", "eq"),
+        ("40 million euros", "", "40", None, 0, 6, "EUR", "EUR", "eq"),
+        ("JPY 120 billion", "", "120", None, 0, 9, "JPY", "JPY", "eq"),
+        ("¥ 5 billion", "", "5", None, 0, 9, "CNY", "CNY", "eq"),
+        ("0.86 billion USD", "", "0.86", None, 2, 9, "USD", "USD", "eq"),
+        ("120 billion JPY", "", "120", None, 0, 9, "JPY", "JPY", "eq"),
+        ("3.2 billion CNY", "", "3.2", None, 1, 9, "CNY", "CNY", "eq"),
     ],
 )
 def test_reads_the_printed_forms(text, label, value, high, decimals, scale, currency, unit, comparator):

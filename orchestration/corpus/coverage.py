@@ -5,8 +5,10 @@ have not yet dealt with, and the coverage check names it with its line.
 
 A mention claims one printing of its figure's literal at its place (its section; its table row and column for a
 table cell), in its own paragraph when the literal is printed there, else anywhere in its section; a printing is
-claimed by one mention only, so a figure printed twice needs two mentions. Statuses are tried in the order of
-STATUSES: a number a figure claims is not also the year of another.
+claimed by one mention only, so a figure printed twice needs two mentions. A literal in words may be printed in
+other words at one of its mentions ("three major corporations" for "three major Chinese software corporations"):
+that mention claims a number of the same value its paragraph prints that no literal claimed. Statuses are tried
+in the order of STATUSES: a number a figure claims is not also the year of another.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from .text import Place, PrintedNumber, TextLine, printed_numbers, read_lines
+from ..ingest.number_words import WORDS, read_words
+from .text import NUMBER, Place, PrintedNumber, TextLine, printed_numbers, read_lines
 
 _DIGITS = "0123456789"
 # a number accounted for only by rows still marked draft is "draft": not yet accounted, waiting for review
@@ -92,9 +96,21 @@ def occurrences(line: TextLine, printed: str) -> list[tuple[int, int]]:
 
 
 def _has_digit(text: str) -> bool:
-    """Whether a literal prints a number the text reading sees: a literal in words ("three major enterprises")
-    may be printed in other words at another of its mentions, which no search can confirm."""
+    """Whether a literal prints digits: a literal in words ("three major enterprises") may be printed in other
+    words at another of its mentions, which no search can confirm."""
     return any(c in _DIGITS for c in text)
+
+
+def _value(literal: str) -> Decimal | None:
+    """The number a printed number stands for ("three" 3, "two million" 2000000, "3,250" 3250); None for a
+    bound ("hundreds of") or a dotted section number."""
+    if WORDS.fullmatch(literal):
+        value, high, scale = read_words(literal)
+        return None if high is not None else value.scaleb(scale)
+    try:
+        return Decimal(literal.replace(",", ""))
+    except InvalidOperation:
+        return None
 
 
 class _Document:
@@ -178,6 +194,23 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
     return False
 
 
+def _claim_in_other_words(doc: _Document, printing: Printing, status: str) -> None:
+    """A literal in words not printed at its place: claim the first number its paragraph (a table row: its
+    cell) prints with the literal's value that nothing claimed yet."""
+    token = NUMBER.search(printing.stated_text)
+    value = _value(token.group(0)) if token else None
+    if value is None:
+        return
+    place = printing.place
+    for line in doc.place_lines(place, place.paragraph):
+        for i in doc.by_line.get(line.number, []):
+            number = doc.numbers[i]
+            same_cell = place.table_row is None or number.place.table_column == place.table_column
+            if i not in doc.status and same_cell and _value(number.literal) == value:
+                doc.mark([i], status, printing.key)
+                return
+
+
 def _ignore(doc: _Document, ignore: Ignore) -> int:
     by = f"{ignore.file}:{ignore.line}"
     status = "draft" if ignore.draft else "ignored"
@@ -202,10 +235,17 @@ def account(
     doc = _Document(text, (s for s in sections if s))
     result = Accounting(document=doc)
     # longest literals first, so "RMB 29,085 billion" is claimed whole before a shorter literal takes a part
+    in_other_words = []
     for mention in sorted(mentions, key=lambda m: -len(m.stated_text)):
         status = "draft" if mention.draft else "figure"
-        if not _claim(doc, mention, status, exclusive=True) and _has_digit(mention.stated_text):
-            result.not_found.append(mention)
+        if not _claim(doc, mention, status, exclusive=True):
+            if _has_digit(mention.stated_text):
+                result.not_found.append(mention)
+            else:
+                in_other_words.append((mention, status))
+    # after every literal printed as recorded has claimed its printing, so none loses its number to another
+    for mention, status in in_other_words:
+        _claim_in_other_words(doc, mention, status)
     for event in events:
         if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
             result.not_found.append(event)

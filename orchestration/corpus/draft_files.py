@@ -15,12 +15,16 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..ingest.source_files import CURRENT_YEAR, FIRST_YEAR, ID_PATTERN, SOURCES_BY_NAME
+from .claim_drafts import draft_claims, load_corpus, load_reference
 from .coverage import Ignore, Printing, account
-from .draft import Catalogues, Draft, Progress, load_catalogues
+from .draft import Document, Draft, Progress
+from .review_file import figure_entry, read_review, review_path, tentative, updated_review, write_review
+from .suggesters import Suggesters
 from .text import Place, TextError, decode_text
 
 # the cells a draft reads as numbers, by source: a row that does not hold one there is reported, not a traceback
@@ -55,10 +59,10 @@ class DraftInput:
     sha256: str
     document_id: str
     prefix: str
-    year: int | None
+    document: Document
     fields: dict[str, str]  # the documents.csv cells a new document's row takes from the arguments
     files: dict[str, Rows]  # by source: documents, figures, mentions, events, not_figures
-    catalogues: Catalogues
+    suggesters: Suggesters
 
     @property
     def sections(self) -> set[str]:
@@ -73,6 +77,9 @@ class Written:
     waiting: int  # draft rows in the file after writing
     not_figures: int  # not_figures rows added
     registered: str  # what was done to the document's row
+    review: dict  # the review file as written
+    review_path: Path
+    figure_rows: list[dict]  # the document's figure rows after the draft
 
 
 def _problem_of_id(option: str, value: str) -> str | None:
@@ -104,6 +111,27 @@ def _problem_of_year(year: str) -> str | None:
     if re.fullmatch(r"[0-9]{4}", year) and FIRST_YEAR <= int(year) <= CURRENT_YEAR:
         return None
     return f"--year {year!r} is not a publication year ({FIRST_YEAR} to {CURRENT_YEAR})"
+
+
+def _problem_of_published(published: str, year: str | None) -> str | None:
+    try:
+        day = date.fromisoformat(published) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", published) else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= CURRENT_YEAR or day > date.today():
+        return f"--published {published!r} is not a publication date (YYYY-MM-DD, {FIRST_YEAR} to today)"
+    if year and str(day.year) != year:
+        return f"--published {published} is not in --year {year}"
+    return None
+
+
+def _document(document_id: str, fields: dict[str, str], documents: Rows) -> Document:
+    """The document as documents.csv has it, the arguments filling what it leaves empty (a new document's row)."""
+    row = next((r for r in documents.rows if r["document_id"] == document_id), {})
+    value = {name: row.get(name) or fields.get(name) or "" for name in ("title", "kind", "published", "year")}
+    published = date.fromisoformat(value["published"]) if value["published"] else None
+    year = int(value["year"]) if value["year"] else published.year if published else None
+    return Document(value["title"], value["kind"], published, year)
 
 
 def _read(path: Path, source: str, problems: list[str]) -> Rows:
@@ -157,7 +185,12 @@ def _new_document_problems(document_id: str, fields: dict[str, str], documents: 
 
 
 def read_draft_input(
-    sources_dir: Path, text_file: Path, document_id: str, prefix: str | None, fields: dict[str, str]
+    sources_dir: Path,
+    text_file: Path,
+    document_id: str,
+    prefix: str | None,
+    fields: dict[str, str],
+    documents_dir: Path | None = None,
 ) -> DraftInput:
     """Every input of a draft, checked: the ids, the address and year given, the text (UTF-8), and the rows
     already in the document's files; DraftError listing every problem found, before anything is written."""
@@ -168,6 +201,7 @@ def read_draft_input(
             prefix is not None and _problem_of_id("--prefix", prefix),
             fields.get("url") and _problem_of_url(fields["url"]),
             fields.get("year") and _problem_of_year(fields["year"]),
+            fields.get("published") and _problem_of_published(fields["published"], fields.get("year")),
         )
         if p
     ]
@@ -182,13 +216,13 @@ def read_draft_input(
         files[source] = _read(sources_dir / source / f"{document_id}.csv", source, problems)
     problems += _new_document_problems(document_id, fields, files["documents"])
     try:
-        catalogues = load_catalogues(sources_dir)
+        suggesters = Suggesters.load(sources_dir, documents_dir)
     except TextError as exc:
         problems.append(str(exc))
     except OSError as exc:
         problems.append(f"{exc.filename}: {exc.strerror}")
     if problems:
-        # the document's own figures are read again with the catalogues: each problem once
+        # the document's own figures are read again by the suggesters' training: each problem once
         raise DraftError("\n".join(dict.fromkeys(problems)))
     return DraftInput(
         sources_dir,
@@ -197,10 +231,10 @@ def read_draft_input(
         hashlib.sha256(data).hexdigest(),
         document_id,
         prefix or document_id,
-        int(fields["year"]) if fields.get("year") else None,
+        _document(document_id, fields, files["documents"]),
         fields,
         files,
-        catalogues,
+        suggesters,
     )
 
 
@@ -221,16 +255,22 @@ def _append(path: Path, source: str, rows: list[dict]) -> None:
 
 def _register(given: DraftInput) -> tuple[str, list[dict] | None, dict | None]:
     """What to do to the document's row: (what is done, every row of documents.csv to write again when the
-    row's file name or sha256 changes, the new row to append for a new document)."""
+    row's file name, sha256 or publication date changes, the new row to append for a new document)."""
     path, name, digest = given.files["documents"].path, given.text_file.name, given.sha256
     document, rows = given.document_id, given.files["documents"].rows
     text = f"in {path} ({name}, sha256 {digest})"
     for row in rows:
         if row["document_id"] == document:
-            if (row["file_name"], row["sha256"]) == (name, digest):
+            wanted = {
+                "file_name": name,
+                "sha256": digest,
+                "published": given.fields.get("published") or row["published"],
+            }
+            changed = [column for column, value in wanted.items() if row[column] != value]
+            if not changed:
                 return f"document {document} already registered {text}", None, None
-            updated = [{**r, "file_name": name, "sha256": digest} if r is row else r for r in rows]
-            return f"document {document}: file name and sha256 updated {text}", updated, None
+            updated = [{**r, **wanted} if r is row else r for r in rows]
+            return f"document {document}: {', '.join(changed)} updated {text}", updated, None
     row = {**given.fields, "document_id": document, "file_name": name, "sha256": digest}
     return f"registered document {document} {text}", None, row
 
@@ -273,28 +313,33 @@ def _new_figures(given: DraftInput, drafts: list[Draft]) -> tuple[list[tuple[str
             review_status="draft",
         )
         q = draft.quantity
-        entity_type, entity_id = draft.entity or ("", "")
+        suggested = draft.suggested()
         new_figures.append(
             {
                 **where,
                 "figure_id": figure_id,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "indicator_code": draft.indicator.code if draft.indicator else "",
-                "measure": draft.measure,
-                "period_kind": "year" if draft.year else "unspecified",
-                "year": draft.year or "",
+                "entity_type": suggested.get("entity_type", ""),
+                "entity_id": suggested.get("entity_id", ""),
+                "indicator_code": suggested.get("indicator_code", ""),
+                "measure": suggested.get("measure", "level"),
+                "period_kind": suggested.get("period_kind", "unspecified"),
+                "year": suggested.get("year", ""),
+                "start_year": suggested.get("start_year", ""),
+                "end_year": suggested.get("end_year", ""),
+                "as_of_date": suggested.get("as_of_date", ""),
                 "stated_text": draft.stated_text,
                 "unit_as_printed": draft.unit_as_printed or "",
                 "value": q.value,
                 "value_high": "" if q.value_high is None else q.value_high,
                 "decimals": q.decimals,
                 "scale": q.scale,
-                "unit": draft.unit or "",
+                # the literal's own unit wins over a suggested one (a count's persons or firms)
+                "unit": q.unit or suggested.get("unit", ""),
                 "currency": q.currency or "",
                 "comparator": q.comparator,
-                # an approximate literal is an estimate (sources/README.md, obs_status)
-                "obs_status": "E" if q.comparator == "approx" else "A",
+                # a target or forecast says so (its period is after the document's); an approximate literal is an
+                # estimate (sources/README.md, obs_status)
+                "obs_status": suggested.get("obs_status") or ("E" if q.comparator == "approx" else "A"),
             }
         )
         new_mentions.append({**where, "mention_id": f"{figure_id}_m1", "figure_id": figure_id, "occurrence": 1})
@@ -380,11 +425,49 @@ def _new_not_figures(
     return [row for row, ignore in zip(added, proposed, strict=True) if ignore not in stale]
 
 
+def _claims(given: DraftInput, added: list[tuple[str, Draft]], new_figures: list[dict], review: dict) -> list[dict]:
+    """The claims the new drafts' sentences state, numbered after the document's claims and those already
+    waiting in the review file, each with its tentative verdict."""
+    contexts = {figure_id: draft.context for figure_id, draft in added}
+    drafts = draft_claims(
+        [(row, contexts[row["figure_id"]]) for row in new_figures],
+        load_corpus(given.sources_dir, given.document_id),
+        load_reference(given.sources_dir),
+    )
+    taken = {
+        row["claim_id"] for row in _read(given.sources_dir / "claims" / f"{given.document_id}.csv", "claims", []).rows
+    }
+    taken |= {claim["row"]["claim_id"] for claim in review["claims"]}
+    numbered = [
+        int(m.group(1)) for claim_id in taken if (m := re.fullmatch(rf"{re.escape(given.prefix)}_c(\d+)", claim_id))
+    ]
+    next_number = max(numbered, default=0) + 1
+    waiting = {
+        (c["row"]["claim_kind"], c["row"]["stated_figure_id"], c["row"]["input_figure_ids"]) for c in review["claims"]
+    }
+    entries = []
+    for claim in drafts:
+        row = claim.row
+        if (row["claim_kind"], row["stated_figure_id"], row["input_figure_ids"]) in waiting:
+            continue
+        entries.append(
+            {
+                "row": {**row, "claim_id": f"{given.prefix}_c{next_number:03d}"},
+                "confidence": claim.confidence,
+                "via": claim.via,
+                "cross_document": list(claim.cross_document),
+                "tentative": tentative(claim.recomputation),
+            }
+        )
+        next_number += 1
+    return entries
+
+
 def write_draft(
     given: DraftInput, drafts: list[Draft], skipped: dict[tuple[int, int], tuple[str, str]], progress: Progress
 ) -> Written:
-    """Work out every row the draft adds, then write them: the document's row, the new figures and mentions, and
-    the numbers that are not figures."""
+    """Work out every row the draft adds, then write them: the document's row, the new figures and mentions, the
+    numbers that are not figures, and the review file (suggestions, drafted claims, proposed entities)."""
     registered, documents, document = _register(given)
     added, new_figures, new_mentions = _new_figures(given, drafts)
     progress.stage("accounting for every number of the text")
@@ -393,6 +476,26 @@ def write_draft(
         given.files["figures"].rows + new_figures,
         given.files["mentions"].rows + new_mentions,
         skipped,
+    )
+    progress.stage("drafting claims and the review file")
+    path = review_path(given.sources_dir, given.document_id)
+    existing = read_review(path)
+    known = {entity["proposed_id"] for entity in existing["entities"]}
+    sentences = {draft.context.sentence.strip() for _, draft in added}
+    review = updated_review(
+        existing,
+        given.document_id,
+        given.text_file.name,
+        given.sha256,
+        {
+            "figures": [figure_entry(figure_id, draft) for figure_id, draft in added],
+            "claims": _claims(given, added, new_figures, existing),
+            "entities": [
+                row
+                for row in given.suggesters.new_entities(given.text, given.document.title, sentences)
+                if row["proposed_id"] not in known
+            ],
+        },
     )
     progress.stage("writing the drafts")
     if documents is not None:
@@ -407,6 +510,7 @@ def write_draft(
         _append(given.files["mentions"].path, "mentions", new_mentions)
     if not_figures:
         _append(given.files["not_figures"].path, "not_figures", not_figures)
+    write_review(path, review)
     figures = given.files["figures"].rows
     waiting = sum(row["review_status"] == "draft" for row in figures) + len(new_figures)
-    return Written(added, len(figures), waiting, len(not_figures), registered)
+    return Written(added, len(figures), waiting, len(not_figures), registered, review, path, figures + new_figures)

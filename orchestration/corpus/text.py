@@ -12,15 +12,22 @@ sources already use are passed in and always win, so a heading the patterns miss
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ingest.number_words import FIRST_WORDS, WORDS_PATTERN
+
 # a printed number: a dotted section number ("3.2.1"), a number with thousands separators ("29,085"), a
-# decimal or integer ("2.80", "35"); never the tail of a word or of another number ("No.293" reads 293). The
-# pattern without its look-behind is what the GX suites tokenise a figure's literal with (DuckDB's RE2 has none).
-NUMBER_PATTERN = r"\d+(?:\.\d+){2,}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# decimal or integer ("2.80", "35"), or a number in words ("twenty-one", "a hundred and five", "hundreds of";
+# ingest/number_words.py says which words count); never the tail of a word or of another number ("No.293" reads
+# 293, "G20" none). The pattern without its look-behind is what the GX suites tokenise a figure's literal with
+# (DuckDB's RE2 has none).
+NUMBER_PATTERN = rf"\d+(?:\.\d+){{2,}}|\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|{WORDS_PATTERN}"
 NUMBER = re.compile(rf"(?<![A-Za-z0-9])(?:{NUMBER_PATTERN})")
+# where a number may start: a digit or a word that opens a number in words. NUMBER is tried there only: its
+# alternatives in words are long, and trying them at every character costs the text reading six times as much
+_NUMBER_START = re.compile(rf"(?<![A-Za-z0-9])(?=\d|(?i:(?:{FIRST_WORDS})\b))")
 TITLE_PAGE = "Title page"
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE = re.compile(rf"^([{_SUPERSCRIPTS}]+)\s*\S")
@@ -218,6 +225,15 @@ def read_lines(text: str, known_sections: Iterable[str] = ()) -> list[TextLine]:
     return lines
 
 
+def _numbers(text: str) -> Iterator[re.Match]:
+    """NUMBER.finditer(text), tried only where a number may start."""
+    end = 0
+    for start in _NUMBER_START.finditer(text):
+        if start.start() >= end and (match := NUMBER.match(text, start.start())):
+            end = match.end()
+            yield match
+
+
 def printed_numbers(lines: list[TextLine]) -> list[PrintedNumber]:
     """Every number printed in the text, in reading order, each with its line, column and place (a table cell's
     row and column labels; a prose line's section and paragraph)."""
@@ -226,7 +242,7 @@ def printed_numbers(lines: list[TextLine]) -> list[PrintedNumber]:
     for line in lines:
         if line.kind == "table_header":
             header = [c.strip() for _, c in line.cells]
-        for match in NUMBER.finditer(line.text):
+        for match in _numbers(line.text):
             place = line.place
             if line.kind in ("table_header", "table_row"):
                 column = None

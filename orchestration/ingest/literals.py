@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ..dbt_vars import dbt_var
+from .number_words import FEW, FEW_SPAN, WORDS_BODY, read_words
 
 
 class LiteralParseError(ValueError):
@@ -35,15 +36,18 @@ _COMPARATORS = [
     (r"at least|no less than", "ge"),
     (r"at most|up to|no more than", "le"),
 ]
+# "¥" is the yuan's sign in these documents (the yen's is printed "JPY" or "yen")
 _CURRENCY_PREFIX = [
-    (r"US\s*\$|U\.S\.\s*\$|\$", "USD"),
-    (r"RMB|CNY|¥", "CNY"),
-    (r"JPY", "JPY"),
+    (r"US\s*\$|U\.S\.\s*\$|USD\b|\$", "USD"),
+    (r"RMB\b|CNY\b|¥", "CNY"),
+    (r"JPY\b", "JPY"),
+    (r"EUR\b|€", "EUR"),
 ]
 _CURRENCY_WORDS = [
-    (r"U\.S\. dollars?|US dollars?|dollars?", "USD"),
-    (r"yuan|RMB", "CNY"),
-    (r"yen", "JPY"),
+    (r"U\.S\. dollars?|US dollars?|dollars?|USD", "USD"),
+    (r"yuan|RMB|CNY", "CNY"),
+    (r"yen|JPY", "JPY"),
+    (r"euros?|EUR", "EUR"),
 ]
 # The largest power of ten a printed multiplier may have (scale 0 to MAX_SCALE: none, thousand, 10,000, million,
 # 100 million, billion, trillion, or 10^N), for the parser and for the validator's check of the `scale` column.
@@ -60,31 +64,10 @@ _MULTIPLIERS = [
     (r"million", 6),
     (r"thousand", 3),
 ]
+# words for a number that the text reading does not count (number_words.py: a lone "one" is mostly a
+# determiner), read when a curated literal prints them ("one company", "a single park", "twice as large")
 _NUMBER_WORDS = {
     "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "hundred": 100,
     "single": 1,
     "double": 2,
     "twice": 2,
@@ -104,7 +87,12 @@ _ORDINAL_WORDS = {
 # a superlative ("the highest percentage among major cities") ranks its subject first: rank 1
 _SUPERLATIVES = r"highest|largest|biggest"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_ARTICLE = r"a(?!\s+(?:hundred|thousand|million|billion|trillion|dozen|score|few)\b)"
 _WORD_NUM = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+# a number in words, also before "fold" ("sixfold"); a range of two in words is printed with "to" only, since a
+# hyphen joins the words of one number ("twenty-nine")
+_WORDS = rf"(?i:{WORDS_BODY})(?=\b|fold)"
+_WORD_RANGE = rf"(?i:({WORDS_BODY}))\s+to\s+(?i:({WORDS_BODY}))\b"
 
 
 def _normalise(text: str) -> str:
@@ -188,12 +176,14 @@ def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
         raise LiteralParseError("empty literal")
     text = _normalise(stated_text)
     # words that say which way a change went carry no quantity ("up 29.0%", "a sixfold increase")
-    text = re.sub(r"^(?:up by|up|an increase of|increased by|a|an)\s+", "", text, flags=re.IGNORECASE)
+    # ("a" stays where it is part of a number: "a hundred", "a dozen", "a few")
+    text = re.sub(rf"^(?:up by|up|an increase of|increased by|{_ARTICLE}|an)\s+", "", text, flags=re.IGNORECASE)
     comparator, text = _take_prefix(text, _COMPARATORS)
     currency, text = _take_prefix(text, _CURRENCY_PREFIX)
 
     value_high = None
     unit = None
+    word_scale = 0
     match = re.match(rf"({_NUM})\s*%?\s*(?:to|-|~)\s*({_NUM})", text)
     if match:
         value, decimals = _decimal(match.group(1))
@@ -219,6 +209,24 @@ def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
         value, value_high, decimals = Decimal(2), Decimal(9), 0
         comparator = comparator or "range"
         rest = text[match.end() :]
+    elif match := re.match(_WORD_RANGE, text):
+        (value, _, word_scale), (value_high, _, high_scale) = read_words(match.group(1)), read_words(match.group(2))
+        value_high *= Decimal(10) ** (high_scale - word_scale)
+        if value_high < value:
+            raise LiteralParseError(f"range {stated_text!r} runs downwards")
+        decimals, comparator = 0, comparator or "range"
+        rest = text[match.end() :]
+    elif match := re.match(_WORDS, text):
+        # "twenty-one", "three thousand" (3 at scale 3, as "3 thousand"), "hundreds of" (the span 200 to 999)
+        value, value_high, word_scale = read_words(match.group(0))
+        decimals = 0
+        if value_high is not None:
+            comparator = comparator or "range"
+        rest = text[match.end() :]
+    elif match := FEW.match(text):
+        value, value_high = FEW_SPAN
+        decimals, comparator = 0, comparator or "range"
+        rest = text[match.end() :]
     elif match := re.match(rf"({_WORD_NUM})(?=\b|-|fold)", text, flags=re.IGNORECASE):
         value, decimals = Decimal(_NUMBER_WORDS[match.group(1).lower()]), 0
         rest = text[match.end() :]
@@ -235,6 +243,7 @@ def parse_literal(stated_text: str, unit_label: str = "") -> Quantity:
         raise LiteralParseError(f"no number at the start of {stated_text!r}")
 
     scale, word_currency, word_unit, _ = _read_unit(rest)
+    scale += word_scale
     if currency and word_currency and currency != word_currency:
         raise LiteralParseError(f"{stated_text!r} names two currencies")
     currency = currency or word_currency

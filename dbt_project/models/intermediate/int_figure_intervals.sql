@@ -2,9 +2,11 @@
 -- Each figure as the interval of true values its printing admits (statcheck's rule): a value printed with d
 -- decimals stands for +-1/2 * 10^-d of its printed unit; qualifiers widen it ("approximately": +-10%,
 -- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the
--- two published rate series, so claims that mix currencies compare like with like. Counts and ranks printed
--- plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. A second, wider interval reads trailing zeros
--- as padding ("9.10%" as 9.1), which the checks report as a rounding diagnosis, never as agreement.
+-- two published rate series, so claims that mix currencies compare like with like; the rates are those of the
+-- year the figure is converted at (a target's: its document's publication year, int_figures_in_base_units).
+-- Counts and ranks printed plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. A second, wider interval
+-- reads trailing zeros as padding ("9.10%" as 9.1), which the checks report as a rounding diagnosis, never as
+-- agreement.
 with figures as (
     -- a measure with a unit of its own (a rank, a share) says what the value is; a level, the indicator
     select f.*, coalesce(m.unit_kind, i.unit_kind) as unit_kind
@@ -81,4 +83,4 @@ select
     {{ to_usd('b.value_high_bound', 'b.currency', 'least(r.cny_per_usd, r.cny_per_usd_fred)',
               'least(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_high
 from bounded as b
-left join rates as r on r.year = b.reference_year
+left join rates as r on r.year = b.rate_year

@@ -3,7 +3,8 @@
 -- key), with its interval of true values (int_figure_intervals: rounding and comparators) as printed and, for
 -- money, in yuan and in US$, each end converted at the year's rate that widens it (the WDI annual average and
 -- FRED's cross-check: their spread). A figure without a period ("unspecified") states no dated fact and is left
--- out. One row per figure, held by document: int_figure_statements compares the statements of each fact.
+-- out, and so is a target or forecast (obs_status F): what a document expected is no statement of what happened.
+-- One row per figure, held by document: int_figure_statements compares the statements of each fact.
 with figures as (
     select
         b.entity_type,
@@ -13,6 +14,7 @@ with figures as (
         {{ period_key('b.period_kind', 'b.year', 'b.start_year', 'b.end_year', 'b.as_of_date') }} as period_key,
         b.period_kind,
         b.reference_year as year,
+        b.rate_year,
         i.figure_id,
         i.document_id,
         i.stated_text,
@@ -27,7 +29,8 @@ with figures as (
         i.usd_high
     from {{ ref('int_figure_intervals') }} as i
     join {{ ref('int_figures_in_base_units') }} as b on b.figure_id = i.figure_id
-    where b.period_kind <> 'unspecified' and {{ in_rebuilt_documents('i.document_id') }}
+    where b.period_kind <> 'unspecified' and b.obs_status is distinct from 'F'
+      and {{ in_rebuilt_documents('i.document_id') }}
 ),
 
 documents as (
@@ -76,5 +79,5 @@ select
     case when f.currency is not null then r.cny_per_usd end as fx_cny_per_usd,
     case when f.currency is not null then r.cny_series_spread end as fx_series_spread
 from figures as f
-left join {{ ref('int_fx_rates_annual') }} as r on r.year = f.year
+left join {{ ref('int_fx_rates_annual') }} as r on r.year = f.rate_year
 left join documents as d on d.document_id = f.document_id

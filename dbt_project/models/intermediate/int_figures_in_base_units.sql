@@ -1,12 +1,17 @@
 {{ config(materialized='incremental', incremental_strategy='replace_documents') }}
 -- Every figure with its scale applied (base units: yuan, US$, yen, persons, percent, ...) and money converted
--- to CNY and US$ with the annual average rate of the figure's year (yen through the cross rate).
+-- to CNY and US$ with the annual average rate of the figure's year (yen through the cross rate); a target
+-- (obs_status F) for a year after its document's publication, with the publication year's: the later rate was not
+-- known when the document printed it, and may not exist yet (the ingest asks for the same year's rate).
 with figures as (
     select
-        *,
-        {{ reference_year('period_kind', 'year', 'end_year') }} as reference_year
-    from {{ ref('stg_figures') }}
-    where {{ in_rebuilt_documents() }}
+        f.*,
+        {{ reference_year('f.period_kind', 'f.year', 'f.end_year') }} as reference_year,
+        case when f.obs_status = 'F' and reference_year > d.publication_year then d.publication_year
+             else reference_year end as rate_year
+    from {{ ref('stg_figures') }} as f
+    left join {{ ref('stg_documents') }} as d on d.document_id = f.document_id
+    where {{ in_rebuilt_documents('f.document_id') }}
 ),
 
 rates as (
@@ -21,7 +26,7 @@ based as (
         rates.cny_per_usd,
         rates.jpy_per_usd
     from figures
-    left join rates on rates.year = figures.reference_year
+    left join rates on rates.year = figures.rate_year
 )
 
 select

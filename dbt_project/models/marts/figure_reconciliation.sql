@@ -4,7 +4,9 @@
 -- statements exclude each other and one of them is a bound ("over X" against "less than X"): no rounding can
 -- make both true. `disagree`: intervals apart, with the relative gap; money that would meet at another rate says
 -- which (the implied CNY per US$) beside the annual average used. Every verdict but agree is investigated in
--- sources/reconciliation_register.csv (gate: expectations/reconciliation_register).
+-- sources/reconciliation_register.csv (gate: expectations/reconciliation_register). Actual values only: a target
+-- or forecast (obs_status F) is no statement of the fact (int_figure_statement_bounds leaves it out), and a
+-- half-year or quarter is a fact of its own, never its whole year (its period_key).
 --
 -- Incremental by fact: a run recomputes the facts the rebuilt documents state now or stated before, and those
 -- whose register entry changed, whichever documents state them (strategy replace_facts); every other row is kept.

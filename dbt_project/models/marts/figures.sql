@@ -38,6 +38,8 @@ select
     o.decimals,
     o.scale,
     o.obs_status,
+    -- a target or forecast stays with the document's figures, marked, and out of the series of actuals
+    o.obs_status = 'F' as is_target,
     o.value as value_exact,
     o.value_cny as value_cny_exact,
     o.value_usd as value_usd_exact,

@@ -1,5 +1,7 @@
--- One row per fact (entity, indicator, measure, period) any document states: the figure that stands for it, and
--- why. The rule, in order (each step only breaks the previous one's ties):
+-- One row per fact (entity, indicator, measure, period) any document states as an actual value: the figure that
+-- stands for it, and why. A target or forecast (obs_status F) never stands for a fact, nor counts as one of its
+-- statements (int_figure_statement_bounds leaves it out); a half-year or quarter is a fact of its own.
+-- The rule, in order (each step only breaks the previous one's ties):
 --   1. never a figure in a gross inconsistency (marts.figure_discrepancy_flags) when another document states
 --      the fact;
 --   2. a figure a user pinned in sources/preferred_figures.csv, with its reason;

@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
--- The clean series for SQL users: one value per entity, indicator, measure and year (facts dated to one year),
--- the preferred figure of marts.preferred_figures with its source, how many documents state the fact and how
+-- The clean series for SQL users: one value per entity, indicator, measure and year (facts dated to one whole
+-- year: no span, half-year or quarter), actual values only (marts.preferred_figures leaves targets out), the
+-- preferred figure of marts.preferred_figures with its source, how many documents state the fact and how
 -- many of them agree, and the discrepancy flags of the figure used. Values at the precision they were printed
 -- with, the literal without markup (marts.figures' rules); the exact values beside them.
 select

@@ -145,22 +145,41 @@ def check_literals(checker: Checker) -> None:
 
 # the warehouse keeps values as DECIMAL(38,10), in base units after dbt's to_base_units: 28 integer digits
 _DECIMAL_DIGITS = 28
+# the last day of each half-year and quarter, as month-day
+_PERIOD_ENDS = {"half": ("06-30", "12-31"), "quarter": ("03-31", "06-30", "09-30", "12-31")}
 # an exchange rate the figure checks look for is missing only if fx_rates.csv was read whole
 _RATES_READ = "not exists (select 1 from incomplete where source = 'fx_rates')"
 
 # Checks on the figures, each a SQL condition on a row of `figures` joined to its document, indicator and the
 # parsed literal, with the reason it gives. Columns are the typed values; `*_text` the cells as printed.
 _FIGURE_CHECKS: list[tuple[str, str]] = [
-    ("period_kind in ('year', 'as_of') and year is null", "'period_kind ' || period_kind || ' needs year'"),
-    ("period_kind = 'as_of' and as_of_date is null", "'period_kind as_of needs as_of_date'"),
+    (
+        "period_kind in ('year', 'as_of', 'half', 'quarter') and year is null",
+        "'period_kind ' || period_kind || ' needs year'",
+    ),
+    (
+        "period_kind in ('as_of', 'half', 'quarter') and as_of_date is null",
+        "'period_kind ' || period_kind || ' needs as_of_date'",
+    ),
+    *(
+        (
+            f"period_kind = '{kind}' and year is not null and as_of_date is not null "
+            f"and (year(as_of_date) <> year or strftime(as_of_date, '%m-%d') not in ({', '.join(map(repr, ends))}))",
+            f"'period_kind {kind}: as_of_date ' || as_of_date || ' is not the last day of a {kind} of ' || year "
+            f"|| ' (month-day {' or '.join(ends)})'",
+        )
+        for kind, ends in _PERIOD_ENDS.items()
+    ),
     ("period_kind = 'span' and start_year is null", "'period_kind span needs start_year'"),
     ("period_kind = 'span' and end_year is null", "'period_kind span needs end_year'"),
     ("period_kind = 'span' and start_year > end_year", "'span ' || start_year || '-' || end_year || ' runs backwards'"),
+    # a period after the document's publication is what the document expected, never what it saw
     *(
         (
-            f"{year} > coalesce(document_year, {CURRENT_YEAR})",
+            f"{year} > coalesce(document_year, {CURRENT_YEAR}) and obs_status is distinct from 'F'",
             f"'{column} ' || {column} || ' is after ' || coalesce('the document''s publication (' || document_year "
-            f"|| ')', '{CURRENT_YEAR}, the current year (the document prints no year)')",
+            f"|| ')', '{CURRENT_YEAR}, the current year (the document prints no year)') "
+            "|| ': a target or forecast, recorded with obs_status F'",
         )
         for column, year in (
             ("year", "year"),
@@ -197,13 +216,13 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
     (
         f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ} "
         "and review_status = 'reviewed'",
-        "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || ref_year "
+        "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || rate_year "
         "|| ' in fx_rates.csv (series wdi)'",
     ),
     (
         f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ} "
         "and review_status = 'reviewed'",
-        "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || ref_year "
+        "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || rate_year "
         "|| ' in fx_rates.csv (series wdi)'",
     ),
 ]
@@ -215,10 +234,22 @@ def check_figures(checker: Checker) -> None:
         for condition, reason in _FIGURE_CHECKS
     )
     checker.report(f"""
-        with dated as (
+        with periods as (
+            select f.*, d.year as document_year,
+                   case when f.period_kind = 'span' then f.end_year else f.year end as ref_year
+            from figures as f
+            left join (select distinct on (document_id) * from documents) as d using (document_id)
+        ),
+        -- a target is converted at the rate of the year it was set in, its document's: the later year's rate
+        -- was not known when the document wrote it, and may never be
+        rated as (
+            select *,
+                   case when obs_status = 'F' and ref_year > document_year then document_year else ref_year end
+                       as rate_year
+            from periods
+        ),
+        dated as (
             select f.*, t.value_text,
-                   case when f.period_kind = 'span' then f.end_year else f.year end as ref_year,
-                   d.year as document_year,
                    -- what the figure's value is: the measure's kind (growth, share, ...) or the indicator's
                    coalesce(m.unit_kind, i.unit_kind) as unit_kind,
                    case when m.unit is not null then m.unit
@@ -226,16 +257,11 @@ def check_figures(checker: Checker) -> None:
                    case when m.unit is not null then 'measure ' || q(f.measure)
                         else 'indicator ' || q(f.indicator_code) end as unit_owner,
                    own.units_per_usd as own_rate, cny.units_per_usd as cny_rate
-            from figures as f
+            from rated as f
             join (select _file, _line, value as value_text from figures_text) as t using (_file, _line)
-            left join (select distinct on (document_id) * from documents) as d using (document_id)
             left join (select distinct on (indicator_code) * from indicators) as i using (indicator_code)
             left join (select distinct on (measure) * from measures) as m using (measure)
-            left join fx_rates as own
-                on own.series = 'wdi' and own.currency = f.currency
-                and own.year = case when f.period_kind = 'span' then f.end_year else f.year end
-            left join fx_rates as cny
-                on cny.series = 'wdi' and cny.currency = 'CNY'
-                and cny.year = case when f.period_kind = 'span' then f.end_year else f.year end
+            left join fx_rates as own on own.series = 'wdi' and own.currency = f.currency and own.year = f.rate_year
+            left join fx_rates as cny on cny.series = 'wdi' and cny.currency = 'CNY' and cny.year = f.rate_year
         )
         {checks}""")

@@ -1,0 +1,680 @@
+"""The learned suggester: a model trained, at each draft, on the corpus's reviewed figures in their sentences,
+suggesting a drafted quantity's indicator, measure, unit and (as a fallback to the names) entity.
+
+Word overlap with the catalogue's definitions finds an indicator only when a sentence repeats its name; the
+reviewed figures show how documents actually word each indicator ("the realization of offshore service
+outsourcing amounted to"), so a classifier over the sentence's words, the words nearest the literal, the literal's
+unit, the section and the kind of document learns that wording. Each catalogue row also gives one example of its
+own, its name and definition, so an indicator or measure added with no reviewed figure yet can still be suggested.
+The model never contradicts the literal: classes the literal rules out (a count indicator for a sum of money, a
+percent unit for a count) are dropped before ranking.
+
+scikit-learn is imported by `train`, not with this module, so the command line starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..ingest.literals import LiteralParseError, parse_literal
+from .suggestion import Context, Suggestion
+from .text import Place, TextLine, decode_text, read_lines
+
+# where a sentence ends, as the draft splits a paragraph: not at a decimal point or an abbreviation's dot
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
+_WORDS = re.compile(r"[^\W\d_]+")
+# words, not numbers, are features: a year or a value says nothing of what is counted
+_TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
+# how many words either side of the literal say most about what it counts ("the realization of … amounted to")
+WINDOW = 8
+# how much each block of features weighs against the sentence's words, and the classifiers' regularisation:
+# chosen by leave-one-document-out accuracy on the reviewed figures of the project's and the draft benchmark's
+# documents, in their sentences (indicator 0.52, measure 0.95, unit 0.87; benchmarks/draft_quality.py)
+_WEIGHTS = {"sentence": 1.0, "window": 2.0, "heading": 0.5, "tags": 1.0}
+_C = 100.0
+# a catalogue row's one example weighs as fifty reviewed figures: a document about indicators no reviewed figure has
+# yet (a new city's statistics) is suggested from their definitions, not pulled to the corpus's common classes
+_CATALOGUE_WEIGHT = 50.0
+# the indicator unit_kind a literal's own unit can be the level of ("16.8%" an export ratio); a bare number, a count
+_LEVEL_KINDS = {"percent": ("percent", "growth"), "times": ("ratio",), "rank": ("rank",), "km2": ("area",)}
+# indicators that are a rate or a rank already: no growth, share, multiple or rank is taken of them
+_RATE_KINDS = ("percent", "growth", "rank")
+# the literal a catalogue row's example stands for: what a figure of that unit_kind prints
+_LITERAL_OF_KIND = {
+    "currency": "money",
+    "count": "bare",
+    "percent": "percent",
+    "growth": "percent",
+    "ratio": "times",
+    "rank": "rank",
+    "area": "km2",
+}
+# the ranker's knobs
+_FOLDS = 3
+_PROBABILITY_FLOOR = 1e-4
+_DOCUMENT_POWER = 0.5
+_RANKER_C = 1.0
+_BATCH = 2000
+_STOP_WORDS = frozenset(
+    "a an and as at by for from in into is it its of on or per that the their this to was were which with".split()
+)
+_TARGETS = ("indicator", "measure", "unit", "entity")
+_COLUMN = {"indicator": "indicator_code", "measure": "measure", "unit": "unit"}
+_FIGURE_COLUMNS = (
+    "figure_id",
+    "document_id",
+    "section",
+    "paragraph",
+    "table_row",
+    "table_column",
+    "entity_type",
+    "entity_id",
+    "indicator_code",
+    "measure",
+    "stated_text",
+    "unit_as_printed",
+    "unit",
+    "review_status",
+)
+
+
+class SuggestModelError(ValueError):
+    """A sources file the model cannot learn from; the message names the file, the line and why."""
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """An indicator's or a measure's unit_kind and unit (both empty for the measure `level`)."""
+
+    unit_kind: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class _Literal:
+    """What a literal says of its figure's unit: money, a unit of its own (percent, times, rank, km2) or none (a
+    count), or nothing at all (a table cell under no unit label)."""
+
+    currency: str  # money's code, else empty
+    unit: str
+    unlabelled: bool
+
+
+@dataclass(frozen=True)
+class _Example:
+    sentence: str
+    window: str  # the words nearest the literal
+    heading: str
+    tags: str  # the literal's kind, currency, comparator and scale; table or prose; the document's kind
+    targets: dict[str, str]  # the class this example teaches, by target
+    reviewed: bool  # a reviewed figure, not a catalogue row's definition
+    literal: _Literal | None = None  # a reviewed figure's: which indicators it may be
+    document: str = ""  # a reviewed figure's
+
+
+def _rows(path: Path, required: Sequence[str]) -> list[tuple[int, dict]]:
+    """A CSV's rows, each with the line of the file it starts on."""
+    reader = csv.DictReader(io.StringIO(decode_text(path.read_bytes(), path), newline=""))
+    missing = [c for c in required if c not in (reader.fieldnames or ())]
+    if missing:
+        raise SuggestModelError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    rows, start = [], 2
+    for row in reader:
+        rows.append((start, row))
+        start = reader.line_num + 1
+    return rows
+
+
+def _unlabelled(context: Context) -> bool:
+    """A table cell printing a bare number under no unit label: the literal says nothing of its unit (the
+    "Growth" row of a table whose caption's unit is the amount rows')."""
+    quantity = context.quantity
+    return (
+        context.place.table_row is not None and not context.unit_as_printed and not (quantity.currency or quantity.unit)
+    )
+
+
+def _literal(context: Context) -> _Literal:
+    return _Literal(context.quantity.currency or "", context.quantity.unit or "", _unlabelled(context))
+
+
+def _example(context: Context, targets: dict[str, str], document: str = "") -> _Example:
+    place, quantity = context.place, context.quantity
+    if place.table_row is not None:
+        # a table cell's nearest words are its row's and column's labels
+        window = " ".join(filter(None, (place.table_row, place.table_column)))
+    else:
+        start, end = context.position, context.position + len(context.literal)
+        window = " ".join(
+            _WORDS.findall(context.sentence[:start])[-WINDOW:] + _WORDS.findall(context.sentence[end:])[:WINDOW]
+        )
+    literal = "unlabelled" if _unlabelled(context) else "money" if quantity.currency else quantity.unit or "bare"
+    tags = (
+        f"kind_{context.kind} {'table' if place.table_row is not None else 'prose'} literal_{literal} "
+        f"currency_{quantity.currency} comparator_{quantity.comparator} scale_{quantity.scale}"
+    )
+    return _Example(context.sentence, window, place.section or "", tags, targets, True, _literal(context), document)
+
+
+def _sentence(text: str, start: int) -> tuple[str, int]:
+    """The sentence of a paragraph holding position `start`, and the position within it."""
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            return text[begin : match.end()], start - begin
+        begin = match.end()
+    return text[begin:], start - begin
+
+
+class _Text:
+    """A document's text as read for training: where a figure is printed, found at its locator."""
+
+    def __init__(self, text: str, sections: set[str]):
+        self.lines = read_lines(text, sections)
+        self.captions = {line.place.section: line.text.strip() for line in self.lines if line.kind == "caption"}
+
+    def printing(self, place: Place, stated_text: str) -> tuple[TextLine, str, int] | None:
+        """The line the figure is printed on, its sentence (a table cell's: caption, row and column labels), and
+        where the literal starts in the sentence."""
+        for line in self.lines:
+            if line.place.section != place.section:
+                continue
+            if place.table_row is not None:
+                if line.kind == "table_row" and line.place.table_row == place.table_row:
+                    caption = self.captions.get(place.section)
+                    return line, " ".join(filter(None, (caption, place.table_row, place.table_column))), 0
+            elif line.kind not in ("table_row", "table_header", "blank") and place.paragraph in (
+                None,
+                line.place.paragraph,
+            ):
+                if (found := line.text.find(stated_text)) >= 0:
+                    return line, *_sentence(line.text, found)
+        return None
+
+
+def _document_text(sources_dir: Path, documents_dir: Path | None, document: dict, figures) -> _Text | None:
+    if documents_dir is None or not document.get("file_name"):
+        return None
+    path = documents_dir / document["file_name"]
+    if not path.is_file():
+        return None
+    # the section names the document's rows use are headings even where the text's patterns would miss them
+    sections = {row["section"] for _, row in figures if row["document_id"] == document["document_id"]}
+    mentions = sources_dir / "mentions" / f"{document['document_id']}.csv"
+    if mentions.is_file():
+        sections |= {row["section"] for _, row in _rows(mentions, ("section",))}
+    return _Text(decode_text(path.read_bytes(), path), {s for s in sections if s})
+
+
+def _claim_statements(sources_dir: Path) -> dict[str, list[str]]:
+    """Each figure's claims' statements: the words a person used for it when the text is not at hand."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((sources_dir / "claims").glob("*.csv")):
+        for _, row in _rows(path, ("stated_figure_id", "input_figure_ids", "statement")):
+            named = {row["stated_figure_id"], *re.split(r"[;+]", row["input_figure_ids"] or "")}
+            for figure_id in filter(None, (name.strip() for name in named)):
+                found.setdefault(figure_id, []).append(row["statement"])
+    return found
+
+
+def _place(row: dict) -> Place:
+    paragraph = row["paragraph"] or ""
+    return Place(
+        row["section"] or None,
+        int(paragraph) if paragraph.isdigit() else None,
+        row["table_row"] or None,
+        row["table_column"] or None,
+    )
+
+
+def _published(document: dict) -> tuple[date | None, int | None]:
+    year = int(document["year"]) if (document.get("year") or "").isdigit() else None
+    if document.get("published"):
+        return date.fromisoformat(document["published"]), year
+    return (date(year, 12, 31) if year else None), year
+
+
+def figure_contexts(sources_dir: Path, documents_dir: Path | None) -> list[tuple[str, dict, Context]]:
+    """Every figure of `sources_dir/figures` (draft or reviewed) as (its file and line, its row, its Context):
+    in its sentence when its document's text is in `documents_dir`, else in what the rows say around it (its
+    section and table labels, the literal, its printed unit and the statements of the claims naming it)."""
+    documents = {row["document_id"]: row for _, row in _rows(sources_dir / "documents.csv", ("document_id", "kind"))}
+    claims = _claim_statements(sources_dir)
+    found = []
+    for path in sorted((sources_dir / "figures").glob("*.csv")):
+        rows = _rows(path, _FIGURE_COLUMNS)
+        texts: dict[str, _Text | None] = {}
+        for number, row in rows:
+            where = f"{path}:{number}: {row['figure_id']}"
+            document = documents.get(row["document_id"])
+            if document is None:
+                raise SuggestModelError(f"{where}: document '{row['document_id']}' is not in documents.csv")
+            if row["document_id"] not in texts:
+                texts[row["document_id"]] = _document_text(sources_dir, documents_dir, document, rows)
+            try:
+                quantity = parse_literal(row["stated_text"], row["unit_as_printed"] or "")
+            except LiteralParseError as exc:
+                raise SuggestModelError(f"{where}: stated_text {row['stated_text']!r} does not read: {exc}") from None
+            place = _place(row)
+            text = texts[row["document_id"]]
+            if printing := text.printing(place, row["stated_text"]) if text else None:
+                line, sentence, position = printing
+                number_in_text, paragraph = line.number, line.text
+                earlier = "" if place.table_row else paragraph[: paragraph.find(sentence)]
+            else:
+                said = (place.section, place.table_row, place.table_column, row["stated_text"], row["unit_as_printed"])
+                sentence = " ".join(filter(None, (*said, *claims.get(row["figure_id"], ()))))
+                position, number_in_text, paragraph, earlier = sentence.find(row["stated_text"]), 0, sentence, ""
+            published, year = _published(document)
+            context = Context(
+                row["stated_text"],
+                quantity,
+                row["unit_as_printed"] or None,
+                place,
+                number_in_text,
+                sentence,
+                position,
+                paragraph,
+                earlier,
+                document.get("title") or "",
+                document["kind"],
+                published,
+                year,
+            )
+            found.append((where, row, context))
+    return found
+
+
+def _reviewed_examples(
+    sources_dir: Path, documents_dir: Path | None, indicators: dict[str, _Kind], measures: dict[str, _Kind]
+) -> list[_Example]:
+    examples = []
+    for where, row, context in figure_contexts(sources_dir, documents_dir):
+        if row["review_status"] != "reviewed":
+            continue
+        if row["indicator_code"] not in indicators:
+            raise SuggestModelError(f"{where}: indicator '{row['indicator_code']}' is not in indicators.csv")
+        if row["measure"] not in measures:
+            raise SuggestModelError(f"{where}: measure '{row['measure']}' is not in measures.csv")
+        targets = {"indicator": row["indicator_code"], "measure": row["measure"]}
+        # a unit or entity the row leaves empty teaches nothing (the run refuses such a reviewed row anyway)
+        if row["unit"]:
+            targets["unit"] = row["unit"]
+        if row["entity_type"] and row["entity_id"]:
+            targets["entity"] = f"{row['entity_type']}:{row['entity_id']}"
+        examples.append(_example(context, targets, row["document_id"]))
+    return examples
+
+
+def _catalogue_examples(indicator_rows, measure_rows) -> list[_Example]:
+    """One example per catalogue row: its definition as the sentence, its name as the words nearest the literal,
+    and the literal its unit_kind prints."""
+    examples = []
+    for _, row in indicator_rows:
+        targets = {"indicator": row["indicator_code"]}
+        if row["unit_kind"] == "count" and row["unit"]:
+            targets["unit"] = row["unit"]
+        tags = f"literal_{_LITERAL_OF_KIND.get(row['unit_kind'], 'bare')}"
+        sentence = f"{row['indicator_name']} {row['definition']}"
+        examples.append(_Example(sentence, row["indicator_name"], "", tags, targets, False))
+    for _, row in measure_rows:
+        tags = f"literal_{_LITERAL_OF_KIND[row['unit_kind']]}" if row["unit_kind"] in _LITERAL_OF_KIND else ""
+        sentence = f"{row['measure_name']} {row['definition']}"
+        examples.append(_Example(sentence, row["measure_name"], "", tags, {"measure": row["measure"]}, False))
+    return examples
+
+
+@dataclass
+class _Model:
+    """One target's classifier, with how many reviewed examples each class had."""
+
+    classes: list[str]
+    reviewed: Counter
+    classifier: object | None  # None: a single class, certain
+
+    def probabilities(self, features):
+        """Each row's probability of each class, in the order of `classes`."""
+        import numpy as np
+
+        if self.classifier is None:
+            return np.ones((features.shape[0], 1))
+        return self.classifier.predict_proba(features)
+
+    def via(self, value: str) -> str:
+        count = self.reviewed[value]
+        if not count:
+            return "catalogue definition"
+        return f"model ({count} reviewed example{'s' if count != 1 else ''})"
+
+
+@dataclass
+class _Features:
+    vectorizers: dict[str, object]  # by block: sentence, window, heading, tags
+
+    def transform(self, examples: Sequence[_Example]):
+        from scipy.sparse import hstack
+
+        return hstack(
+            [
+                _WEIGHTS[block] * vectorizer.transform([getattr(e, block) for e in examples])
+                for block, vectorizer in self.vectorizers.items()
+            ]
+        ).tocsr()
+
+
+def _stems(text: str) -> list[str]:
+    """The text's words in lower case, a plural's ending dropped ("exports" reads as "export", "companies" as
+    "company"), without the words every name shares ("of", "the", "and")."""
+    found = []
+    for word in _WORDS.findall(text.lower()):
+        if len(word) < 2 or word in _STOP_WORDS:
+            continue
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        found.append(word)
+    return found
+
+
+@dataclass
+class _Ranker:
+    """Ranks the indicators a literal may be by how a reviewed figure's own indicator ranked among its rivals: the
+    classifier's probability, measured on documents it did not learn from, against how much of the indicator's
+    name and definition the words around the literal repeat, and how common the indicator is."""
+
+    words: object  # a tf-idf vectorizer over _stems
+    names: object  # indicator × word: the name's tf-idf
+    definitions: object  # indicator × word: the definition's tf-idf
+    name_words: object  # indicator × word: 1 / (words in the name) at each of its words
+    prior: object  # log(1 + the indicator's reviewed figures)
+    classifier: object | None = None  # a binary LogisticRegression over the pairs' features
+
+    def features(self, examples: Sequence[_Example], probabilities):
+        """examples × indicators × features."""
+        import numpy as np
+
+        window, sentence, heading = (
+            self.words.transform([getattr(e, block) for e in examples]) for block in ("window", "sentence", "heading")
+        )
+        blocks = [
+            np.log(probabilities + _PROBABILITY_FLOOR),
+            window @ self.names.T,
+            window @ self.definitions.T,
+            sentence @ self.names.T,
+            sentence @ self.definitions.T,
+            heading @ self.names.T,
+            (window > 0) @ self.name_words.T,
+            (sentence > 0) @ self.name_words.T,
+        ]
+        dense = [block if isinstance(block, np.ndarray) else block.toarray() for block in blocks]
+        dense.append(np.broadcast_to(self.prior, probabilities.shape))
+        return np.stack(dense, axis=-1)
+
+    def weights(self, examples: Sequence[_Example], probabilities):
+        """examples × indicators: each indicator's weight, exp of its score, the row's best weighing 1."""
+        import numpy as np
+
+        features = self.features(examples, probabilities)
+        rows, indicators, width = features.shape
+        scores = self.classifier.decision_function(features.reshape(rows * indicators, width)).reshape(rows, -1)
+        return np.exp(scores - scores.max(axis=1, keepdims=True))
+
+
+def _fits(indicator: _Kind, measure: _Kind, literal: _Literal) -> bool:
+    """Whether the indicator with the measure reads as the literal does: a measure with a unit of its own (a
+    growth rate's percent) needs that unit printed and an indicator that is no rate or rank itself; a level, an
+    indicator of the literal's kind (money a currency indicator, a bare number a count, "16.8%" a percent one).
+    A table cell under no unit label may be any of them."""
+    if measure.unit:
+        if indicator.unit_kind in _RATE_KINDS or indicator.unit_kind == measure.unit_kind:
+            return False
+        return literal.unlabelled or (not literal.currency and literal.unit == measure.unit)
+    if literal.unlabelled:
+        return True
+    if literal.currency:
+        return indicator.unit_kind == "currency"
+    return indicator.unit_kind in _LEVEL_KINDS.get(literal.unit, ("count",))
+
+
+def _readings(indicators: dict[str, _Kind], measures: dict[str, _Kind], literal: _Literal) -> dict[str, list[str]]:
+    """Each indicator the literal may be, with the measures it may be read with."""
+    found = {
+        code: [m for m, kind in measures.items() if _fits(indicator, kind, literal)]
+        for code, indicator in indicators.items()
+    }
+    return {code: fitting for code, fitting in found.items() if fitting}
+
+
+@dataclass
+class Suggester:
+    """The trained models and the catalogue rules a suggestion must respect."""
+
+    features: _Features
+    models: dict[str, _Model]
+    indicators: dict[str, _Kind]
+    measures: dict[str, _Kind]
+    examples: int  # reviewed figures it learned from
+    ranker: _Ranker | None = None  # None: no reviewed figure to learn a ranking from
+    _read: dict[_Literal, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+
+    def suggest(self, context: Context) -> dict[str, Suggestion]:
+        """The indicator, measure, unit and entity suggested for the quantity, by those keys; a key is missing
+        when the literal rules out every class the model knows."""
+        return self.suggest_all([context])[0]
+
+    def suggest_all(self, contexts: Sequence[Context]) -> list[dict[str, Suggestion]]:
+        """`suggest` for many quantities at once: one pass of each model over a batch of them (a long text's
+        thousands of numbers cost a few matrix products, not thousands)."""
+        from threadpoolctl import threadpool_limits
+
+        found = []
+        for start in range(0, len(contexts), _BATCH):
+            batch = [_example(c, {}) for c in contexts[start : start + _BATCH]]
+            with threadpool_limits(1):
+                features = self.features.transform(batch)
+                p = {target: model.probabilities(features) for target, model in self.models.items()}
+                if self.ranker is not None and "indicator" in p:
+                    p["indicator"] = self.ranker.weights(batch, p["indicator"])
+            for row, example in enumerate(batch):
+                scores = {
+                    t: dict(zip(self.models[t].classes, p[t][row].tolist(), strict=True)) if t in p else {}
+                    for t in _TARGETS
+                }
+                found.append(self._suggest(example.literal, scores))
+        return found
+
+    def readings(self, literal: _Literal) -> dict[str, list[str]]:
+        """Each indicator the literal may be, with the measures it may be read with (the same for every literal
+        of a kind, so worked out once)."""
+        if literal not in self._read:
+            self._read[literal] = _readings(self.indicators, self.measures, literal)
+        return self._read[literal]
+
+    def _suggest(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, Suggestion]:
+        found: dict[str, Suggestion] = {}
+        readings = self.readings(literal)
+        # an indicator is as likely as it is times how likely the measures it may be read with are, so the
+        # indicator and measure suggested together always fit each other and the literal
+        measures = {code: [m for m in readings.get(code, ()) if m in p["measure"]] for code in p["indicator"]}
+        scores = {code: p["indicator"][code] * sum(p["measure"][m] for m in measures[code]) for code in measures}
+        if indicator := self._ranked("indicator", scores):
+            found["indicator"] = indicator
+            fitting = measures[indicator.value["indicator_code"]]
+        else:
+            fitting = sorted({m for allowed in measures.values() for m in allowed})
+        if measure := self._ranked("measure", {m: p["measure"][m] for m in fitting}):
+            found["measure"] = measure
+        own = self.measures[measure.value["measure"]].unit if measure else ""
+        if unit := self._unit(literal, p["unit"], own):
+            found["unit"] = unit
+        if entity := self._ranked("entity", p["entity"]):
+            found["entity"] = entity
+        return found
+
+    def _unit(self, literal: _Literal, p: dict[str, float], measured: str) -> Suggestion | None:
+        """The unit the literal prints (a currency's code, percent, times, rank, km2); for a bare number, the
+        unit of a count (persons, firms, ...); under no unit label, the suggested measure's own unit when it has
+        one (a growth rate's percent), else any."""
+        printed = literal.currency or literal.unit
+        if literal.unlabelled:
+            allowed = {measured} if measured else set(p)
+        elif printed:
+            allowed = {printed}
+        else:
+            allowed = {i.unit for i in self.indicators.values() if i.unit_kind == "count" and i.unit}
+        ranked = self._ranked("unit", {u: p[u] for u in p if u in allowed})
+        if ranked is None and printed:
+            # a currency or unit no reviewed figure has had yet: the literal says it all the same
+            return Suggestion({"unit": printed}, 1.0, via="the literal")
+        return ranked
+
+    def _ranked(self, target: str, scores: dict[str, float]) -> Suggestion | None:
+        """The best class of `scores`, renormalised over them (the classes the literal rules out are already
+        gone), with the next two as alternatives."""
+        total = sum(scores.values())
+        if total <= 0:
+            return None
+        ranked = sorted(((s / total, c) for c, s in scores.items() if s > 0), key=lambda sc: (-sc[0], sc[1]))
+        (confidence, best), *rest = ranked
+        return Suggestion(
+            _value(target, best),
+            confidence,
+            tuple((_value(target, c), s) for s, c in rest[:2]),
+            self.models[target].via(best),
+        )
+
+
+def _value(target: str, value: str) -> dict[str, str]:
+    if target == "entity":
+        entity_type, entity_id = value.split(":", 1)
+        return {"entity_type": entity_type, "entity_id": entity_id}
+    return {_COLUMN[target]: value}
+
+
+def _fit(matrix, examples: list[_Example], target: str, without: frozenset[str] = frozenset()) -> _Model:
+    """The target's classifier, learned from every example teaching it but those of the documents `without`."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i, e in enumerate(examples) if target in e.targets and e.document not in without]
+    labels = [examples[i].targets[target] for i in rows]
+    reviewed = Counter(examples[i].targets[target] for i in rows if examples[i].reviewed)
+    classes = sorted(set(labels))
+    if len(classes) == 1:
+        return _Model(classes, reviewed, None)
+    weights = [1.0 if examples[i].reviewed else _CATALOGUE_WEIGHT for i in rows]
+    with warnings.catch_warnings():
+        # a catalogue row is a class of one example by design: many classes for few examples is no mistake here
+        warnings.filterwarnings("ignore", "The number of unique classes is greater than 50%", UserWarning)
+        classifier = LogisticRegression(C=_C, solver="newton-cg", tol=1e-3)
+        classifier.fit(matrix[rows], labels, sample_weight=weights)
+    return _Model([str(c) for c in classifier.classes_], reviewed, classifier)
+
+
+def _out_of_fold(matrix, examples: list[_Example], rows: list[int], codes: list[str]):
+    """The indicator probabilities of the examples `rows` (rows × codes), each from a classifier that learned
+    from none of its document's figures: what the classifier says of a new document, for the ranker to weigh."""
+    import numpy as np
+
+    sizes = Counter(examples[i].document for i in rows)
+    folds: list[set[str]] = [set() for _ in range(min(_FOLDS, len(sizes)))]
+    held = [0] * len(folds)
+    for document, size in sorted(sizes.items(), key=lambda ds: (-ds[1], ds[0])):
+        smallest = held.index(min(held))
+        folds[smallest].add(document)
+        held[smallest] += size
+    column = {code: n for n, code in enumerate(codes)}
+    found = np.zeros((len(rows), len(codes)))
+    for fold in folds:
+        model = _fit(matrix, examples, "indicator", frozenset(fold))
+        inside = [n for n, i in enumerate(rows) if examples[i].document in fold]
+        found[np.ix_(inside, [column[c] for c in model.classes])] = model.probabilities(
+            matrix[[rows[n] for n in inside]]
+        )
+    return found
+
+
+def _train_ranker(
+    matrix, examples: list[_Example], model: _Model, catalogue: dict[str, tuple[str, str]], suggester: Suggester
+) -> _Ranker | None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i, e in enumerate(examples) if e.reviewed and "indicator" in e.targets]
+    codes = model.classes
+    if not rows or len(codes) < 2:
+        return None
+    words = TfidfVectorizer(analyzer=_stems, sublinear_tf=True)
+    words.fit(
+        [text for name, definition in catalogue.values() for text in (name, definition)]
+        + [examples[i].sentence for i in rows]
+    )
+    names = words.transform([catalogue[c][0] for c in codes])
+    present = (names > 0).astype(float)
+    lengths = np.maximum(np.asarray(present.sum(axis=1)).ravel(), 1.0)
+    reviewed = np.array([model.reviewed[c] for c in codes], dtype=float)
+    ranker = _Ranker(
+        words,
+        names,
+        words.transform([catalogue[c][1] for c in codes]),
+        present.multiply(1.0 / lengths[:, None]).tocsr(),
+        np.log1p(reviewed),
+    )
+    features = ranker.features([examples[i] for i in rows], _out_of_fold(matrix, examples, rows, codes))
+    fits = np.array([[c in suggester.readings(examples[i].literal) for c in codes] for i in rows])
+    right = np.array([[examples[i].targets["indicator"] == c for c in codes] for i in rows])
+    sizes = Counter(examples[i].document for i in rows)
+    weight = np.array([sizes[examples[i].document] ** -_DOCUMENT_POWER for i in rows])
+    pairs = fits & right.any(axis=1, keepdims=True)
+    labels = right[pairs]
+    if labels.all() or not labels.any():
+        return None
+    ranker.classifier = LogisticRegression(C=_RANKER_C)
+    ranker.classifier.fit(features[pairs], labels, sample_weight=np.broadcast_to(weight[:, None], pairs.shape)[pairs])
+    return ranker
+
+
+def train(sources_dir: Path, documents_dir: Path | None = None) -> Suggester:
+    """A Suggester learned from every reviewed figure in `sources_dir` (in its sentence, when its document's text
+    is in `documents_dir`) and every indicator's and measure's definition."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from threadpoolctl import threadpool_limits
+
+    indicator_rows = _rows(
+        sources_dir / "indicators.csv", ("indicator_code", "indicator_name", "unit_kind", "unit", "definition")
+    )
+    measure_rows = _rows(sources_dir / "measures.csv", ("measure", "measure_name", "unit_kind", "unit", "definition"))
+    indicators = {r["indicator_code"]: _Kind(r["unit_kind"], r["unit"]) for _, r in indicator_rows}
+    measures = {r["measure"]: _Kind(r["unit_kind"], r["unit"]) for _, r in measure_rows}
+    reviewed = _reviewed_examples(sources_dir, documents_dir, indicators, measures)
+    examples = reviewed + _catalogue_examples(indicator_rows, measure_rows)
+    vectorizers = {
+        "sentence": TfidfVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, sublinear_tf=True),
+        "window": TfidfVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, sublinear_tf=True),
+        "heading": TfidfVectorizer(token_pattern=_TOKEN),
+        "tags": CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True),
+    }
+    for block, vectorizer in list(vectorizers.items()):
+        try:
+            vectorizer.fit([getattr(e, block) for e in examples])
+        except ValueError:  # no example has a word of this block (no reviewed figure yet): the block is left out
+            del vectorizers[block]
+    features = _Features(vectorizers)
+    # problems this small run fastest on one thread: BLAS threads on a busy machine cost ten times the work
+    with threadpool_limits(1):
+        matrix = features.transform(examples)
+        models = {t: _fit(matrix, examples, t) for t in _TARGETS if any(t in e.targets for e in examples)}
+        suggester = Suggester(features, models, indicators, measures, len(reviewed))
+        if "indicator" in models:
+            catalogue = {r["indicator_code"]: (r["indicator_name"], r["definition"]) for _, r in indicator_rows}
+            suggester.ranker = _train_ranker(matrix, examples, models["indicator"], catalogue, suggester)
+    return suggester
