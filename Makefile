@@ -82,13 +82,14 @@ bench-draft: $(STAMP)
 	$(BIN)/python -m benchmarks.draft_quality --json $(DATA_DIR)/bench/draft_quality.json
 
 # Whole runs killed at random points by random signals, each checked (benchmarks/README.md, "Fault injection"):
-# a nightly job, an hour or so, not part of `make test`; FAULT_SEED replays a seed
+# a nightly job, an hour or so, not part of `make test`; FAULT_SEED replays a seed, FAULT_REVISION runs a commit
 FAULT_RUNS ?= 20
 FAULT_SEED ?=
+FAULT_REVISION ?=
 .PHONY: fault-injection
 fault-injection: $(STAMP)
 	nice -n 19 $(BIN)/python -m benchmarks.fault_injection --runs $(FAULT_RUNS) $(if $(FAULT_SEED),--seed $(FAULT_SEED)) \
-		--json $(DATA_DIR)/bench/fault_injection.json
+		$(if $(FAULT_REVISION),--revision $(FAULT_REVISION)) --json $(DATA_DIR)/bench/fault_injection.json
 
 # Re-resolve the pinned dependency set from pyproject.toml's ranges.
 lock: $(STAMP)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.corpus.text import NUMBER
+
 from .paths import PROJECT_ROOT, VENV_BIN
 
 CORPUS = Path(__file__).resolve().parent / "draft_corpus"
@@ -44,6 +46,7 @@ PAPER = "dalian_paper_2013"
 CLI = [str(VENV_BIN / "python"), "-m", "orchestration.cli"]
 PLACE = ("section", "paragraph", "table_row", "table_column")
 FIELDS = {
+    "literal": ("stated_text",),
     "entity": ("entity_type", "entity_id"),
     "indicator": ("indicator_code",),
     "measure": ("measure",),
@@ -184,6 +187,15 @@ def _near(drafted: tuple[str, ...], reviewed: tuple[str, ...]) -> bool:
     return abs(int(drafted[1]) - int(reviewed[1])) <= 1
 
 
+def same_printing(drafted: str, reviewed: str) -> bool:
+    """Whether two literals are the same printing: equal, or one inside the other with the same numbers ("1,100"
+    drafted where the reviewer recorded "1,100 employees"). The figure is drafted; its literal's extent is then a
+    field to change (FIELDS["literal"])."""
+    if drafted == reviewed:
+        return True
+    return (drafted in reviewed or reviewed in drafted) and NUMBER.findall(drafted) == NUMBER.findall(reviewed)
+
+
 def match_figures(reviewed: list[dict], mentions: list[dict], drafted: list[dict]) -> dict[str, dict]:
     """Each reviewed figure's drafted row, by figure id: a drafted row with its literal at one of its mentions'
     places, exact places first, then a paragraph off; each drafted row matches one figure at most."""
@@ -199,7 +211,9 @@ def match_figures(reviewed: list[dict], mentions: list[dict], drafted: list[dict
             wanted = places.get(figure["figure_id"]) or [_place(figure)]
             for index in free:
                 row = drafted[index]
-                if row["stated_text"] == figure["stated_text"] and any(same(_place(row), p) for p in wanted):
+                if same_printing(row["stated_text"], figure["stated_text"]) and any(
+                    same(_place(row), p) for p in wanted
+                ):
                     matched[figure["figure_id"]] = row
                     free.remove(index)
                     break

@@ -439,6 +439,10 @@ def restore_command(args) -> int:
     return 0
 
 
+# rows and claims of the review sheet `draft` prints; a long text's thousands are for `warehouse review`
+SHEET_ROWS = 200
+
+
 def draft(args) -> int:
     from .corpus.draft import Progress, draft_figures
     from .corpus.draft_files import DraftError, read_draft_input, write_draft
@@ -469,7 +473,10 @@ def draft(args) -> int:
         "there kept as they are"
     )
     waiting = [row for row in written.figure_rows if row["review_status"] == "draft"]
-    print(render_sheet(written.review, waiting, written.review["claims"]), end="")
+    shown = waiting[:SHEET_ROWS]
+    print(render_sheet(written.review, shown, written.review["claims"][:SHEET_ROWS]), end="")
+    if len(shown) < len(waiting) or len(written.review["claims"]) > SHEET_ROWS:
+        print(f"(the first {SHEET_ROWS} rows and claims; `warehouse review {args.document_id}` shows them all)")
     print(
         f"{written.waiting} draft figure(s) waiting for review in {figures}, {len(written.review['claims'])} "
         f"drafted claim(s) and {len(written.review['entities'])} proposed entit(ies) in {written.review_path}: "

@@ -352,6 +352,17 @@ def test_reject_removes_the_row_and_its_mentions_and_lists_the_number_as_no_figu
     assert [f["figure_id"] for f in _review_file(sources)["figures"]] == ["hn_f001", "hn_f002", "hn_f003", "hn_f005"]
 
 
+def test_accept_not_figures_reviews_the_draft_reasons_named_by_line(sources, capsys):
+    assert warehouse_review(sources, "--accept-not-figures", "3") == 2
+    assert "no draft row at line 3 of" in capsys.readouterr().err
+    diff = _with(sources, "--accept-not-figures", "2")
+    assert sorted(diff) == [NOT_FIGURES]
+    assert diff[NOT_FIGURES] == (
+        [f"{DOC},{SECTION},1,in 2015,a year,draft"],
+        [f"{DOC},{SECTION},1,in 2015,a year,reviewed"],
+    )
+
+
 def test_accepted_claims_go_to_a_new_claims_file_in_its_columns(sources):
     diff = _with(sources, "--accept", "hn_f001,hn_f002,hn_f005", "--accept-claims", "1")
     assert sorted(diff) == [CLAIMS, FIGURES, MENTIONS, REVIEW]

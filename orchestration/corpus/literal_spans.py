@@ -11,7 +11,7 @@ from ..ingest.literals import LiteralParseError, parse_unit_label
 from .text import CAPTION, NUMBER, PrintedNumber, TextLine, clean, section_number
 
 _BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:approximately|about|around|nearly|roughly|more than|over|exceeded|exceeding|above|"
+    r"(?:(?<![A-Za-z])(?:approximately|about|around|nearly|roughly|some|more than|over|exceeded|exceeding|above|"
     r"less than|under|below|fewer than|at least|no less than|at most|up to|no more than) +)?"
     r"(?:(?:US ?\\?\$|U\.S\. ?\\?\$|\\?\$|¥|€) ?|(?<![A-Za-z])(?:USD|RMB|CNY|JPY|EUR) ?)?$",
     re.IGNORECASE,
@@ -37,7 +37,14 @@ _FUNCTION_WORD = (
     r"(?:of|and|or|but|to|in|on|at|by|for|from|with|along|the|a|an|more|less|than|as|per|is|are|was|were|be|"
     r"been|have|has|had|which|that|who|whom|whose|times|each|other|others|such|including)\b"
 )
-_COUNTED = re.compile(rf"(?: +(?!{_FUNCTION_WORD})[a-z]+(?:-[a-z]+)*\b){{1,3}}")
+_COUNTED = re.compile(rf" +(?!{_FUNCTION_WORD})[a-z]+(?:-[a-z]+)*\b")
+# what a count counts, as reviewers record it ("1,100 employees", "29 universities", "some 128,000 people",
+# "twenty-one service outsourcing model cities"): up to three words and a plural noun, none a function word
+# ("246 were foreign" stays "246"); a number in words without one takes the word after it ("a dozen firm")
+_COUNTED_NOUN = re.compile(
+    rf"(?: +(?!{_FUNCTION_WORD}|its\b|this\b|thus\b)[a-z]+(?:-[a-z]+)*){{0,3}}"
+    rf" +(?!{_FUNCTION_WORD}|its\b|this\b|thus\b|always\b|perhaps\b)(?:people|staff|[a-z]+s)\b"
+)
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
@@ -97,7 +104,7 @@ def literal_span(text: str, start: int, end: int, ranges: bool) -> tuple[int, in
         end = match.end()
     if match := _UNIT.match(text, end):
         return start, match.end()
-    if in_words and (match := _COUNTED.match(text, end)):
+    if match := _COUNTED_NOUN.match(text, end) or (in_words and _COUNTED.match(text, end)):
         end = match.end()
     return start, end
 

@@ -169,6 +169,21 @@ class Review:
             if self._figure(f"--accept {figure_id}", figure_id) is not None:
                 self.accepted.add(figure_id)
 
+    def accept_not_figures(self, option_values: list[str]) -> None:
+        """Draft not_figures rows (their suggested reasons) become reviewed: all, or by their lines in the file."""
+        tokens = _tokens(option_values)
+        file = self.files["not_figures"]
+        drafts = {str(r.line): r for r in file.rows() if r.row["review_status"] == "draft"}
+        for token in list(drafts) if "all" in tokens else tokens:
+            record = drafts.get(token)
+            if record is None:
+                self.problems.append(
+                    f"--accept-not-figures {token}: no draft row at line {token} of {file.path} (give all, or lines)"
+                )
+                continue
+            record.row["review_status"], record.changed = "reviewed", True
+            self.done.append(f"{file.path}:{record.line}: {record.row['printed']!r} reviewed ({record.row['reason']})")
+
     def reject(self, option_values: list[str], reason: str | None) -> None:
         tokens = _tokens(option_values)
         if tokens and not (reason or "").strip():
@@ -387,7 +402,17 @@ class Review:
 
 
 def _changes_asked(args) -> bool:
-    return any((args.accept, args.pick, args.set, args.reject, args.accept_claims, args.accept_entities))
+    return any(
+        (
+            args.accept,
+            args.pick,
+            args.set,
+            args.reject,
+            args.accept_claims,
+            args.accept_entities,
+            args.accept_not_figures,
+        )
+    )
 
 
 def _sheet(review: Review) -> str:
@@ -428,6 +453,7 @@ def review(args) -> int:
             work.apply_figures(args.reason)
             work.accept_claims(args.accept_claims)
             work.accept_entities(args.accept_entities)
+            work.accept_not_figures(args.accept_not_figures)
             work.prune()
         finally:
             work.rules.close()
@@ -473,5 +499,12 @@ def add_review_parser(sub) -> None:
     )
     cmd.add_argument(
         "--accept-entities", action="append", default=[], metavar="all|ID,ID", help="proposed catalogue entities"
+    )
+    cmd.add_argument(
+        "--accept-not-figures",
+        action="append",
+        default=[],
+        metavar="all|LINE,LINE",
+        help="draft not_figures rows whose suggested reason holds, by line of not_figures/<id>.csv",
     )
     cmd.set_defaults(func=review)

@@ -6,6 +6,11 @@ reviewed figures show how documents actually word each indicator ("the realizati
 outsourcing amounted to"), so a classifier over the sentence's words, the words nearest the literal, the literal's
 unit, the section and the kind of document learns that wording. Each catalogue row also gives one example of its
 own, its name and definition, so an indicator or measure added with no reviewed figure yet can still be suggested.
+The classifier alone favours the corpus's big classes (a hundred figures of one paper's offshore outsourcing) over
+the indicator a sentence names ("exports of the industry came to US$ 3.1 billion"), so a ranker learned from the
+reviewed figures too weighs, for each indicator the literal may be, the classifier's probability against how much of
+the indicator's name and definition the words around the literal repeat and how common the indicator is. The
+measure is read first, from the classifiers together, and the ranker's best indicator among those it fits.
 The model never contradicts the literal: classes the literal rules out (a count indicator for a sum of money, a
 percent unit for a count) are dropped before ranking.
 
@@ -37,7 +42,8 @@ _TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
 WINDOW = 8
 # how much each block of features weighs against the sentence's words, and the classifiers' regularisation:
 # chosen by leave-one-document-out accuracy on the reviewed figures of the project's and the draft benchmark's
-# documents, in their sentences (indicator 0.52, measure 0.95, unit 0.87; benchmarks/draft_quality.py)
+# documents, in their sentences (indicator 0.63 with the ranker, 0.53 without; measure 0.94, unit 0.86; the same
+# corpus as benchmarks/draft_quality.py)
 _WEIGHTS = {"sentence": 1.0, "window": 2.0, "heading": 0.5, "tags": 1.0}
 _C = 100.0
 # a catalogue row's one example weighs as fifty reviewed figures: a document about indicators no reviewed figure has
@@ -57,14 +63,22 @@ _LITERAL_OF_KIND = {
     "rank": "rank",
     "area": "km2",
 }
-# the ranker's knobs
-_FOLDS = 3
+# the ranker learns how far to trust the classifier from its probabilities on documents it did not learn from: two
+# folds of documents, each predicted by a classifier trained on the other, to a looser tolerance (more folds, or
+# the full tolerance, cost training time and gained nothing measurable; a much looser one lost 0.08)
+_FOLDS = 2
+_FOLD_TOLERANCE = 1e-2
+# the log of a probability the classifier gives no class stays finite
 _PROBABILITY_FLOOR = 1e-4
-_DOCUMENT_POWER = 0.5
+# the ranker's regularisation: at 100 its weights swung from fold to fold and accuracy fell
 _RANKER_C = 1.0
+# contexts scored at once: the ranker's features are contexts × indicators × features, kept a few MB
 _BATCH = 2000
+# words that say nothing of what a literal counts: the grammar's, and a unit's, which the literal decides anyway
+# ("yuan" in a table's row label would match every definition that says "in yuan")
 _STOP_WORDS = frozenset(
     "a an and as at by for from in into is it its of on or per that the their this to was were which with".split()
+    + "unit sup yuan rmb cny us usd dollar dollars yen jpy euro eur million billion thousand percent".split()
 )
 _TARGETS = ("indicator", "measure", "unit", "entity")
 _COLUMN = {"indicator": "indicator_code", "measure": "measure", "unit": "unit"}
@@ -146,6 +160,32 @@ def _literal(context: Context) -> _Literal:
     return _Literal(context.quantity.currency or "", context.quantity.unit or "", _unlabelled(context))
 
 
+# the words that say what a percent measures, right before it ("grew by", "up", "accounted for") or after it
+# ("of the total"): a tag each, for the measure model to weigh against the sentence's other words
+_GROWTH_CUE = re.compile(
+    r"\b(?:grew|grow|grows|growth|increased?|increases|rose|rise|up|down|fell|decreased?|declined?|expanded)\b"
+)
+_SHARE_CUE = re.compile(r"\b(?:accounted|accounting|accounts|share|proportion|ratio|percent of)\b")
+_CUE_REACH = 30
+
+
+def _cues(context: Context) -> str:
+    if context.place.table_row is not None:
+        return ""
+    before = context.sentence[max(0, context.position - _CUE_REACH) : context.position].lower()
+    after = context.sentence[context.position + len(context.literal) :][:12].lower()
+    cues = [
+        name
+        for name, found in (
+            ("cue_growth", _GROWTH_CUE.search(before)),
+            ("cue_share", _SHARE_CUE.search(before)),
+            ("cue_of", after.lstrip().startswith("of ")),
+        )
+        if found
+    ]
+    return " ".join(cues)
+
+
 def _example(context: Context, targets: dict[str, str], document: str = "") -> _Example:
     place, quantity = context.place, context.quantity
     if place.table_row is not None:
@@ -159,7 +199,7 @@ def _example(context: Context, targets: dict[str, str], document: str = "") -> _
     literal = "unlabelled" if _unlabelled(context) else "money" if quantity.currency else quantity.unit or "bare"
     tags = (
         f"kind_{context.kind} {'table' if place.table_row is not None else 'prose'} literal_{literal} "
-        f"currency_{quantity.currency} comparator_{quantity.comparator} scale_{quantity.scale}"
+        f"currency_{quantity.currency} comparator_{quantity.comparator} scale_{quantity.scale} {_cues(context)}"
     )
     return _Example(context.sentence, window, place.section or "", tags, targets, True, _literal(context), document)
 
@@ -395,6 +435,7 @@ class _Ranker:
     names: object  # indicator × word: the name's tf-idf
     definitions: object  # indicator × word: the definition's tf-idf
     name_words: object  # indicator × word: 1 / (words in the name) at each of its words
+    name_idf: object  # indicator × word: each word's idf over the name's total
     prior: object  # log(1 + the indicator's reviewed figures)
     classifier: object | None = None  # a binary LogisticRegression over the pairs' features
 
@@ -414,6 +455,8 @@ class _Ranker:
             heading @ self.names.T,
             (window > 0) @ self.name_words.T,
             (sentence > 0) @ self.name_words.T,
+            (window > 0) @ self.name_idf.T,
+            (sentence > 0) @ self.name_idf.T,
         ]
         dense = [block if isinstance(block, np.ndarray) else block.toarray() for block in blocks]
         dense.append(np.broadcast_to(self.prior, probabilities.shape))
@@ -482,13 +525,15 @@ class Suggester:
             with threadpool_limits(1):
                 features = self.features.transform(batch)
                 p = {target: model.probabilities(features) for target, model in self.models.items()}
-                if self.ranker is not None and "indicator" in p:
-                    p["indicator"] = self.ranker.weights(batch, p["indicator"])
+                if "indicator" in p:
+                    ranked = self.ranker.weights(batch, p["indicator"]) if self.ranker else p["indicator"]
             for row, example in enumerate(batch):
                 scores = {
                     t: dict(zip(self.models[t].classes, p[t][row].tolist(), strict=True)) if t in p else {}
                     for t in _TARGETS
                 }
+                if "indicator" in p:
+                    scores["ranked"] = dict(zip(self.models["indicator"].classes, ranked[row].tolist(), strict=True))
                 found.append(self._suggest(example.literal, scores))
         return found
 
@@ -502,17 +547,21 @@ class Suggester:
     def _suggest(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, Suggestion]:
         found: dict[str, Suggestion] = {}
         readings = self.readings(literal)
-        # an indicator is as likely as it is times how likely the measures it may be read with are, so the
-        # indicator and measure suggested together always fit each other and the literal
         measures = {code: [m for m in readings.get(code, ()) if m in p["measure"]] for code in p["indicator"]}
-        scores = {code: p["indicator"][code] * sum(p["measure"][m] for m in measures[code]) for code in measures}
-        if indicator := self._ranked("indicator", scores):
-            found["indicator"] = indicator
-            fitting = measures[indicator.value["indicator_code"]]
-        else:
-            fitting = sorted({m for allowed in measures.values() for m in allowed})
-        if measure := self._ranked("measure", {m: p["measure"][m] for m in fitting}):
+        # the measure first, as the classifiers read the literal: each as likely as it is times how likely the
+        # indicators it may be read with are; then the ranker's best indicator among those, so the indicator and
+        # measure suggested together always fit each other and the literal
+        marginal: dict[str, float] = {}
+        for code, allowed in measures.items():
+            for m in allowed:
+                marginal[m] = marginal.get(m, 0.0) + p["indicator"][code] * p["measure"][m]
+        if measure := self._ranked("measure", marginal):
             found["measure"] = measure
+            chosen = measure.value["measure"]
+            if indicator := self._ranked(
+                "indicator", {c: p["ranked"][c] for c, ms in measures.items() if chosen in ms}
+            ):
+                found["indicator"] = indicator
         own = self.measures[measure.value["measure"]].unit if measure else ""
         if unit := self._unit(literal, p["unit"], own):
             found["unit"] = unit
@@ -560,7 +609,9 @@ def _value(target: str, value: str) -> dict[str, str]:
     return {_COLUMN[target]: value}
 
 
-def _fit(matrix, examples: list[_Example], target: str, without: frozenset[str] = frozenset()) -> _Model:
+def _fit(
+    matrix, examples: list[_Example], target: str, without: frozenset[str] = frozenset(), tol: float = 1e-3
+) -> _Model:
     """The target's classifier, learned from every example teaching it but those of the documents `without`."""
     from sklearn.linear_model import LogisticRegression
 
@@ -574,7 +625,7 @@ def _fit(matrix, examples: list[_Example], target: str, without: frozenset[str] 
     with warnings.catch_warnings():
         # a catalogue row is a class of one example by design: many classes for few examples is no mistake here
         warnings.filterwarnings("ignore", "The number of unique classes is greater than 50%", UserWarning)
-        classifier = LogisticRegression(C=_C, solver="newton-cg", tol=1e-3)
+        classifier = LogisticRegression(C=_C, solver="newton-cg", tol=tol)
         classifier.fit(matrix[rows], labels, sample_weight=weights)
     return _Model([str(c) for c in classifier.classes_], reviewed, classifier)
 
@@ -594,7 +645,7 @@ def _out_of_fold(matrix, examples: list[_Example], rows: list[int], codes: list[
     column = {code: n for n, code in enumerate(codes)}
     found = np.zeros((len(rows), len(codes)))
     for fold in folds:
-        model = _fit(matrix, examples, "indicator", frozenset(fold))
+        model = _fit(matrix, examples, "indicator", frozenset(fold), _FOLD_TOLERANCE)
         inside = [n for n, i in enumerate(rows) if examples[i].document in fold]
         found[np.ix_(inside, [column[c] for c in model.classes])] = model.probabilities(
             matrix[[rows[n] for n in inside]]
@@ -605,6 +656,8 @@ def _out_of_fold(matrix, examples: list[_Example], rows: list[int], codes: list[
 def _train_ranker(
     matrix, examples: list[_Example], model: _Model, catalogue: dict[str, tuple[str, str]], suggester: Suggester
 ) -> _Ranker | None:
+    """The ranker, learned from each reviewed figure's indicator against every other indicator its literal may be;
+    None when no reviewed figure has a rival to learn from."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -620,6 +673,7 @@ def _train_ranker(
     )
     names = words.transform([catalogue[c][0] for c in codes])
     present = (names > 0).astype(float)
+    idf = present.multiply(words.idf_[None, :]).tocsr()
     lengths = np.maximum(np.asarray(present.sum(axis=1)).ravel(), 1.0)
     reviewed = np.array([model.reviewed[c] for c in codes], dtype=float)
     ranker = _Ranker(
@@ -627,19 +681,19 @@ def _train_ranker(
         names,
         words.transform([catalogue[c][1] for c in codes]),
         present.multiply(1.0 / lengths[:, None]).tocsr(),
+        idf.multiply(1.0 / np.maximum(np.asarray(idf.sum(axis=1)).ravel(), 1e-9)[:, None]).tocsr(),
         np.log1p(reviewed),
     )
     features = ranker.features([examples[i] for i in rows], _out_of_fold(matrix, examples, rows, codes))
     fits = np.array([[c in suggester.readings(examples[i].literal) for c in codes] for i in rows])
     right = np.array([[examples[i].targets["indicator"] == c for c in codes] for i in rows])
-    sizes = Counter(examples[i].document for i in rows)
-    weight = np.array([sizes[examples[i].document] ** -_DOCUMENT_POWER for i in rows])
-    pairs = fits & right.any(axis=1, keepdims=True)
+    # a figure whose reviewed indicator its literal rules out (a table cell's unit misread) ranks nothing
+    pairs = fits & (fits & right).any(axis=1, keepdims=True)
     labels = right[pairs]
     if labels.all() or not labels.any():
         return None
-    ranker.classifier = LogisticRegression(C=_RANKER_C)
-    ranker.classifier.fit(features[pairs], labels, sample_weight=np.broadcast_to(weight[:, None], pairs.shape)[pairs])
+    ranker.classifier = LogisticRegression(C=_RANKER_C, max_iter=1000)
+    ranker.classifier.fit(features[pairs], labels)
     return ranker
 
 

@@ -4,7 +4,8 @@ select
     title,
     authors,
     publisher,
-    year as publication_year,
+    -- the year printed, else the year of the date it was published on
+    coalesce(year, year(published))::integer as publication_year,
     published as published_on,
     date_accessed as accessed_on,
     venue,

@@ -235,7 +235,7 @@ def check_figures(checker: Checker) -> None:
     )
     checker.report(f"""
         with periods as (
-            select f.*, d.year as document_year,
+            select f.*, coalesce(d.year, year(d.published)) as document_year,
                    case when f.period_kind = 'span' then f.end_year else f.year end as ref_year
             from figures as f
             left join (select distinct on (document_id) * from documents) as d using (document_id)
