@@ -485,6 +485,8 @@ def _fits(indicator: _Kind, measure: _Kind, literal: _Literal) -> bool:
         return True
     if literal.currency:
         return indicator.unit_kind == "currency"
+    if literal.unit and indicator.unit and literal.unit != indicator.unit:
+        return False  # a level is in its indicator's unit: "2.5 times" is no ratio in persons per population
     return indicator.unit_kind in _LEVEL_KINDS.get(literal.unit, ("count",))
 
 
