@@ -446,6 +446,7 @@ SHEET_ROWS = 200
 def draft(args) -> int:
     from .corpus.draft import Progress, draft_figures
     from .corpus.draft_files import DraftError, read_draft_input, write_draft
+    from .corpus.review_files import no_build_running
     from .corpus.review_sheet import render_sheet
 
     settings = Settings.from_env()
@@ -465,7 +466,13 @@ def draft(args) -> int:
     drafts, skipped = draft_figures(
         given.text, given.suggesters.for_document(given.document), given.document, given.sections, progress.line
     )
-    written = write_draft(given, drafts, skipped, progress)
+    problems: list[str] = []
+    # a run reads the sources a draft appends to: the draft waits for no run, and none starts while it writes
+    with no_build_running(settings.warehouse_path, problems, "draft"):
+        if problems:
+            print("error: " + "\nerror: ".join(problems), file=sys.stderr)
+            return 2
+        written = write_draft(given, drafts, skipped, progress)
     print(written.registered)
     figures = sources / "figures" / f"{args.document_id}.csv"
     print(

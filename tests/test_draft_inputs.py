@@ -107,6 +107,28 @@ def test_a_text_that_is_not_utf8_is_refused_before_anything_is_written(workspace
     assert refused(sources, text) == [f"error: {text}{where}; save the text as UTF-8"]
 
 
+def test_an_empty_text_is_refused_before_anything_is_written(workspace):
+    sources, texts = workspace
+    text = texts / f"{DOC}.txt"
+    text.write_text(" \n\n", encoding="utf-8")
+    assert refused(sources, text) == [f"error: {text}: the text is empty: nothing to draft (is it the right file?)"]
+
+
+def test_a_draft_while_a_run_builds_is_refused_and_writes_nothing(workspace, tmp_path):
+    """`warehouse run` holds .writer.lock beside the warehouse while it builds (and reads the sources)."""
+    import fcntl
+
+    sources, texts = workspace
+    (tmp_path / "data").mkdir(exist_ok=True)
+    with open(tmp_path / "data" / ".writer.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        errors = refused(sources, texts / f"{DOC}.txt")
+    assert errors == [
+        f"error: another build of {tmp_path / 'data' / 'warehouse.duckdb'} is running; wait for it to finish, then "
+        "draft again: the run reads the sources a draft changes"
+    ]
+
+
 def test_every_bad_argument_is_named_at_once_before_anything_is_written(workspace):
     sources, texts = workspace
     errors = refused(

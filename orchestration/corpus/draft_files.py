@@ -167,10 +167,13 @@ def _read_text(text_file: Path, problems: list[str]) -> tuple[bytes, str]:
         return b"", ""
     data = text_file.read_bytes()
     try:
-        return data, decode_text(data, text_file)
+        text = decode_text(data, text_file)
     except TextError as exc:
         problems.append(str(exc))
         return data, ""
+    if not text.strip():
+        problems.append(f"{text_file}: the text is empty: nothing to draft (is it the right file?)")
+    return data, text
 
 
 def _new_document_problems(document_id: str, fields: dict[str, str], documents: Rows) -> list[str]:

@@ -141,7 +141,7 @@ def _live_run(runs_dir: Path) -> Path | None:
 
 
 @contextmanager
-def no_build_running(warehouse_path: Path, problems: list[str]) -> Iterator[None]:
+def no_build_running(warehouse_path: Path, problems: list[str], what: str = "review") -> Iterator[None]:
     """Hold the writer lock `warehouse run` builds under (cli.py, .writer.lock beside the warehouse) while a review
     changes the sources, so no run starts reading them half-changed; a build already running (`warehouse run`, or
     a run launched from the UI, whose live process holds its folder in .runs/) is a problem, in the words the
@@ -156,7 +156,7 @@ def no_build_running(warehouse_path: Path, problems: list[str]) -> Iterator[None
             running = ""
         if running is not None:
             problems.append(
-                f"another build of {warehouse_path} is running{running}; wait for it to finish, then review "
-                "again: the run reads the sources a review changes"
+                f"another build of {warehouse_path} is running{running}; wait for it to finish, then {what} "
+                f"again: the run reads the sources a {what} changes"
             )
         yield
