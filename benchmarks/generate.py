@@ -4,9 +4,10 @@
 
 Shape. Entities come in groups of one city and two firms. Every city prints 9 figures a year (revenue, its ITO
 and BPO parts, offshore exports in US$, Japanese orders in yen, revenue growth, ITO share, employees,
-enterprises); every firm prints 4 (sales, exports, employees, sales growth). Years run up to 2017 (the last year
-of the real exchange rates, copied from sources/fx_rates.csv), at most 23 of them. Figures are written until
-exactly N exist, so N = cities x 9 x years + firms x 4 x years, the last group cut short where N falls.
+enterprises); every firm prints 4 (sales, exports, employees, sales growth). Years run up to 2017 (the
+generator's window of the real exchange rates, 1995–2017, copied from sources/fx_rates.csv), at most 23 of them.
+Figures are written until exactly N exist, so N = cities x 9 x years + firms x 4 x years, the last group cut short
+where N falls.
 
 Claims. Each city-year after the first gives a growth claim (revenue growth from last year's and this year's
 revenue), every city-year a share claim (ITO / revenue) and a sum claim (revenue = ITO + BPO); each firm-year after

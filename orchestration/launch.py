@@ -14,6 +14,7 @@ The run carries the launching command's settings as run config, so it works by t
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -151,11 +152,31 @@ def _launch_instead(instance: dg.DagsterInstance, workspace, queued: str, new_ru
     return run_id
 
 
+@contextmanager
+def _interrupted_by(*signals: signal.Signals) -> Iterator[None]:
+    """While inside, each of `signals` interrupts this process as Ctrl-C does (KeyboardInterrupt)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {number: signal.signal(number, interrupt) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
 def launch_and_wait(instance: dg.DagsterInstance, tags: Mapping[str, str], run_config: Mapping, log: Path) -> str:
     """Launch the warehouse job with `run_config`, say how, wait until it ends and return its run id. The code
-    server's and the run's output go to `log`; Ctrl-C cancels the run, queued or running, rather than leaving it."""
+    server's and the run's output go to `log`; Ctrl-C, `kill` (SIGTERM) and a closed terminal (SIGHUP) cancel the
+    run, queued or running, rather than leaving it to run on without the command that started it."""
     target = ModuleTarget(CODE_LOCATION, None, str(PROJECT_ROOT), None)
-    with _output_to(log) as say, WorkspaceProcessContext(instance, target) as process:
+    with (
+        _interrupted_by(signal.SIGTERM, signal.SIGHUP),
+        _output_to(log) as say,
+        WorkspaceProcessContext(instance, target) as process,
+    ):
         workspace = process.create_request_context()
         location = workspace.get_code_location(CODE_LOCATION)
         (repository,) = location.get_repositories().values()

@@ -318,7 +318,7 @@ def test_what_makes_a_run_rebuild_everything(sources, baseline):
 
     # an added exchange rate keeps the run incremental; a changed one rebuilds everything
     fields, rows = read_rows(sources / "fx_rates.csv")
-    write_rows(sources / "fx_rates.csv", fields, [*rows, {**rows[0], "year": "1990"}])
+    write_rows(sources / "fx_rates.csv", fields, [*rows, {**rows[0], "year": "1989"}])
     plan = validate_run(sources, None, baseline)[0]
     assert (plan.mode, "fx_rates" in plan.changed_sources) == ("incremental", True)
     rows[0]["units_per_usd"] = str(float(rows[0]["units_per_usd"]) * 2)

@@ -81,7 +81,7 @@ def test_duplicate_id(sources):
     [
         ("indicator_code", "no_such_indicator", "unknown indicator_code 'no_such_indicator'"),
         ("entity_id", "atlantis", "unknown geography entity 'atlantis'"),
-        ("currency", "EUR", "currency='EUR' is not one of CNY, USD, JPY"),
+        ("currency", "GBP", "currency='GBP' is not one of CNY, USD, JPY, EUR"),
         ("stated_text", "lots of money", "unparseable literal"),
         ("value", "999.5", "value=999.5 disagrees with the literal"),
         ("scale", "3", "scale=3 disagrees with the literal"),
@@ -137,9 +137,9 @@ def test_negative_count(sources):
 def test_monetary_figure_without_exchange_rate(sources):
     path = sources / FIGURES
     index = _first(path, currency="CNY", period_kind="year")
-    _edit(path, index, year="1990")
+    _edit(path, index, year="1989")
     problems = _problems(sources)
-    assert any(f":{index + 2}:" in p and "no CNY per US$ rate for 1990" in p for p in problems), problems
+    assert any(f":{index + 2}:" in p and "no CNY per US$ rate for 1989" in p for p in problems), problems
 
 
 def test_claim_naming_a_missing_figure(sources):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 from dagster._daemon.types import DaemonHeartbeat
 
 from conftest import PROJECT_ROOT, copy_sources
@@ -242,9 +243,15 @@ def test_a_run_queued_when_the_daemon_dies_is_canceled_and_launched_directly(tmp
     assert any(f"launched run {direct} directly instead" in m for m in messages), messages
 
 
-def test_ctrl_c_while_queued_takes_the_run_off_the_queue(tmp_path, built_warehouse):
-    """A terminal's Ctrl-C (SIGINT to the whole process group) while the run waits in a live daemon's queue: the
-    run is canceled, so the daemon never starts it with nobody waiting for it."""
+@pytest.mark.parametrize(
+    "interrupt",
+    [lambda pid: os.killpg(pid, signal.SIGINT), lambda pid: os.kill(pid, signal.SIGHUP)],
+    ids=["ctrl-c to the group", "sighup to warehouse run alone"],
+)
+def test_ctrl_c_while_queued_takes_the_run_off_the_queue(tmp_path, built_warehouse, interrupt):
+    """A terminal's Ctrl-C (SIGINT to the whole process group), or its closing (SIGHUP, here to `warehouse run`
+    alone, as `kill -HUP` sends it), while the run waits in a live daemon's queue: the run is canceled, so the
+    daemon never starts it with nobody waiting for it."""
     home = _home(tmp_path, held_queue=True)
     env = _env(tmp_path, home)
     published = _published(tmp_path / "data", built_warehouse)
@@ -254,7 +261,7 @@ def test_ctrl_c_while_queued_takes_the_run_off_the_queue(tmp_path, built_warehou
     try:
         processes.append(_start([str(BIN / "warehouse"), "run"], env, log))
         _wait_for(processes[1], log, "queued: the Dagster daemon starts it", DAEMON_START_SECONDS)
-        os.killpg(processes[1].pid, signal.SIGINT)
+        interrupt(processes[1].pid)
         output = _finish(processes[1], log, 60)
         runs = _runs(home)
     finally:

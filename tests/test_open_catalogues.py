@@ -168,10 +168,10 @@ def test_the_marts_expose_the_origins(built_warehouse):
             None,
             None,
             "CNY; JPY",
-            1995,
-            2017,
+            1990,
+            2025,
         ),
-        ("wdi", "World Bank", "https://data.worldbank.org/indicator/PA.NUS.FCRF", None, None, "CNY; JPY", 1995, 2017),
+        ("wdi", "World Bank", "https://data.worldbank.org/indicator/PA.NUS.FCRF", None, None, "CNY; JPY", 1990, 2025),
     ]
     assert dalian_paper == (
         "Yan Zhang; Nozomu Kawabata",

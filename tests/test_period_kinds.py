@@ -115,8 +115,10 @@ def test_a_target_needs_the_rate_of_its_documents_year(tmp_path):
     write_rows(sources / "fx_rates.csv", fields, [r for r in rates if r["year"] != "2012"])
     line = _edit(sources, "hn_f004", currency="USD", unit="USD", stated_text="US$ 12 billion", unit_as_printed="")
     assert (
-        f"sources/{FIGURES}:{line}: hn_f004: monetary figure in USD: no CNY per US$ rate for 2012 in fx_rates.csv "
-        "(series wdi)" in _problems(sources)
+        f"sources/{FIGURES}:{line}: hn_f004: monetary figure in USD: no CNY per US$ rate for 2012 in series wdi "
+        "(World Bank, World Development Indicators: Official exchange rate (LCU per US$, period average), "
+        "PA.NUS.FCRF, https://data.worldbank.org/indicator/PA.NUS.FCRF): add the year's rate to sources/fx_rates.csv"
+        in _problems(sources)
     )
 
 

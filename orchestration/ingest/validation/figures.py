@@ -149,6 +149,11 @@ _DECIMAL_DIGITS = 28
 _PERIOD_ENDS = {"half": ("06-30", "12-31"), "quarter": ("03-31", "06-30", "09-30", "12-31")}
 # an exchange rate the figure checks look for is missing only if fx_rates.csv was read whole
 _RATES_READ = "not exists (select 1 from incomplete where source = 'fx_rates')"
+# a missing rate names the series it is missing from and where that series' rates come from, so whoever adds a
+# document with an earlier or later year knows what to look up and where to write it
+_WHERE_RATES_COME_FROM = (
+    "|| ' in series wdi' || coalesce(' (' || wdi_origin || ')', '') || ': add the year''s rate to sources/fx_rates.csv'"
+)
 
 # Checks on the figures, each a SQL condition on a row of `figures` joined to its document, indicator and the
 # parsed literal, with the reason it gives. Columns are the typed values; `*_text` the cells as printed.
@@ -217,13 +222,12 @@ _FIGURE_CHECKS: list[tuple[str, str]] = [
         f"currency is not null and ref_year is not null and currency <> 'USD' and own_rate is null and {_RATES_READ} "
         "and review_status = 'reviewed'",
         "'monetary figure in ' || currency || ': no ' || currency || ' per US$ rate for ' || rate_year "
-        "|| ' in fx_rates.csv (series wdi)'",
+        f"{_WHERE_RATES_COME_FROM}",
     ),
     (
         f"currency is not null and ref_year is not null and currency <> 'CNY' and cny_rate is null and {_RATES_READ} "
         "and review_status = 'reviewed'",
-        "'monetary figure in ' || currency || ': no CNY per US$ rate for ' || rate_year "
-        "|| ' in fx_rates.csv (series wdi)'",
+        f"'monetary figure in ' || currency || ': no CNY per US$ rate for ' || rate_year {_WHERE_RATES_COME_FROM}",
     ),
 ]
 
@@ -256,12 +260,16 @@ def check_figures(checker: Checker) -> None:
                         when i.unit_kind <> 'currency' then i.unit end as expected_unit,
                    case when m.unit is not null then 'measure ' || q(f.measure)
                         else 'indicator ' || q(f.indicator_code) end as unit_owner,
-                   own.units_per_usd as own_rate, cny.units_per_usd as cny_rate
+                   own.units_per_usd as own_rate, cny.units_per_usd as cny_rate, origin.wdi_origin
             from rated as f
             join (select _file, _line, value as value_text from figures_text) as t using (_file, _line)
             left join (select distinct on (indicator_code) * from indicators) as i using (indicator_code)
             left join (select distinct on (measure) * from measures) as m using (measure)
             left join fx_rates as own on own.series = 'wdi' and own.currency = f.currency and own.year = f.rate_year
             left join fx_rates as cny on cny.series = 'wdi' and cny.currency = 'CNY' and cny.year = f.rate_year
+            left join (
+                select any_value(producer || ', ' || title || coalesce(', ' || url, '')) as wdi_origin
+                from reference_origins where dataset = 'fx_rates' and series = 'wdi'
+            ) as origin on true
         )
         {checks}""")
