@@ -389,6 +389,57 @@ def test_a_targets_money_is_converted_at_its_documents_publication_year(tmp_path
     assert growth.verdict == "consistent"
 
 
+def _checked(kind: str, stated: dict, *inputs: dict, relation: str = "eq"):
+    """A claim of `kind` recomputed from figure rows: the stated figure's, then one operand per input."""
+    figures = {row["figure_id"]: row for row in (stated, *inputs)}
+    ids = ";".join(row["figure_id"] for row in inputs)
+    claim = dict(claim_kind=kind, stated_figure_id=stated["figure_id"], relation=relation, input_figure_ids=ids)
+    return recompute(claim, figures, REFERENCE)
+
+
+@pytest.mark.parametrize(
+    ("literal", "indicator", "measure", "low"),
+    [
+        ("less than 2 billion yuan", "software_sales", "level", 0.0),
+        ("fewer than 30", "software_firms", "level", 0.0),
+        ("less than 10%", "software_sales", "share_pct", 0.0),
+        ("less than 3 times", "software_sales", "multiple", 0.0),
+        ("less than 5%", "software_sales", "growth_pct", -100.0),
+        ("under 20", "an_unknown_indicator", "level", -math.inf),  # of no known kind: no floor
+    ],
+)
+def test_less_than_reaches_down_to_what_the_quantity_can_be_not_below(literal, indicator, measure, low):
+    stated = _row("rv_f200", "60 billion yuan", 2012)
+    operand = _row("rv_f201", literal, 2012, indicator=indicator, measure=measure)
+    # a magnitude recomputes its operand's interval as it is
+    assert _checked("magnitude", stated, operand).low == low
+
+
+def test_a_growth_from_a_base_printed_less_than_is_checked_on_the_side_it_bounds():
+    base, later = _row("rv_f210", "less than 2 billion yuan", 2010), _row("rv_f211", "8 billion yuan", 2012)
+
+    def growth(rate: str):
+        stated = _row("rv_f212", rate, measure="avg_annual_growth_pct", start_year=2010, end_year=2012)
+        return _checked("avg_growth", stated, base, later)
+
+    # (7.5 / 2) ^ (1/2) - 1 at least, and no upper end: the base may be near 0
+    right, wrong = growth("100%"), growth("50%")
+    assert (right.verdict, right.low, right.high) == ("consistent", pytest.approx(100 * (3.75**0.5 - 1)), math.inf)
+    assert wrong.verdict == "inconsistent"
+
+
+def test_a_check_only_a_less_than_figures_floor_decides_cannot_fail():
+    under, plain = _row("rv_f220", "less than 20 billion yuan", 2012), _row("rv_f221", "15 billion yuan", 2012)
+    # 15 exceeds "less than 20" unless it were below 0; "less than 50" is below 15 unless 15 were near 0
+    assert _checked("bound", plain, under, relation="gt").verdict == "unverifiable"
+    stated_under = _row("rv_f222", "less than 50 billion yuan", 2012)
+    assert _checked("bound", stated_under, plain, relation="lt").verdict == "unverifiable"
+    # parts only bounded above never exceed a whole; one plain part beside them still can
+    whole, big = _row("rv_f223", "10 billion yuan", 2012), _row("rv_f224", "12 billion yuan", 2012)
+    assert _checked("sum", whole, under, relation="of_which").verdict == "unverifiable"
+    assert _checked("sum", whole, under, big, relation="of_which").verdict == "gross_inconsistency"
+
+
 def _close(x: float | None, y: float | None) -> bool:
     if x is None or y is None:
         return x is y

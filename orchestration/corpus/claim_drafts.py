@@ -115,6 +115,8 @@ def load_corpus(sources_dir: Path, document_id: str) -> list[dict]:
 # None here; a comparison with NULL is unknown (None), and a CASE branch is taken only when its test is true.
 
 _INF = math.inf
+# the least value a quantity of each unit kind can take (int_figure_intervals.floor_value); other kinds have none
+_FLOORS = {"count": 0.0, "currency": 0.0, "area": 0.0, "percent": 0.0, "ratio": 0.0, "rank": 0.0, "growth": -100.0}
 _RATIO_KINDS = ("growth", "avg_growth", "share", "fx_share", "multiple")
 _UNVERIFIABLE_RELATIONS = ("part_only", "denominator_only", "no_base")
 
@@ -258,6 +260,7 @@ class _Interval:
     currency: str | None
     unit: str | None
     year: int | None  # the reference year: a target's money may take another year's rates (_rate_year)
+    low_open: bool | None  # printed "less than": the low end is only the quantity's floor
 
 
 def _to_usd(amount: float | None, currency: str | None, cny: float | None, jpy: float | None) -> float | None:
@@ -289,6 +292,10 @@ def _interval(row: Mapping, reference: Reference) -> _Interval:
         high = {"eq": value + half, "approx": value * 1.1 + half, "lt": value, "le": value}.get(comparator, _INF)
         if comparator == "range":
             low, high = value - half, None if value_high is None else value_high + half
+        # no interval reaches below what its quantity can be, unless the printed value already does
+        floor = _FLOORS.get(unit_kind or "", -_INF)
+        if value >= floor:
+            low = max(low, floor)
     year = reference_year(row)
     rate_year = _rate_year(row, year, reference)
     rates = reference.rates.get(rate_year, Rates()) if rate_year is not None else Rates()
@@ -303,6 +310,7 @@ def _interval(row: Mapping, reference: Reference) -> _Interval:
         currency,
         _text(row.get("unit")),
         year,
+        comparator in ("lt", "le"),
     )
 
 
@@ -320,6 +328,7 @@ class _Operand:
     first_year: int | None
     last_year: int | None
     currency: str | None
+    low_open: bool | None  # every member printed "less than": the low end is only the floor
 
     def ends(self, in_usd: bool) -> tuple[float | None, float | None, float | None]:
         return (self.usd_value, self.usd_low, self.usd_high) if in_usd else (self.value, self.low, self.high)
@@ -339,6 +348,7 @@ def _operand(text: str, figures: Mapping[str, Mapping], reference: Reference) ->
         min(years, default=None),
         max(years, default=None),
         min(currencies, default=None),
+        all(i.low_open for i in found) if found else None,
     )
 
 
@@ -405,7 +415,8 @@ def recompute(claim: Mapping, figures: Mapping[str, Mapping], reference: Referen
     def verifiable() -> bool:
         if not inputs_found or relation in _UNVERIFIABLE_RELATIONS:
             return False
-        if kind in _RATIO_KINDS and (len(ops) < 2 or _or(_le(a_lo, 0), _le(b_lo, 0))):
+        # a base of 0 is none; an operand printed "less than" reaches down to 0, never below
+        if kind in _RATIO_KINDS and (len(ops) < 2 or _or(_le(a, 0), _le(b, 0), _lt(a_lo, 0), _lt(b_lo, 0))):
             return False
         if kind == "avg_growth" and (span or 0) <= 0:
             return False
@@ -421,18 +432,28 @@ def recompute(claim: Mapping, figures: Mapping[str, Mapping], reference: Referen
     # a factor near a power of ten: a slipped scale; against another year's figure growth blurs the factor
     scale_slip = _scale_slip(log_ratio, 0.25 if kind == "magnitude" else 0.1)
 
+    # ends that bound nothing: infinite, a ratio's formula floor, a level's floor reached through "less than"
+    if kind in _RATIO_KINDS:
+        rec_lo_open = _le(rec_lo, -100 if kind in ("growth", "avg_growth") else 0)
+    else:
+        low_open = _all(bool(op.low_open) for op in ops) if kind == "sum" else bool(ops and ops[0].low_open)
+        rec_lo_open = _or(_eq(rec_lo, -_INF), low_open)
+    rec_hi_open, st_hi_open = _eq(rec_hi, _INF), _eq(st_hi, _INF)
+    st_lo_open = _or(_eq(st_lo, -_INF), bool(stated and stated.low_open))
     # a check that cannot fail (an open bound on an end) confirms nothing, unless it holds at every value
     if kind == "magnitude":
         cannot_fail = False
     elif kind == "rank":
-        cannot_fail = _all(_or(_eq(first[2], _INF), _eq(second[1], -_INF)) for first, second in pairs)
+        cannot_fail = _all(
+            _or(bool(ops[i + 1].low_open), _eq(first[2], _INF), _eq(second[1], -_INF))
+            for i, (first, second) in enumerate(pairs)
+        )
     elif kind in ("bound", "from_to") and relation == "lt":
-        cannot_fail = _or(_eq(st_lo, -_INF), _eq(rec_hi, _INF))
+        cannot_fail = _or(st_lo_open, rec_hi_open)
     elif kind in ("bound", "from_to") or (kind == "sum" and relation == "of_which"):
-        cannot_fail = _or(_eq(st_hi, _INF), _eq(rec_lo, -_INF))
+        cannot_fail = _or(st_hi_open, rec_lo_open)
     else:
-        least = {"growth": -100, "avg_growth": -100, "share": 0, "fx_share": 0, "multiple": 0}.get(kind, -_INF)
-        cannot_fail = _and(_or(_eq(st_hi, _INF), _le(rec_lo, least)), _or(_eq(st_lo, -_INF), _eq(rec_hi, _INF)))
+        cannot_fail = _and(_or(st_hi_open, rec_lo_open), _or(st_lo_open, rec_hi_open))
     holds_throughout = None
     if kind == "rank":
         holds_throughout = _all(_ge(first[1], second[2]) for first, second in pairs)

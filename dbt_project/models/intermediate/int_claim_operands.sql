@@ -49,6 +49,9 @@ select
     end as printed,
     sum(i.value) as value,
     sum(i.value_low) as value_low,
+    -- the low end is only the quantity's floor when every member is bounded above alone ("less than"): a check
+    -- against it cannot fail; one plain member makes it a real bound
+    bool_and(i.comparator in ('lt', 'le')) as low_open,
     sum(i.value_high) as value_high,
     sum(i.usd_value) as usd_value,
     sum(i.usd_low) as usd_low,

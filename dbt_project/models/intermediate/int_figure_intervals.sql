@@ -4,7 +4,9 @@
 -- "over": open above). Monetary figures also get the interval in US$, widened by the spread between the
 -- two published rate series, so claims that mix currencies compare like with like; the rates are those of the
 -- year the figure is converted at (a target's: its document's publication year, int_figures_in_base_units).
--- Counts and ranks printed plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. A second, wider interval
+-- Counts and ranks printed plainly are exact: "three enterprises" is 3, not 2.5 to 3.5. No interval reaches below
+-- what its quantity can be: amounts, counts, areas, shares, multiples and ranks are never negative ("less than
+-- 200 million yuan" is 0 to 200 million, not a debt), and nothing falls by more than 100%. A second, wider interval
 -- reads trailing zeros as padding ("9.10%" as 9.1), which the checks report as a rounding diagnosis, never as
 -- agreement.
 with figures as (
@@ -26,7 +28,11 @@ halves as (
         case when unit_kind in ('count', 'rank') and decimals = 0 and scale = 0 then 0
              else {{ half_unit('decimals', 'scale') }} end as half_unit,
         -- decimals without trailing zeros ("9.10" has 1): if the zeros are padding, the printing admits more
-        decimals - length(regexp_extract(stated_text, '\.[0-9]*?(0+)([^0-9]|$)', 1)) as significant_decimals
+        decimals - length(regexp_extract(stated_text, '\.[0-9]*?(0+)([^0-9]|$)', 1)) as significant_decimals,
+        -- the least value the quantity can take (a figure of no known kind has none)
+        case when unit_kind in ('count', 'currency', 'area', 'percent', 'ratio', 'rank') then 0
+             when unit_kind = 'growth' then -100
+             else '-infinity'::double end as floor_value
     from figures
 ),
 
@@ -40,7 +46,7 @@ bounded as (
             when 'ge' then value
             when 'range' then value - half_unit
             else '-infinity'::double
-        end as value_low,
+        end as printed_low,
         case comparator
             when 'eq' then value + half_unit
             when 'approx' then value * 1.1 + half_unit
@@ -50,6 +56,16 @@ bounded as (
             else 'infinity'::double
         end as value_high_bound
     from halves
+),
+
+floored as (
+    -- a printed value already below its floor keeps its printed interval, for the checks to see the error
+    select
+        *,
+        case when value >= floor_value then greatest(printed_low, floor_value) else printed_low end as value_low,
+        case when comparator = 'eq' and significant_decimals < decimals
+             then value - {{ half_unit('significant_decimals', 'scale') }} end as padded_printed_low
+    from bounded
 )
 
 select
@@ -70,9 +86,9 @@ select
     b.value_high_bound as value_high,
     b.significant_decimals,
     -- the interval if the printed trailing zeros are padding (plain figures only; else the printed interval)
-    case when b.comparator = 'eq' and b.significant_decimals < b.decimals
-         then b.value - {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_low end
-        as padded_low,
+    case when b.padded_printed_low is null then b.value_low
+         when b.value >= b.floor_value then greatest(b.padded_printed_low, b.floor_value)
+         else b.padded_printed_low end as padded_low,
     case when b.comparator = 'eq' and b.significant_decimals < b.decimals
          then b.value + {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_high_bound end
         as padded_high,
@@ -82,5 +98,5 @@ select
               'greatest(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_low,
     {{ to_usd('b.value_high_bound', 'b.currency', 'least(r.cny_per_usd, r.cny_per_usd_fred)',
               'least(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_high
-from bounded as b
+from floored as b
 left join rates as r on r.year = b.rate_year

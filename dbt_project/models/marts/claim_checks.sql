@@ -24,7 +24,7 @@ collected as (
         claim_id,
         count(*) as operand_count,
         bool_and(members_found = member_count) as all_found,
-        list(struct_pack(position, value, value_low, value_high, usd_value, usd_low, usd_high, printed)
+        list(struct_pack(position, value, value_low, value_high, usd_value, usd_low, usd_high, low_open, printed)
              order by position) as ops,
         count(distinct currency) filter (where currency is not null) as operand_currencies,
         min(first_year) as operand_first_year,
@@ -114,6 +114,28 @@ recomputed as (
     from operand_values
 ),
 
+opened as (
+    -- Ends that bound nothing: an infinite one; a ratio's at its formula's floor (growth of -100%, a share or
+    -- a multiple of 0); a level's or a sum's low end reached only through figures printed "less than" (the
+    -- quantity's floor, int_claim_operands.low_open); the stated figure's low end when it is printed so.
+    select
+        *,
+        case
+            when claim_kind in ('growth', 'avg_growth') then rec_lo <= -100
+            when claim_kind in ('share', 'fx_share', 'multiple') then rec_lo <= 0
+            when claim_kind = 'sum' then rec_lo = '-infinity'::double
+                or list_bool_and(list_transform(ops, lambda o: coalesce(o.low_open, false)))
+            else rec_lo = '-infinity'::double or coalesce(ops[1].low_open, false)
+        end as rec_lo_open,
+        rec_hi = 'infinity'::double as rec_hi_open,
+        st_lo = '-infinity'::double or coalesce(stated_comparator in ('lt', 'le'), false) as st_lo_open,
+        st_hi = 'infinity'::double as st_hi_open,
+        -- the recomputed value's unit, for the diagnosis that names one of its ends
+        case when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share') then '%'
+             when in_usd then ' US$' else '' end as unit_mark
+    from recomputed
+),
+
 judged as (
     select
         *,
@@ -125,8 +147,10 @@ judged as (
             when not inputs_found then false
             when relation in ('part_only', 'denominator_only', 'no_base') then false
             when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share', 'multiple') and operand_count < 2 then false
-            when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share', 'multiple') and (a_lo <= 0 or b_lo <= 0)
-                then false
+            -- a base of 0 is none; an operand printed "less than" reaches down to 0 (its ratio is then unbounded
+            -- on that side, which the checks below see), never below
+            when claim_kind in ('growth', 'avg_growth', 'share', 'fx_share', 'multiple')
+                and (a <= 0 or b <= 0 or a_lo < 0 or b_lo < 0) then false
             when claim_kind = 'avg_growth' and coalesce(span_years, 0) <= 0 then false
             when claim_kind = 'from_to' and relation not in ('gt', 'lt') then false
             when claim_kind = 'rank' and operand_count < 2 then false
@@ -137,27 +161,22 @@ judged as (
         -- a factor near a power of ten other than 1: a slipped scale. Against another year's figure (magnitude)
         -- growth blurs the factor, so a power of ten within a factor of ~1.8 counts.
         {{ scale_slip('log_ratio', "case when claim_kind = 'magnitude' then 0.25 else 0.1 end") }} as scale_slip,
-        -- An infinite end (a figure printed "over" or "less than") can make a check pass whatever value the
-        -- stated figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above
-        -- any other. A check that cannot fail confirms nothing. The floor is the least value each ratio
-        -- formula gives from the positive operands `verifiable` requires; a sum or a figure has none.
+        -- An open end (a figure printed "over" or "less than") can make a check pass whatever value the stated
+        -- figure has: a ratio of two "over" figures spans 0 to infinity, an "exceeded" figure is above any other.
+        -- A check whose deciding sides are all open cannot fail, and confirms nothing.
         case
             when claim_kind = 'magnitude' then false
             when claim_kind = 'rank' then
                 list_bool_and(list_transform(range(1, len(ops)), lambda i:
-                    case when in_usd then ops[i].usd_high = 'infinity'::double
-                                          or ops[i + 1].usd_low = '-infinity'::double
-                         else ops[i].value_high = 'infinity'::double
-                              or ops[i + 1].value_low = '-infinity'::double end))
-            when claim_kind in ('bound', 'from_to') and relation = 'lt' then
-                st_lo = '-infinity'::double or rec_hi = 'infinity'::double
+                    coalesce(ops[i + 1].low_open, false)
+                    or case when in_usd then ops[i].usd_high = 'infinity'::double
+                                             or ops[i + 1].usd_low = '-infinity'::double
+                            else ops[i].value_high = 'infinity'::double
+                                 or ops[i + 1].value_low = '-infinity'::double end))
+            when claim_kind in ('bound', 'from_to') and relation = 'lt' then st_lo_open or rec_hi_open
             when claim_kind in ('bound', 'from_to') or (claim_kind = 'sum' and relation = 'of_which') then
-                st_hi = 'infinity'::double or rec_lo = '-infinity'::double
-            else (st_hi = 'infinity'::double
-                  or rec_lo <= case claim_kind when 'growth' then -100 when 'avg_growth' then -100
-                                               when 'share' then 0 when 'fx_share' then 0 when 'multiple' then 0
-                                               else '-infinity'::double end)
-                and (st_lo = '-infinity'::double or rec_hi = 'infinity'::double)
+                st_hi_open or rec_lo_open
+            else (st_hi_open or rec_lo_open) and (st_lo_open or rec_hi_open)
         end as cannot_fail,
         -- an inequality that cannot fail is still confirmed when it holds at every value the printing admits
         case
@@ -168,7 +187,7 @@ judged as (
             when claim_kind in ('bound', 'from_to') and relation = 'lt' then st_hi <= rec_lo
             when claim_kind in ('bound', 'from_to') or (claim_kind = 'sum' and relation = 'of_which') then st_lo >= rec_hi
         end as holds_throughout
-    from recomputed
+    from opened
 ),
 
 verdicts as (
@@ -264,6 +283,14 @@ select
         when verdict = 'consistent' and claim_kind = 'rank' then 'order holds'
         when verdict = 'consistent' and relation = 'of_which' then 'parts within the whole'
         when verdict = 'consistent' and claim_kind = 'magnitude' then 'same order of magnitude'
+        -- agreement a recomputed open end gave: only its other end was checked, and that is what is proven
+        when verdict = 'consistent' and rec_hi_open then
+            'at least ' || printf('%.4g', rec_lo) || unit_mark || ': consistent with ' || stated_text
+        when verdict = 'consistent' and rec_lo_open then
+            'at most ' || printf('%.4g', rec_hi) || unit_mark || ': consistent with ' || stated_text
+        -- a stated "over" or "less than" that every recomputed value meets holds; rounding explains nothing
+        when verdict = 'consistent' and (st_hi_open and rec_lo >= st_lo or st_lo_open and rec_hi <= st_hi)
+            then 'bound holds'
         when verdict = 'consistent' then 'within rounding'
         when claim_kind = 'same_total' and intervals_meet and period_differs then
             'same value dated to different years (' || stated_year || ' vs ' || operand_first_year || ')'
