@@ -139,14 +139,14 @@ def test_a_rejected_run_ends_with_its_cause_in_a_few_lines_and_changes_nothing(c
     path = sources / "figures" / "dalian_paper_2013.csv"
     fields, rows = read_rows(path)
     rows[0]["indicator_code"] = "no_such_indicator"
-    rows[1]["currency"] = "EUR"
+    rows[1]["currency"] = "GBP"
     write_rows(path, fields, rows)
     result = _make_run(clone, DATA_DIR=str(tmp_path / "data"), SOURCES_DIR=str(sources))
     assert result.returncode != 0
     output = result.stdout + result.stderr
     for problem in (
         "sources/figures/dalian_paper_2013.csv:2: unknown indicator_code 'no_such_indicator'",
-        "sources/figures/dalian_paper_2013.csv:3: currency='EUR' is not one of CNY, USD, JPY",
+        "sources/figures/dalian_paper_2013.csv:3: currency='GBP' is not one of CNY, USD, JPY, EUR",
     ):
         assert output.count(problem) == 1, output
     assert "Traceback" not in output and "DEBUG" not in output

@@ -51,7 +51,9 @@ def locate_mentions(lines: list[TextLine], mentions: list[dict], numbers: list[d
         if mention["mention_id"] in first_number:
             number, column = first_number[mention["mention_id"]]
             spans = [s for s in occurrences(by_number[number], literal) if s[0] <= column < s[1]]
-            candidates = [(number, *(spans[0] if spans else (column, column + len(literal))))]
+            # a literal in words whose number the text prints in other words there ("three major enterprises")
+            # accounts for it, and is pinned: no span of the line is its literal
+            candidates = [(number, *spans[0])] if spans else []
         else:
             place = _place(lines, mention)
             candidates = [(line.number, *span) for line in place for span in occurrences(line, literal)]
