@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .ingest.source_files import DOCUMENT_KINDS
-from .settings import PROJECT_ROOT, Settings, SettingsError, dagster_home
+from .settings import PROJECT_ROOT, WRITER_LOCK, Settings, SettingsError, dagster_home
 from .warehouse import WarehouseError, WarehouseFiles, history_lines, restore
 
 LAUNCH_TAG = "warehouse/launch"
@@ -62,7 +62,7 @@ def _wait_for_writer_lock(settings: Settings):
     """One `warehouse run` at a time per warehouse; the lock also covers creating a new Dagster instance's
     storage, which two first runs would otherwise create at once."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(settings.warehouse_path.parent / ".writer.lock", "w")
+    handle = open(settings.warehouse_path.parent / WRITER_LOCK, "w")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

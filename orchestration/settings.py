@@ -26,6 +26,8 @@ OWNERS = ("team:warehouse",)
 # Every step that reads or writes the warehouse is in this Dagster concurrency pool. dagster.yaml limits it per run
 # (granularity run, limit 1): however a run was launched (a job, "Materialize all", the schedule, `make run`), it
 # waits in the queue while another run that writes the warehouse is in progress.
+# the file `warehouse run` locks beside the warehouse while it builds; a draft or review waits for no run
+WRITER_LOCK = ".writer.lock"
 WRITER_POOL = "warehouse_writer"
 # Where `make report` serves the report site (the Makefile's `report` target): the UI links its pages there
 REPORT_ADDRESS = "http://127.0.0.1:8090/"

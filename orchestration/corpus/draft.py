@@ -10,9 +10,7 @@ drafted: they are what locates and dates the figures.
 
 from __future__ import annotations
 
-import re
 import sys
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +20,8 @@ from typing import TextIO
 from ..ingest.literals import LiteralParseError, Quantity, parse_literal
 from .literal_spans import YEAR, literal_span, skipped_reason, unit_label
 from .suggestion import Context, Suggestion
-from .text import Place, TextLine, printed_numbers, read_lines
+from .text import Place, TextLine, printed_numbers, read_lines, sentence_at, sentence_ends
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
 # lines of text between two reports of a draft's progress
 PROGRESS_EVERY = 10_000
 # a text prints the same literals again and again (its years, "10%"): each is read once
@@ -98,18 +95,6 @@ class Draft:
         return columns
 
 
-def _sentence(text: str, ends: list[int], position: int) -> tuple[str, int]:
-    """The sentence of `text` holding `position`, and the position within it; `ends` are where the text's
-    sentences end (_sentence_ends), found once per line."""
-    index = bisect_right(ends, position)
-    start = ends[index - 1] if index else 0
-    return text[start : ends[index] if index < len(ends) else None], position - start
-
-
-def _sentence_ends(text: str) -> list[int]:
-    return [match.end() for match in _SENTENCE_END.finditer(text)]
-
-
 def draft_figures(
     text: str,
     suggest: Callable[[list[TextLine], list[Context]], list[dict[str, Suggestion]]],
@@ -131,7 +116,7 @@ def draft_figures(
     for number in printed_numbers(lines):
         line = by_number[number.line]
         if ends[0] != line.number:
-            ends = (line.number, _sentence_ends(line.text))
+            ends = (line.number, sentence_ends(line.text))
             if progress:
                 progress(line.number)
         start = number.column - 1
@@ -152,7 +137,7 @@ def draft_figures(
             sentence = " ".join(filter(None, (caption, place.table_row, place.table_column)))
             position, earlier = 0, ""
         else:
-            sentence, position = _sentence(line.text, ends[1], lo)
+            sentence, position = sentence_at(line.text, ends[1], lo)
             earlier = line.text[: lo - position]
         try:
             quantity = _parse(stated, label or "")

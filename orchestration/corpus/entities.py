@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .suggestion import Context, Suggestion
-from .text import TITLE_PAGE, TextLine, clean, decode_text, read_lines
+from .text import SENTENCE_END, TITLE_PAGE, TextLine, clean, decode_text, read_lines, sentence_ends
 
 Entity = tuple[str, str]  # (entity_type, entity_id)
 
 # where a sentence ends: a stop followed by the next sentence's capital, quote or bracket, or by the line's end
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
 _WORD = re.compile(r"[a-z]+")
 _WORD_CHAR = re.compile(r"\w")
 
@@ -193,7 +192,7 @@ class DocumentSubjects:
                 groups[line.number] = [line]
         paragraphs: dict[int, tuple[Entity, ...]] = {}
         for group in groups.values():
-            first_end = first.end() if (first := _SENTENCE_END.search(group[0].text)) else len(group[0].text)
+            first_end = first.end() if (first := SENTENCE_END.search(group[0].text)) else len(group[0].text)
             opening = [n.entity for n in named[group[0].number] if n.end <= first_end]
             ranked = _by_mentions(opening, [n.entity for line in group for n in named[line.number]])
             paragraphs.update(dict.fromkeys((line.number for line in group), ranked))
@@ -420,7 +419,7 @@ def _printed_names(text: str, title: str) -> dict[str, _Printed]:
         # the title printed on the title page, and lines in capitals (a heading, a publisher), name nothing here
         if (line.place.section == TITLE_PAGE and clean(line.text) in title) or line.text.isupper():
             continue
-        ends = [m.end() for m in _SENTENCE_END.finditer(line.text)]
+        ends = sentence_ends(line.text)
         for match in _PHRASE.finditer(line.text):
             phrase = match.group(0)
             sentence = bisect_right(ends, match.start())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.source_files import SOURCES_BY_NAME
+from ..settings import WRITER_LOCK
 from .text import TextError, decode_text
 
 
@@ -142,12 +143,12 @@ def _live_run(runs_dir: Path) -> Path | None:
 
 @contextmanager
 def no_build_running(warehouse_path: Path, problems: list[str], what: str = "review") -> Iterator[None]:
-    """Hold the writer lock `warehouse run` builds under (cli.py, .writer.lock beside the warehouse) while a review
+    """Hold the writer lock `warehouse run` builds under (WRITER_LOCK beside the warehouse) while a review
     changes the sources, so no run starts reading them half-changed; a build already running (`warehouse run`, or
     a run launched from the UI, whose live process holds its folder in .runs/) is a problem, in the words the
     command line uses for it."""
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(warehouse_path.parent / ".writer.lock", "w") as handle:
+    with open(warehouse_path.parent / WRITER_LOCK, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             live = _live_run(warehouse_path.parent / ".runs")

@@ -31,10 +31,9 @@ from pathlib import Path
 
 from ..ingest.literals import LiteralParseError, parse_literal
 from .suggestion import Context, Suggestion
-from .text import Place, TextLine, decode_text, read_lines
+from .text import Place, TextLine, decode_text, read_lines, sentence_at, sentence_ends
 
 # where a sentence ends, as the draft splits a paragraph: not at a decimal point or an abbreviation's dot
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
 _WORDS = re.compile(r"[^\W\d_]+")
 # words, not numbers, are features: a year or a value says nothing of what is counted
 _TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
@@ -204,16 +203,6 @@ def _example(context: Context, targets: dict[str, str], document: str = "") -> _
     return _Example(context.sentence, window, place.section or "", tags, targets, True, _literal(context), document)
 
 
-def _sentence(text: str, start: int) -> tuple[str, int]:
-    """The sentence of a paragraph holding position `start`, and the position within it."""
-    begin = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > start:
-            return text[begin : match.end()], start - begin
-        begin = match.end()
-    return text[begin:], start - begin
-
-
 class _Text:
     """A document's text as read for training: where a figure is printed, found at its locator."""
 
@@ -236,7 +225,7 @@ class _Text:
                 line.place.paragraph,
             ):
                 if (found := line.text.find(stated_text)) >= 0:
-                    return line, *_sentence(line.text, found)
+                    return line, *sentence_at(line.text, sentence_ends(line.text), found)
         return None
 
 

@@ -12,6 +12,7 @@ sources already use are passed in and always win, so a heading the patterns miss
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,3 +254,19 @@ def printed_numbers(lines: list[TextLine]) -> list[PrintedNumber]:
                 place = Place(place.section, None, place.table_row, column)
             found.append(PrintedNumber(line.number, match.start() + 1, match.group(0), line.kind, place))
     return found
+
+
+# where a sentence ends: its full stop, question or exclamation mark, before a capital, a quote or the line's end
+SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“(]|\s*$)")
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Where `text`'s sentences end, to find each literal's sentence with `sentence_at` (once per line)."""
+    return [match.end() for match in SENTENCE_END.finditer(text)]
+
+
+def sentence_at(text: str, ends: list[int], position: int) -> tuple[str, int]:
+    """The sentence of `text` holding `position`, and the position within it; `ends` are `sentence_ends(text)`."""
+    index = bisect_right(ends, position)
+    start = ends[index - 1] if index else 0
+    return text[start : ends[index] if index < len(ends) else None], position - start
