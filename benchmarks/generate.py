@@ -205,6 +205,12 @@ class Generator:
                 if code not in MEASURED:
                     w.writerow([code, name, unit_kind, unit, additive, definition])
         shutil.copyfile(REAL_MEASURES, out / "measures.csv")
+        # the relations the claims below state, so the derived checks (int_derived_claims) find each claim a
+        # written one and the derived layer's cost is measured on every claim
+        with _writer(out / "identities.csv", "identities") as w:
+            w.writerow(["revenue_by_line", "sum", "outsourcing_revenue", "ito_revenue;bpo_revenue", "same", "ITO+BPO"])
+            w.writerow(["ito_share", "share", "outsourcing_revenue", "ito_revenue", "same", "ITO over revenue."])
+            w.writerow(["growth_on_year_before", "growth", "", "*", "same", "Level over the year before's."])
         raw = self.fx_rates.read_bytes()
         with self.fx_rates.open(newline="", encoding="utf-8") as handle, _writer(out / "fx_rates.csv", "fx_rates") as w:
             reader = csv.reader(handle)
@@ -380,6 +386,7 @@ class Generator:
                 ";".join(f.figure_id for f in inputs),
                 "eq",
                 statement,
+                "",  # claim_origin: a written claim
             ]
         )
         self.stats.claims[kind] += 1

@@ -1,6 +1,6 @@
 -- claim_register: each claim of the documents this run rebuilt, its recomputed verdict beside the verdict
--- sources/discrepancy_register.csv records for it, and whether the two agree. Every register entry names an
--- existing claim (the ingest checks the reference), so a claim-side join sees every entry of these documents.
+-- sources/discrepancy_register.csv records for it, and whether the two agree; and every register entry that names
+-- no claim at all (a derived claim is no source row, so the ingest cannot check the reference).
 -- A claim that does not agree also carries what a person needs to act on it (the failed row's id columns): its
 -- sentence and place, the value printed and the value recomputed in the printed unit, its diagnosis.
 with judged as (
@@ -18,6 +18,10 @@ with judged as (
     -- and the claims of other documents the run recomputed because they take inputs from those documents
     where document_id in (select document_id from rebuilt_documents)
        or claim_id in (select claim_id from ingest.int_claim_scope)
+    union all
+    select claim_id, null, null, 'listed but no longer found'
+    from staging.stg_discrepancy_register
+    where claim_id not in (select claim_id from marts.claim_checks)
 ),
 
 framed as (

@@ -6,9 +6,8 @@ select
     c.claim_id,
     f.stated_text as printed,
     c.recomputed_as_printed as recomputed,
-    coalesce(c.compared_in, '') as "in",
     c.verdict,
-    case when length(c.diagnosis) > 40 then left(c.diagnosis, 39) || '…' else c.diagnosis end as diagnosis
+    case when length(c.diagnosis) > 30 then left(c.diagnosis, 29) || '…' else c.diagnosis end as diagnosis
 from marts.claim_checks as c
 left join marts.figures as f on f.figure_id = c.stated_figure_id
 where c.verdict in ('inconsistent', 'gross_inconsistency')

@@ -4,6 +4,8 @@ that every reconciliation verdict occurs once: two statements that agree within 
 bounds that contradict, money that agrees only at another exchange rate, a national total ten times too large;
 and the claims a cross-document layer checks: a growth rate on another document's figures, an average annual
 growth over a span, a "from X to Y" statement, and a sum of parts that matches another figure of its document.
+A fourth, a provincial release about Dalian, has no written claim: the catalogue's identities (sources/
+identities.csv) check each of its relations, some holding and some not, on its own figures and the newsletter's.
 
 `write_corpus` writes them into a sources folder that holds only the catalogues (no other document), with their
 texts in a texts folder, so a build of them is small and its verdicts are theirs alone.
@@ -20,6 +22,7 @@ from conftest import SOURCES, read_rows, write_rows
 from orchestration.ingest.literals import parse_literal
 
 YEARBOOK, NEWSLETTER, BRIEF = "shenyang_yearbook_2012", "shenyang_newsletter_2012", "software_market_brief_2012"
+MINISTRY = "liaoning_commerce_release_2012"
 
 DOCUMENTS = {
     YEARBOOK: dict(
@@ -53,6 +56,8 @@ DOCUMENTS = {
                 "yuan in 2011, up 16.6% on the year before.",
                 "Exports reached US$ 3.1 billion in 2011.",
                 "In 1998 the industry's sales were still less than 200 million yuan.",
+                "Nearby Dalian executed US$ 2.5 billion of service outsourcing in 2010 and exported US$ 3.5 billion "
+                "of software.",
             ]
         },
     ),
@@ -64,10 +69,31 @@ DOCUMENTS = {
             "Market size": ["China's software and information services industry sold 18.4 trillion yuan in 2011."]
         },
     ),
+    # a release whose every relation the catalogue's identities check, with no claim written: some hold, some not
+    MINISTRY: dict(
+        kind="government_release",
+        publisher="Liaoning Department of Commerce (test document)",
+        title="Dalian's outsourcing and software (test)",
+        sections={
+            "Service outsourcing": [
+                "Dalian executed US$ 3.0 billion of service outsourcing in 2011, 20.0% more than the year before.",
+                "ITO made up US$ 1.8 billion of it, BPO US$ 0.7 billion and KPO US$ 0.5 billion; KPO's share was "
+                "16.7% and ITO's 70%.",
+                "Work for offshore clients reached US$ 3.5 billion.",
+            ],
+            "Software": [
+                "Dalian's software sales went from less than 2 billion yuan in 2001 to 60 billion yuan in 2011, 30 "
+                "times as much, or 40% a year on average.",
+                "The whole province of Liaoning sold 150 billion yuan of software in 2011.",
+                "Dalian's software exports grew 30% in 2011 to US$ 4.2 billion, 3 times the US$ 0.6 billion of 2005.",
+            ],
+        },
+    ),
 }
 
 # (figure id, document, literal, (section, paragraph) of each printing, entity, indicator, measure, period)
-SHENYANG, CHINA = "shenyang", "china"
+SHENYANG, CHINA, DALIAN, LIAONING = "shenyang", "china", "dalian", "liaoning"
+SALES, EXPORTS, OUTSOURCING = "software_is_sales", "software_is_exports", "service_outsourcing_realization"
 FIGURES = [
     (
         "yb_f001",
@@ -168,6 +194,34 @@ FIGURES = [
         1998,
     ),
     ("mb_f001", BRIEF, "18.4 trillion yuan", [("Market size", 1)], CHINA, "software_is_sales", "level", 2011),
+    ("nl_f006", NEWSLETTER, "US$ 2.5 billion", [("Shenyang in brief", 4)], DALIAN, OUTSOURCING, "level", 2010),
+    ("nl_f007", NEWSLETTER, "US$ 3.5 billion", [("Shenyang in brief", 4)], DALIAN, EXPORTS, "level", 2010),
+    ("mn_f001", MINISTRY, "US$ 3.0 billion", [("Service outsourcing", 1)], DALIAN, OUTSOURCING, "level", 2011),
+    ("mn_f002", MINISTRY, "20.0%", [("Service outsourcing", 1)], DALIAN, OUTSOURCING, "growth_pct", 2011),
+    ("mn_f003", MINISTRY, "US$ 1.8 billion", [("Service outsourcing", 2)], DALIAN, "ito_realization", "level", 2011),
+    ("mn_f004", MINISTRY, "US$ 0.7 billion", [("Service outsourcing", 2)], DALIAN, "bpo_realization", "level", 2011),
+    ("mn_f005", MINISTRY, "US$ 0.5 billion", [("Service outsourcing", 2)], DALIAN, "kpo_realization", "level", 2011),
+    ("mn_f006", MINISTRY, "16.7%", [("Service outsourcing", 2)], DALIAN, "kpo_realization", "share_pct", 2011),
+    ("mn_f007", MINISTRY, "70%", [("Service outsourcing", 2)], DALIAN, "ito_realization", "share_pct", 2011),
+    (
+        "mn_f008",
+        MINISTRY,
+        "US$ 3.5 billion",
+        [("Service outsourcing", 3)],
+        DALIAN,
+        "offshore_outsourcing_realization",
+        "level",
+        2011,
+    ),
+    ("mn_f009", MINISTRY, "less than 2 billion yuan", [("Software", 1)], DALIAN, SALES, "level", 2001),
+    ("mn_f010", MINISTRY, "60 billion yuan", [("Software", 1)], DALIAN, SALES, "level", 2011),
+    ("mn_f011", MINISTRY, "30 times", [("Software", 1)], DALIAN, SALES, "multiple", (2001, 2011)),
+    ("mn_f012", MINISTRY, "40%", [("Software", 1)], DALIAN, SALES, "avg_annual_growth_pct", (2001, 2011)),
+    ("mn_f013", MINISTRY, "150 billion yuan", [("Software", 2)], LIAONING, SALES, "level", 2011),
+    ("mn_f014", MINISTRY, "30%", [("Software", 3)], DALIAN, EXPORTS, "growth_pct", 2011),
+    ("mn_f015", MINISTRY, "US$ 4.2 billion", [("Software", 3)], DALIAN, EXPORTS, "level", 2011),
+    ("mn_f016", MINISTRY, "3 times", [("Software", 3)], DALIAN, EXPORTS, "multiple", (2005, 2011)),
+    ("mn_f017", MINISTRY, "US$ 0.6 billion", [("Software", 3)], DALIAN, EXPORTS, "level", 2005),
 ]
 
 # (claim id, document, kind, stated figure, inputs, relation, statement)
@@ -222,6 +276,32 @@ CLAIM_REGISTER = [
         "inconsistent",
         "parts add up to yb_f008 (US$ 1.5 billion)",
         "ITO, BPO and KPO add up to the offshore total printed just before, not to total outsourcing.",
+    ),
+    # what the identities found in the release, no claim written
+    (
+        "growth_mn_f014",
+        "inconsistent",
+        "beyond rounding",
+        "US$ 3.5 billion (the newsletter's 2010) to US$ 4.2 billion is 20% growth, not 30%.",
+    ),
+    (
+        "offshore_in_all_mn_f001",
+        "gross_inconsistency",
+        "rounding: agrees only if the printed trailing zeros are padding",
+        "Offshore work of US$ 3.5 billion cannot exceed all outsourcing executed, US$ 3.0 billion (unless that "
+        "was rounded to whole billions).",
+    ),
+    (
+        "line_shares_mn_f007",
+        "inconsistent",
+        "beyond rounding",
+        "US$ 1.8 billion of US$ 3.0 billion is 60%, not 70%.",
+    ),
+    (
+        "multiple_mn_f016",
+        "inconsistent",
+        "beyond rounding",
+        "US$ 4.2 billion is 7 times US$ 0.6 billion (an increase of 6 times), not 3 times.",
     ),
 ]
 

@@ -29,7 +29,7 @@ CLAIMS = """
     select claim_id, document_id, claim_kind, relation, stated_figure_id, input_figure_ids, stated_value,
            stated_unit, stated_comparator, recomputed_value, recomputed_low, recomputed_high, compared_in,
            verdict, diagnosis, registered_verdict, registered_diagnosis
-    from marts.claim_checks order by claim_id"""
+    from marts.claim_checks where claim_origin <> 'derived' order by claim_id"""
 
 
 def rows(warehouse: Path, query: str) -> list[dict[str, str]]:

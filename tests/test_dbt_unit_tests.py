@@ -107,7 +107,7 @@ def _cases(unit_tests, model):
 def test_claim_checks_cases_cover_every_branch(unit_run):
     covered = set()
     for _name, given, expected in _cases(unit_run[1], "claim_checks"):
-        claims = {c["claim_id"]: c for c in given["ref('stg_claims')"]}
+        claims = {c["claim_id"]: c for c in given["ref('int_claims')"]}
         for row in expected:
             claim = claims[row["claim_id"]]
             covered.add((claim["claim_kind"], claim["relation"], row["verdict"], row["diagnosis"]))

@@ -43,6 +43,13 @@ DISAGREEMENTS = (
     "ningbo__offshore_outsourcing_realization__level__2015",
     "ningbo__offshore_outsourcing_realization__level__2016",
 )
+# and what the identities find on its own: its growth rate on the paper's levels (28.61%), its two totals against
+# the paper's offshore ITO + BPO + KPO of those years
+DERIVED = (
+    ("growth_coastal_notes_f005", "beyond rounding"),
+    ("offshore_lines_sum_coastal_notes_f006", "beyond rounding"),
+    ("offshore_lines_sum_coastal_notes_f007", "beyond rounding"),
+)
 ADDED = "\nNingbo counted about 1,000 service outsourcing enterprises in 2016.\n"
 
 
@@ -362,6 +369,21 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
                 "explanation": "The notes' offshore realization differs from the Ningbo paper's, the primary source.",
             }
             for fact in DISAGREEMENTS
+        ],
+    )
+    fields, registered = read_rows(sources / "discrepancy_register.csv")
+    write_rows(
+        sources / "discrepancy_register.csv",
+        fields,
+        registered
+        + [
+            {
+                "claim_id": claim,
+                "verdict": "inconsistent",
+                "diagnosis": diagnosis,
+                "explanation": "The notes' Ningbo figures are not the Ningbo paper's, the primary source.",
+            }
+            for claim, diagnosis in DERIVED
         ],
     )
     started_run = time.monotonic()

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from conftest import PROJECT_ROOT, build, read_rows, write_rows
-from cross_document_corpus import BRIEF, NEWSLETTER, YEARBOOK, write_corpus
+from cross_document_corpus import BRIEF, MINISTRY, NEWSLETTER, YEARBOOK, write_corpus
 from orchestration.ingest.validate import SourceValidationError, validate_build, validate_run
 from orchestration.settings import Settings, SettingsError
 
@@ -86,11 +86,13 @@ def test_texts_given_after_a_build_without_them_rebuild_every_document(checked):
         YEARBOOK,
         NEWSLETTER,
         BRIEF,
+        MINISTRY,
     }
     assert set(_query(published, "select document_id, text_present from raw.document_texts")) == {
         (YEARBOOK, True),
         (NEWSLETTER, True),
         (BRIEF, True),
+        (MINISTRY, True),
     }
     recorded = dict(_query(published, "select document_id, sha256 from ingest.texts"))
     assert recorded == {d: sha for d, sha in _query(published, "select document_id, sha256 from raw.documents")}

@@ -369,7 +369,8 @@ def test_accepted_claims_go_to_a_new_claims_file_in_its_columns(sources):
     assert diff[CLAIMS][0] == []
     header, line = diff[CLAIMS][1]
     assert header.split(",") == SOURCES_BY_NAME["claims"].column_names
-    assert rows([line], "claims") == [REVIEW_FILE["claims"][0]["row"]]
+    # the claim as drafted, marked as a drafted one (marts.claim_checks.claim_origin)
+    assert rows([line], "claims") == [REVIEW_FILE["claims"][0]["row"] | {"claim_origin": "drafted"}]
     assert [c["row"]["claim_id"] for c in _review_file(sources)["claims"]] == ["hn_c002"]
 
 

@@ -312,6 +312,7 @@ class Review:
             if extra:
                 self.problems.append(f"{where}: claims.csv has no column(s) {', '.join(extra)}")
             cells = {c: str(row.get(c) if row.get(c) is not None else "").strip() for c in claims_source.column_names}
+            cells["claim_origin"] = "drafted"  # the checks say which claims a person wrote and which were drafted
             for column in claims_source.column_names:
                 self.problems += [
                     f"{where}: {p}" for p in self.rules.problems(claims_source, column, cells[column], False)

@@ -184,12 +184,13 @@ def plan_run(
             for (doc,) in con.execute(f"select document_id from ({_rows_differing(baseline, 'documents')})").fetchall()
         }
     if "discrepancy_register" in changed_catalogues:
-        # a claim whose registered verdict changed is re-checked with its document
+        # a claim whose registered verdict changed is re-checked with its document (a derived claim is in no
+        # source file: the published checks know its document)
         documents |= {
             doc
             for (doc,) in con.execute(
                 f"""select distinct c.document_id from ({_rows_differing(baseline, "discrepancy_register")}) as r
-                join {baseline}.raw.claims as c using (claim_id)"""
+                join {baseline}.marts.claim_checks as c using (claim_id)"""
             ).fetchall()
         }
     # a run without a texts folder checks no text: it rebuilds none for its text

@@ -148,6 +148,8 @@ REVIEW_STATUS = _c("review_status", required=True, allowed=("draft", "reviewed")
 DOCUMENT_KINDS = _declared("document_kinds")
 # What a measure's own unit may be (sources/measures.csv); a level keeps the indicator's.
 MEASURE_UNIT_KINDS = _declared("measure_unit_kinds")
+# How sources/identities.csv relates indicators.
+IDENTITY_RULES = _declared("identity_rules")
 # The reference datasets whose series reference_origins.csv describes.
 REFERENCE_DATASETS = ("fx_rates",)
 
@@ -282,6 +284,41 @@ SOURCES: tuple[Source, ...] = (
         ),
     ),
     Source(
+        # SDMX VTL hierarchical rulesets: each relation between indicators is declared once and checked on every
+        # combination of figures, from any documents, it covers (dbt model int_derived_claims)
+        "identities",
+        "identities.csv",
+        (
+            _id("identity_id", required=True),
+            _c("rule", required=True, allowed=IDENTITY_RULES),
+            _id("whole_indicator"),
+            _c(
+                "part_indicators",
+                required=True,
+                rules=(
+                    Rule(
+                        f"{{c}} = '*' or regexp_full_match({{c}}, '{ID_PATTERN}(;{ID_PATTERN})*')",
+                        "part_indicators='{value}' is not * (every indicator) or indicator codes joined by ;",
+                    ),
+                ),
+            ),
+            _c("whole_entity", required=True, allowed=("same", "parent")),
+            _c("description", required=True),
+        ),
+        ("identity_id",),
+        "Relations between indicators the warehouse checks on its own: a whole is the sum of its parts, a part "
+        "never exceeds its whole, a share is a part over its whole, growth, compound growth and a multiple follow "
+        "from levels, two related indicators are of one order of magnitude.",
+        references={"whole_indicator": "indicators.indicator_code"},
+        row_rules=(
+            RowRule(
+                "(whole_indicator is null) = (rule in ('growth', 'avg_growth', 'multiple'))",
+                "'rule ' || rule || case when whole_indicator is null then ' needs a whole_indicator' "
+                "else ' relates an indicator''s levels to each other: leave whole_indicator empty' end",
+            ),
+        ),
+    ),
+    Source(
         "fx_rates",
         "fx_rates.csv",
         (
@@ -404,6 +441,8 @@ SOURCES: tuple[Source, ...] = (
             ),
             _c("relation", allowed=("eq", "of_which", "gt", "lt", "part_only", "denominator_only", "no_base")),
             _c("statement", required=True),
+            # empty: a curator wrote it; `warehouse review --accept-claims` writes drafted
+            _c("claim_origin", allowed=tuple(o for o in _declared("claim_origins") if o != "derived")),
         ),
         ("claim_id",),
         "Statements that relate figures (growth, share, sum, N times, ...), recomputable.",
@@ -422,7 +461,6 @@ SOURCES: tuple[Source, ...] = (
         ),
         ("claim_id",),
         "Every claim the checks do not find consistent, investigated: what the document most likely meant.",
-        references={"claim_id": "claims.claim_id"},
     ),
     Source(
         "reconciliation_register",

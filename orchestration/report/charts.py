@@ -1,5 +1,7 @@
 """A series' chart: every document's statements as points with their rounding interval as error bars, the
-preferred value as a line, and the statements a claim or another document puts in doubt ringed.
+preferred value as a line (its hover gives the growth implied since the previous point), the statements a claim
+or another document puts in doubt ringed, and the preferred values the series itself finds implausible (a
+possible scale slip, marts.preferred_series) marked with the evidence.
 
 Values are in the series' base unit (yuan, US$, percent, ...), as the warehouse compares them. A bound ("over
 200 million") has no upper end: its error bar stops at the value and its marker points the open way.
@@ -13,6 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 STATEMENT = "statement"  # the meta of each document's trace, by which a test reads the plotted statements back
+SCALE_SLIP = "possible scale slip"  # the name of the trace marking the preferred values flagged as one
 _OPEN_MARKER = {"gt": "triangle-up", "ge": "triangle-up", "lt": "triangle-down", "le": "triangle-down"}
 
 
@@ -28,6 +31,18 @@ def _bar(value: float, bound: float | None) -> float:
 def _hover(figure: dict) -> str:
     flags = f"<br>doubted: {figure['discrepancy_flags']}" if figure["discrepancy_flags"] else ""
     return f"{figure['figure_id']}: “{figure['stated_text']}”<br>{figure['locator']}{flags}"
+
+
+def _preferred_hover(point: dict) -> str:
+    growth = point["implied_growth_pct"]
+    since = f"<br>{growth:+.2f}% a year since {point['previous_year']}" if growth is not None else ""
+    return f"preferred: {point['figure_id']} ({point['chosen_by']}){since}"
+
+
+def _slip_hover(point: dict) -> str:
+    # the evidence is one long sentence of clauses; a line each keeps the box inside the chart
+    evidence = "<br>".join((point["plausibility_evidence"] or "").split("; "))
+    return f"{point['figure_id']}: {point['plausibility_flag']}<br>{evidence}"
 
 
 def series_chart(figures: list[dict], preferred: list[dict], unit: str, div_id: str) -> str:
@@ -63,7 +78,7 @@ def series_chart(figures: list[dict], preferred: list[dict], unit: str, div_id: 
                 mode="lines",
                 name="preferred value",
                 line={"color": "#444", "dash": "dot"},
-                hovertext=[f"preferred: {p['figure_id']} ({p['chosen_by']})" for p in preferred],
+                hovertext=[_preferred_hover(p) for p in preferred],
                 hoverinfo="text+y",
             )
         )
@@ -77,6 +92,20 @@ def series_chart(figures: list[dict], preferred: list[dict], unit: str, div_id: 
                 name="discrepancy",
                 marker={"size": 20, "symbol": "circle-open", "color": "#c0392b", "line": {"width": 2}},
                 hovertext=[_hover(f) for f in doubted],
+                hoverinfo="text",
+            )
+        )
+    slipped = [p for p in preferred if p["plausibility_flag"]]
+    if slipped:
+        fig.add_trace(
+            go.Scatter(
+                x=[p["year"] for p in slipped],
+                y=[p["value"] for p in slipped],
+                customdata=[p["figure_id"] for p in slipped],
+                mode="markers",
+                name=SCALE_SLIP,
+                marker={"size": 22, "symbol": "diamond-open", "color": "#d35400", "line": {"width": 3}},
+                hovertext=[_slip_hover(p) for p in slipped],
                 hoverinfo="text",
             )
         )

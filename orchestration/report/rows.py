@@ -62,7 +62,8 @@ _QUERIES = {
     "claims": "select * from marts.claim_checks order by document_id, claim_id",
     "reconciliation": "select * from marts.figure_reconciliation order by reconciliation_id",
     "preferred": """
-        select entity_id, indicator_code, measure, year, value, figure_id, document_id, chosen_by
+        select entity_id, indicator_code, measure, year, value, figure_id, document_id, chosen_by, previous_year,
+               implied_growth_pct, plausibility_flag, plausibility_evidence
         from marts.preferred_series order by entity_id, indicator_code, measure, year""",
     "claim_sections": "select distinct document_id, section from staging.stg_claims where section is not null",
 }

@@ -5,7 +5,7 @@
 -- Each operand carries the summed interval of its figures, natively and in US$, and the years they refer to.
 -- An input may be another document's figure: the claims recomputed are int_claim_scope's.
 with claims as (
-    select claim_id, document_id, input_figure_ids from {{ ref('stg_claims') }}
+    select claim_id, document_id, input_figure_ids from {{ ref('int_claims') }}
     where {{ in_claim_scope() }}
 ),
 

@@ -6,7 +6,7 @@
 -- The claims recomputed are int_claim_scope's: the run's documents' claims, and other documents' claims that
 -- take inputs from them.
 with claims as (
-    select * from {{ ref('stg_claims') }}
+    select * from {{ ref('int_claims') }}
     where {{ in_claim_scope() }}
 ),
 
@@ -42,6 +42,8 @@ framed as (
         c.claim_kind,
         c.relation,
         c.statement,
+        c.claim_origin,
+        c.identity_id,
         c.stated_figure_id,
         c.input_figure_ids,
         s.stated_text,
@@ -318,7 +320,9 @@ select
     end as explanation,
     r.registered_verdict,
     r.registered_diagnosis,
-    r.registered_explanation
+    r.registered_explanation,
+    claim_origin,
+    identity_id
 from verdicts
 left join sum_matches as sm using (claim_id)
 left join {{ ref('stg_discrepancy_register') }} as r using (claim_id)

@@ -1,18 +1,33 @@
--- One row per figure that is known to be doubtful, with why: the claims of its own document that find it
--- inconsistent with its inputs (it is their stated figure), and the facts other documents state differently
--- (marts.figure_reconciliation: disagree or contradict). A figure is in a gross inconsistency when a claim on it
+-- One row per figure that is known to be doubtful, with why: the claims that find it inconsistent with its inputs
+-- (it is their stated figure; or it is one of parts that add up to another figure than the total they were
+-- stated to make, marts.claim_checks' diagnosis 'parts add up to ...'), and the facts other documents state
+-- differently (marts.figure_reconciliation: disagree or contradict). A figure is in a gross inconsistency when a claim on it
 -- is one (a share over 100, a flipped direction, a scale slip) or when two documents' values for its fact are a
 -- power of ten apart and its document is not the fact's best-ranked source (seed document_kind_priority; of equal
 -- ranks, every statement). Every analysis mart and the preferred series carry these flags; the preferred series
 -- never picks a figure in a gross inconsistency when another document states the same fact.
-with claimed as (
-    select
-        stated_figure_id as figure_id,
-        string_agg(claim_id, ', ' order by claim_id) as claim_ids,
-        bool_or(verdict = 'gross_inconsistency') as gross_claim
+with failed as (
+    select claim_id, stated_figure_id, input_figure_ids, verdict, starts_with(diagnosis, 'parts add up to ') as mislabelled
     from {{ ref('claim_checks') }}
     where verdict in ('inconsistent', 'gross_inconsistency')
-    group by stated_figure_id
+),
+
+blamed as (
+    -- the claim's stated figure, unless its parts add up to another figure of the document: then the parts are
+    -- what is mislabelled, and the total they were said to make is not in doubt
+    select stated_figure_id as figure_id, claim_id, verdict from failed where not mislabelled
+    union all
+    select trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))), claim_id, verdict
+    from failed where mislabelled
+),
+
+claimed as (
+    select
+        figure_id,
+        string_agg(claim_id, ', ' order by claim_id) as claim_ids,
+        bool_or(verdict = 'gross_inconsistency') as gross_claim
+    from blamed
+    group by figure_id
 ),
 
 statements as (

@@ -75,8 +75,7 @@ ranked as (
     from statements
     window preference as (
         partition by reconciliation_id
-        order by set_aside, pin_reason is null, coalesce(source_rank, 99), relative_width nulls last,
-                 publication_year desc nulls last, figure_id
+        order by set_aside, {{ statement_preference() }}
     )
 ),
 

@@ -9,5 +9,6 @@ select
     stated_figure_id,
     input_figure_ids,
     relation,
-    statement
+    statement,
+    coalesce(claim_origin, 'stated') as claim_origin
 from {{ source('raw', 'claims') }}
