@@ -14,45 +14,42 @@
 -- int_claims leaves out a derived claim a written claim already makes.
 with statements as (
     select
-        b.*,
-        f.start_year,
-        f.end_year,
+        b.reconciliation_id,
+        b.entity_type,
+        b.entity_id,
+        b.indicator_code,
+        b.measure,
+        b.period_key,
+        b.figure_id,
+        b.document_id,
+        b.source_rank,
+        b.publication_year,
         p.pin_reason,
         (b.value_high - b.value_low) / nullif(abs(b.value), 0) as relative_width,
-        g.parent_geo_id as parent_entity_id
+        g.parent_geo_id as parent_entity_id,
+        -- the periods of the levels a growth rate or multiple follows from: the year before and the year, or a
+        -- span's ends (its key is "start-end")
+        case when b.period_kind = 'span' then split_part(b.period_key, '-', 1) else cast(b.year - 1 as varchar) end
+            as start_key,
+        case when b.period_kind = 'span' then split_part(b.period_key, '-', 2) else cast(b.year as varchar) end
+            as end_key,
+        case
+            when b.measure = 'growth_pct' and b.period_kind in ('year', 'span') then 'growth'
+            when b.measure = 'avg_annual_growth_pct' and b.period_kind = 'span' then 'avg_growth'
+            when b.measure = 'multiple' and b.period_kind = 'span' then 'multiple'
+        end as change_rule
     from {{ ref('int_figure_statement_bounds') }} as b
-    join {{ ref('stg_figures') }} as f on f.figure_id = b.figure_id
     left join {{ ref('stg_preferred_figures') }} as p on p.figure_id = b.figure_id
     left join {{ ref('stg_geography') }} as g on b.entity_type = 'geography' and g.geo_id = b.entity_id
 ),
 
-levels as (
+preferred as (
     -- each level fact's preferred statement
-    select
-        *,
-        count(*) over fact as statements_of_fact,
-        row_number() over (fact order by {{ statement_preference() }}) as preference_rank
+    select *, count(*) over fact as statements_of_fact
     from statements
     where measure = 'level'
     window fact as (partition by reconciliation_id)
-),
-
-preferred as (
-    select
-        entity_type,
-        entity_id,
-        parent_entity_id,
-        indicator_code,
-        period_key,
-        year,
-        figure_id,
-        document_id,
-        -- how the claim names this input
-        indicator_code || ' ' || period_key || ' = ' || figure_id || ' (' || document_id
-            || case when statements_of_fact > 1 then ', preferred of ' || statements_of_fact || ' statements'
-                    else '' end || ')' as named
-    from levels
-    where preference_rank = 1
+    qualify row_number() over (fact order by {{ statement_preference() }}) = 1
 ),
 
 identities as (
@@ -67,7 +64,7 @@ sums as (
         'eq' as relation,
         w.figure_id as stated_figure_id,
         string_agg(p.figure_id, ';' order by i.part_position) as input_figure_ids,
-        string_agg(p.named, '; ' order by i.part_position) as inputs_named,
+        string_agg({{ input_named('p') }}, '; ' order by i.part_position) as inputs_named,
         '' as claim_key
     from statements as w
     join identities as i on i.rule = 'sum' and i.whole_indicator = w.indicator_code
@@ -86,7 +83,7 @@ parts as (
         'of_which' as relation,
         w.figure_id as stated_figure_id,
         p.figure_id as input_figure_ids,
-        p.named as inputs_named,
+        {{ input_named('p') }} as inputs_named,
         -- a whole has one such check per part: its child place, or its place in part_indicators
         case when i.whole_entity = 'parent' then '_' || p.entity_id
              when i.part_count > 1 then '_' || i.part_position else '' end as claim_key
@@ -106,7 +103,7 @@ shares as (
         'eq' as relation,
         s.figure_id as stated_figure_id,
         p.figure_id || ';' || w.figure_id as input_figure_ids,
-        p.named || '; ' || w.named as inputs_named,
+        {{ input_named('p') }} || '; ' || {{ input_named('w') }} as inputs_named,
         '' as claim_key
     from statements as s
     join identities as i on i.rule = 'share' and i.part_indicator = s.indicator_code
@@ -123,27 +120,21 @@ changes as (
     -- growth, compound growth and multiples: the levels at the ends of the figure's period
     select
         i.identity_id,
-        case s.measure when 'growth_pct' then 'growth' when 'avg_annual_growth_pct' then 'avg_growth'
-                       else 'multiple' end as claim_kind,
+        s.change_rule as claim_kind,
         'eq' as relation,
         s.figure_id as stated_figure_id,
         case when s.measure = 'multiple' then e.figure_id || ';' || b.figure_id
              else b.figure_id || ';' || e.figure_id end as input_figure_ids,
-        b.named || '; ' || e.named as inputs_named,
+        {{ input_named('b') }} || '; ' || {{ input_named('e') }} as inputs_named,
         '' as claim_key
     from statements as s
-    join identities as i
-        on i.rule = case s.measure when 'growth_pct' then 'growth' when 'avg_annual_growth_pct' then 'avg_growth'
-                                   when 'multiple' then 'multiple' end
-        and i.part_indicator in ('*', s.indicator_code)
+    join identities as i on i.rule = s.change_rule and i.part_indicator in ('*', s.indicator_code)
     join preferred as b
         on b.entity_type = s.entity_type and b.entity_id = s.entity_id and b.indicator_code = s.indicator_code
-        and b.period_key = cast(case when s.period_kind = 'span' then s.start_year else s.year - 1 end as varchar)
+        and b.period_key = s.start_key
     join preferred as e
         on e.entity_type = s.entity_type and e.entity_id = s.entity_id and e.indicator_code = s.indicator_code
-        and e.period_key = cast(case when s.period_kind = 'span' then s.end_year else s.year end as varchar)
-    where (s.measure = 'growth_pct' and s.period_kind in ('year', 'span'))
-       or (s.measure in ('avg_annual_growth_pct', 'multiple') and s.period_kind = 'span')
+        and e.period_key = s.end_key
 ),
 
 derived as (
