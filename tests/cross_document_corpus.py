@@ -314,6 +314,36 @@ CLAIM_REGISTER = [
 ]
 
 
+# what the catalogue's identities check with no claim written, by claim id with verdict and diagnosis: the
+# release's relations, both ways, and the yearbook's and the national totals' parts and wholes
+DERIVED = {
+    # growth on the newsletter's 2010 level; a "less than" base gives a one-sided result
+    "growth_mn_f002": ("consistent", "within rounding"),
+    # the yearbook's lines add up to its offshore total, not to the total it names; the newsletter's average growth
+    # on the yearbook's levels does not hold
+    "so_lines_sum_yb_f012": ("inconsistent", "parts add up to yb_f008 (US$ 1.5 billion)"),
+    "avg_growth_nl_f008": ("inconsistent", "beyond rounding"),
+    "growth_mn_f014": ("inconsistent", "beyond rounding"),
+    "avg_growth_mn_f012": ("consistent", "at least 40.39%: consistent with 40%"),
+    "multiple_mn_f011": ("consistent", "times read as a ratio"),
+    "multiple_mn_f016": ("inconsistent", "beyond rounding"),
+    "so_lines_sum_mn_f001": ("consistent", "within rounding"),
+    "line_shares_mn_f006": ("consistent", "within rounding"),
+    "line_shares_mn_f007": ("inconsistent", "beyond rounding"),
+    "offshore_in_all_mn_f001": (
+        "gross_inconsistency",
+        "rounding: agrees only if the printed trailing zeros are padding",
+    ),
+    "offshore_in_all_yb_f012": ("consistent", "parts within the whole"),
+    # a place's sales within its parent's: Dalian's and Shenyang's within Liaoning's, Liaoning's within China's
+    # (both documents' national totals)
+    "sales_in_parent_mn_f013_dalian": ("consistent", "parts within the whole"),
+    "sales_in_parent_mn_f013_shenyang": ("consistent", "parts within the whole"),
+    "sales_in_parent_yb_f007_liaoning": ("consistent", "parts within the whole"),
+    "sales_in_parent_mb_f001_liaoning": ("consistent", "parts within the whole"),
+}
+
+
 def _unit_words(literal: str) -> str:
     words = re.sub(r"^(over|less than|about)\s+", "", literal)
     return re.sub(r"\s*\d[\d.,]*\s*", " ", words).strip().replace("  ", " ")
