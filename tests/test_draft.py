@@ -50,6 +50,9 @@ DERIVED = (
     ("offshore_lines_sum_coastal_notes_f006", "beyond rounding"),
     ("offshore_lines_sum_coastal_notes_f007", "beyond rounding"),
 )
+# every quantity TEXT prints, in order: years, heading numbers, the caption's number and column labels are none
+LITERALS = ["120.5 billion yuan", "US$ 3.2 billion", "16.8%", "about 600 companies", "20.0%", "12.50", "15.00"]
+NOT_THE_PAPERS = "The notes' Ningbo figures differ from the Ningbo paper's, the primary source."
 ADDED = "\nNingbo counted about 1,000 service outsourcing enterprises in 2016.\n"
 
 
@@ -154,6 +157,12 @@ def figure(sources: Path, stated_text: str) -> dict:
     return next(r for r in read_rows(sources / "figures" / f"{DOC}.csv")[1] if r["stated_text"] == stated_text)
 
 
+def _register(path: Path, entries: list[dict]) -> None:
+    """Append investigated findings to a register, as a person does before the run may publish."""
+    fields, registered = read_rows(path)
+    write_rows(path, fields, registered + entries)
+
+
 def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
     sources, texts = workspace
     output = draft(sources, texts)
@@ -169,15 +178,7 @@ def test_draft_registers_the_document_and_drafts_every_quantity(workspace):
     _, figures = read_rows(sources / "figures" / f"{DOC}.csv")
     drafted = {r["stated_text"]: r for r in figures}
     # years, the heading numbers, the caption's number and the table's column labels are not figures
-    assert list(drafted) == [
-        "120.5 billion yuan",
-        "US$ 3.2 billion",
-        "16.8%",
-        "about 600 companies",
-        "20.0%",
-        "12.50",
-        "15.00",
-    ]
+    assert list(drafted) == LITERALS
     assert all(r["review_status"] == "draft" for r in figures)
     assert [r["figure_id"] for r in figures] == [f"{DOC}_f{n:03d}" for n in range(1, 8)]
     # what the literal and its place say is drafted as printed; the period is read around it
@@ -356,33 +357,17 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
     review(sources)
     # the new document states three of the Ningbo paper's facts otherwise: investigated and registered, as the
     # blocking reconciliation_register check demands before the run may publish
-    fields, registered = read_rows(sources / "reconciliation_register.csv")
-    write_rows(
+    _register(
         sources / "reconciliation_register.csv",
-        fields,
-        registered
-        + [
-            {
-                "reconciliation_id": fact,
-                "verdict": "disagree",
-                "diagnosis": "beyond rounding",
-                "explanation": "The notes' offshore realization differs from the Ningbo paper's, the primary source.",
-            }
+        [
+            dict(reconciliation_id=fact, verdict="disagree", diagnosis="beyond rounding", explanation=NOT_THE_PAPERS)
             for fact in DISAGREEMENTS
         ],
     )
-    fields, registered = read_rows(sources / "discrepancy_register.csv")
-    write_rows(
+    _register(
         sources / "discrepancy_register.csv",
-        fields,
-        registered
-        + [
-            {
-                "claim_id": claim,
-                "verdict": "inconsistent",
-                "diagnosis": diagnosis,
-                "explanation": "The notes' Ningbo figures are not the Ningbo paper's, the primary source.",
-            }
+        [
+            dict(claim_id=claim, verdict="inconsistent", diagnosis=diagnosis, explanation=NOT_THE_PAPERS)
             for claim, diagnosis in DERIVED
         ],
     )
@@ -410,15 +395,7 @@ def test_a_document_added_by_draft_and_review_is_published_incrementally_with_ev
         ).fetchone()
     assert (mode, scope) == ("incremental", {DOC})
     assert reconciled == [(fact, "disagree", f"{DOC}, ningbo_paper") for fact in DISAGREEMENTS]
-    assert set(figures) == {
-        "120.5 billion yuan",
-        "US$ 3.2 billion",
-        "16.8%",
-        "about 600 companies",
-        "20.0%",
-        "12.50",
-        "15.00",
-    }
+    assert set(figures) == set(LITERALS)
     assert figures["US$ 3.2 billion"] == 3_200_000_000
     assert figures["15.00"] == 1_500_000_000
     assert coverage_row[1:] == (0, 0, 100.0) and coverage_row[0] > len(figures)

@@ -12,7 +12,7 @@ with claims as (
 ),
 
 named as (
-    select claim_id, document_id, trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))) as figure_id
+    select claim_id, document_id, unnest({{ claim_input_figures('input_figure_ids') }}) as figure_id
     from claims
 )
 

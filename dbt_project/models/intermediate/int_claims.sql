@@ -4,49 +4,43 @@
 -- that a written one already makes (same kind, stated figure and input facts) is checked once, as written: the
 -- written claim carries the identity's id instead.
 with written as (
-    select *, list_sort(string_split(replace(input_figure_ids, '+', ';'), ';')) as input_list
-    from {{ ref('stg_claims') }}
+    select * from {{ ref('stg_claims') }}
 ),
 
 derived as (
-    select *, list_sort(string_split(input_figure_ids, ';')) as input_list
-    from {{ ref('int_derived_claims') }}
+    select * from {{ ref('int_derived_claims') }}
 ),
 
-facts as (
-    select figure_id, reconciliation_id from {{ ref('int_figure_statement_bounds') }}
-),
-
--- a claim's inputs as the facts they state (a figure of no dated fact stands for itself)
-written_facts as (
-    select w.claim_id, list_sort(list(coalesce(f.reconciliation_id, w.figure_id))) as input_facts
-    from (select claim_id, unnest(input_list) as figure_id from written) as w
-    left join facts as f on f.figure_id = w.figure_id
-    group by w.claim_id
-),
-
-derived_facts as (
-    select d.claim_id, list_sort(list(coalesce(f.reconciliation_id, d.figure_id))) as input_facts
-    from (select claim_id, unnest(input_list) as figure_id from derived) as d
-    left join facts as f on f.figure_id = d.figure_id
-    group by d.claim_id
+-- each claim's inputs as the facts they state (a figure of no dated fact stands for itself), sorted: two claims
+-- with the same list take the same facts
+input_facts as (
+    select c.claim_id, list_sort(list(coalesce(f.reconciliation_id, c.figure_id))) as input_facts
+    from (
+        select claim_id, unnest({{ claim_input_figures('input_figure_ids') }}) as figure_id from written
+        union all
+        select claim_id, unnest({{ claim_input_figures('input_figure_ids') }}) from derived
+    ) as c
+    left join {{ ref('int_figure_statement_bounds') }} as f on f.figure_id = c.figure_id
+    group by c.claim_id
 ),
 
 duplicates as (
     select w.claim_id as written_claim_id, d.claim_id as derived_claim_id, d.identity_id
     from written as w
-    join written_facts as wf on wf.claim_id = w.claim_id
+    join input_facts as wf on wf.claim_id = w.claim_id
     join derived as d
         on d.stated_figure_id = w.stated_figure_id and d.claim_kind = w.claim_kind
         and d.relation = coalesce(w.relation, 'eq')
-    join derived_facts as df on df.claim_id = d.claim_id and df.input_facts = wf.input_facts
+    join input_facts as df on df.claim_id = d.claim_id and df.input_facts = wf.input_facts
 )
 
 select
     w.claim_id, w.document_id, w.section, w.paragraph, w.table_row, w.table_column, w.claim_kind,
     w.stated_figure_id, w.input_figure_ids, w.relation, w.statement, w.claim_origin,
-    (select min(identity_id) from duplicates as u where u.written_claim_id = w.claim_id) as identity_id
+    u.identity_id
 from written as w
+left join (select written_claim_id, min(identity_id) as identity_id from duplicates group by all) as u
+    on u.written_claim_id = w.claim_id
 union all
 select
     d.claim_id, d.document_id, d.section, d.paragraph, d.table_row, d.table_column, d.claim_kind,

@@ -237,7 +237,7 @@ sum_matches as (
     join {{ ref('int_figure_intervals') }} as i
         on i.document_id = v.document_id
         and i.figure_id <> v.stated_figure_id
-        and not list_contains(string_split(replace(v.input_figure_ids, '+', ';'), ';'), i.figure_id)
+        and not list_contains({{ claim_input_figures('v.input_figure_ids') }}, i.figure_id)
         and case when v.in_usd then i.currency is not null and i.usd_low <= v.rec_hi and i.usd_high >= v.rec_lo
                  else i.unit = v.stated_unit and i.value_low <= v.rec_hi and i.value_high >= v.rec_lo end
         and isfinite(i.value_low) and isfinite(i.value_high)

@@ -17,7 +17,7 @@ blamed as (
     -- what is mislabelled, and the total they were said to make is not in doubt
     select stated_figure_id as figure_id, claim_id, verdict from failed where not mislabelled
     union all
-    select trim(unnest(string_split(replace(input_figure_ids, '+', ';'), ';'))), claim_id, verdict
+    select unnest({{ claim_input_figures('input_figure_ids') }}), claim_id, verdict
     from failed where mislabelled
 ),
 
