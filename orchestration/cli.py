@@ -41,7 +41,6 @@ _MAX_LISTED = 8
 # `warehouse run`'s exit status when it published but a step after the swap failed (README: make run)
 PUBLISHED_BUT_FAILED = 3
 # the steps after the swap: the first writes the validation page, the second the report site
-PUBLISH_STEP, REPORT_STEP = "published__warehouse", "published__report"
 # how a write that found the disk full reads: the OS's ENOSPC, SQLite's SQLITE_FULL
 _NO_SPACE = ("No space left on device", "[Errno 28]", "database or disk is full")
 # free space under which SQLite and DuckDB cannot add a page or a log frame: a bare I/O error then is a full disk
@@ -230,6 +229,8 @@ def _failure(instance, run_id: str) -> str:
 def _previous_pages(instance, run_id: str) -> str:
     """Which pages still describe the previous build after this run's swap, and how to bring them up to date."""
     import dagster as dg
+
+    from .run_rules import PUBLISH_STEP, REPORT_STEP
 
     succeeded = {e.step_key for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)}
     advice = []

@@ -9,7 +9,7 @@ from .checks.asset_checks import build_gx_checks
 from .checks.coverage_check import document_coverage_check
 from .dbt_models import dbt_resource, warehouse_models
 from .ingest.assets import ingest_sources
-from .publish import published_report, published_warehouse
+from .publish import PUBLISHED_REPORT, PUBLISHED_WAREHOUSE, publish_step, report_site
 from .resources.warehouse_resource import WarehouseResource
 from .schedules import build_warehouse_job, nightly_build
 
@@ -18,7 +18,7 @@ from .schedules import build_warehouse_job, nightly_build
 def defs() -> dg.Definitions:
     """Built when the code location loads, so the warehouse resource names the variables its environment sets."""
     return dg.Definitions(
-        assets=[ingest_sources, warehouse_models, published_warehouse, published_report],
+        assets=[ingest_sources, warehouse_models, publish_step, report_site, PUBLISHED_WAREHOUSE, PUBLISHED_REPORT],
         asset_checks=[*build_gx_checks(), document_coverage_check],
         jobs=[build_warehouse_job],
         schedules=[nightly_build],

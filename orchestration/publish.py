@@ -1,5 +1,11 @@
-"""The last steps of every build: swap the run's checked working file in as the published warehouse, make the
-validation page describe what was published, then regenerate the report site from it."""
+"""The last steps of every build, and what they leave for readers.
+
+Two kinds of asset, so that the UI shows the published warehouse as it is. `publish` and `report_site` are the
+run's acts: swap the run's checked working file in (and make the validation page describe it), then draw the
+report site from the published file. A run whose gates refuse fails at them, and Dagster marks these two "Failed
+in run …": true of that run. `published/warehouse` and `published/report` are what readers open: external assets
+no run plans, so a failed or refused run never marks them failed; the acts record a materialization of them only
+when the file or the site is replaced, and Dagster never calls an external asset unsynced."""
 
 import shutil
 
@@ -13,19 +19,40 @@ from .run_worker import record_worker
 from .settings import OWNERS, VALIDATION_PAGE, WRITER_POOL, Settings, report_link
 from .warehouse import publish
 
+PUBLISHED_WAREHOUSE = dg.AssetSpec(
+    key=["published", "warehouse"],
+    deps=["publish"],
+    group_name="publish",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    description="The published DuckDB file SQL users open (WAREHOUSE_PATH). Its latest materialization is the "
+    "last run that published; a run that fails or is refused leaves it, and the file, as they are. Every "
+    "published state is kept in history/.",
+)
+PUBLISHED_REPORT = dg.AssetSpec(
+    key=["published", "report"],
+    deps=["report_site"],
+    group_name="publish",
+    kinds={"html"},
+    owners=OWNERS,
+    description="The report site readers open (DATA_DIR/report): an overview, every document's text with its "
+    "figures highlighted, a chart of every series, the discrepancy register. Its latest materialization is the "
+    "last time report_site replaced it.",
+)
+
 
 @dg.asset(
-    key=["published", "warehouse"],
+    name="publish",
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
     owners=OWNERS,
     pool=WRITER_POOL,
-    description="The published DuckDB file SQL users open. Replaced atomically, only after every blocking check "
-    "of this run passed, and only if no other run published since this one started; every published state is "
-    "kept in history/.",
+    description="Swap this run's working file in as published/warehouse, atomically, only after every blocking "
+    "check of this run passed and only if no other run published since this one started. Failed in a run whose "
+    "checks refused: the published warehouse is then the previous one.",
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def publish_step(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings
     key = record_worker(context, warehouse.settings)
     files = warehouse.files
@@ -56,33 +83,32 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     for dead in outcome["removed_dead_runs"]:
         context.log.info(f"removed the working files of run {dead}, which can no longer publish")
     context.log.info(f"published {files.published} (snapshot {outcome['snapshot']}); validation page {page}")
-    return dg.MaterializeResult(
-        metadata={
-            "published_file": dg.MetadataValue.path(str(files.published)),
-            "snapshot": dg.MetadataValue.path(outcome["snapshot"]),
-            "published_at": outcome["published_at"],
-            "build_mode": mode,
-            "sha256": outcome["sha256"],
-            "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
-            "size_bytes": files.published.stat().st_size,
-            "validation_page": report_link(VALIDATION_PAGE),
-            "report_page": report_link("index.html"),
-        }
-    )
+    metadata = {
+        "published_file": dg.MetadataValue.path(str(files.published)),
+        "snapshot": dg.MetadataValue.path(outcome["snapshot"]),
+        "published_at": outcome["published_at"],
+        "build_mode": mode,
+        "sha256": outcome["sha256"],
+        "pruned_snapshots": dg.MetadataValue.json(outcome["pruned"]),
+        "size_bytes": files.published.stat().st_size,
+        "validation_page": report_link(VALIDATION_PAGE),
+        "report_page": report_link("index.html"),
+    }
+    context.log_event(dg.AssetMaterialization(asset_key=PUBLISHED_WAREHOUSE.key, metadata=metadata))
+    return dg.MaterializeResult(metadata={"published_at": outcome["published_at"], "build_mode": mode})
 
 
 @dg.asset(
-    key=["published", "report"],
-    deps=[published_warehouse],
+    name="report_site",
+    deps=[publish_step],
     group_name="publish",
     kinds={"html"},
     owners=OWNERS,
     pool=WRITER_POOL,
-    description="The report site (DATA_DIR/report): an overview, every document's text with its figures "
-    "highlighted, a chart of every series, the discrepancy register. Static and offline, read from the published "
-    "warehouse and swapped in whole.",
+    description="Draw the report site from the published warehouse and swap it in whole as published/report. "
+    "Materialize it alone to redraw the site of the warehouse as published.",
 )
-def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from .report.site import build_report  # plotly and the templates load in the step that draws, not with the code
 
     settings = warehouse.settings
@@ -92,16 +118,16 @@ def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         + ("" if site.full else "; the overview alone: too many figures for a full report")
         + ")"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "index": report_link("index.html"),
-            "validation_page": report_link(VALIDATION_PAGE),
-            "pages": site.pages,
-            "document_pages": site.documents,
-            "series_pages": site.series,
-            "full_report": site.full,
-        }
-    )
+    metadata = {
+        "index": report_link("index.html"),
+        "validation_page": report_link(VALIDATION_PAGE),
+        "pages": site.pages,
+        "document_pages": site.documents,
+        "series_pages": site.series,
+        "full_report": site.full,
+    }
+    context.log_event(dg.AssetMaterialization(asset_key=PUBLISHED_REPORT.key, metadata=metadata))
+    return dg.MaterializeResult(metadata={"pages": site.pages})
 
 
 def report_outdated(settings: Settings) -> str | None:

@@ -19,14 +19,14 @@ from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
 from .settings import Settings
 
 INGEST_STEP = "ingest_sources"
-PUBLISH_STEP = "published__warehouse"
-REPORT_STEP = "published__report"
-REPORT_KEY = dg.AssetKey(["published", "report"])
+PUBLISH_STEP = "publish"
+REPORT_STEP = "report_site"
+REPORT_KEY = dg.AssetKey([REPORT_STEP])
 
 WHAT_TO_PRESS = (
     'To build and publish, press "Materialize all" on the Lineage page (Assets > Lineage, with nothing '
     "selected) or on the build_warehouse job's page (Jobs > build_warehouse), or run `make run`; to regenerate the "
-    "report site alone, materialize published/report."
+    "report site alone, materialize report_site."
 )
 
 

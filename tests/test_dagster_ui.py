@@ -1,6 +1,8 @@
 """The buttons a Dagster user presses first, pressed in a real browser against `make dev`:
 "Materialize all" on the Lineage page builds and publishes the warehouse after a real source change, and one
-asset's "Materialize" is refused before any step, saying what to press instead; the published file is untouched."""
+asset's "Materialize" is refused before any step, saying what to press instead; the published file is untouched.
+Then a run a register gate refuses: the failure is on the run and its acts, the published assets stay as they are,
+and the failed check's table names the claim to register."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import duckdb
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import PROJECT_ROOT, copy_sources, read_rows, write_rows
+from conftest import PROJECT_ROOT, copy_sources, drop_row, read_rows, write_rows
 from orchestration.ingest import changes
 from orchestration.ingest.fingerprints import sha256
 from test_webserver import _free_port, _graphql
@@ -35,6 +37,11 @@ LATEST = """
 query ($keys: [AssetKeyInput!]!) { assetsLatestInfo(assetKeys: $keys) { assetKey { path }
   latestMaterialization { runId } latestRun { id status } } }
 """
+STALE = """
+query ($keys: [AssetKeyInput!]!) { assetNodes(assetKeys: $keys) { assetKey { path } staleStatus } }
+"""
+PUBLISHED = [{"path": ["published", "warehouse"]}, {"path": ["published", "report"]}]
+UNLISTED = "ningbo_c045"  # a claim the register accounts for: without its row, claim_register refuses the publish
 
 
 def _press(page, label: str) -> None:
@@ -173,7 +180,52 @@ def test_the_ui_buttons_publish_or_refuse_up_front(dev_server, tmp_path):
     assert len(longest["message"]) <= 500, (len(longest["message"]), longest["message"][:300])
     info = [e["message"] for e in events if e.get("level") == "INFO"]
     assert any(m.startswith("published ") for m in info), info
-    keys = [{"path": ["published", "warehouse"]}, {"path": ["published", "report"]}]
-    for info in _graphql(port, LATEST, keys=keys)["data"]["assetsLatestInfo"]:
+    for info in _graphql(port, LATEST, keys=PUBLISHED)["data"]["assetsLatestInfo"]:
         assert info["latestMaterialization"]["runId"] == built["runId"], info
-        assert info["latestRun"]["status"] == "SUCCESS", info
+        assert info["latestRun"] is None, "no run plans what readers open, so no run can fail it"
+    published_build = sha256(published)
+
+    # a run the register gate refuses: failed, on the run and its acts; the published assets as they were
+    drop_row(sources / "discrepancy_register.csv", "claim_id", UNLISTED)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        try:
+            known = {r["runId"] for r in _runs(port)}
+            page.goto(f"{base}/asset-groups", wait_until="networkidle")
+            _press(page, "Materialize all")
+            failed = _wait_for_new_run(port, known, 600)
+            assert failed["status"] == "FAILURE", failed
+            short = failed["runId"][:8]
+            shown = {}
+            for asset in ("publish", "published/warehouse", "published/report"):
+                page.goto(f"{base}/assets/{asset}", wait_until="networkidle")
+                page.get_by_text("Latest materialization", exact=False).first.wait_for(timeout=30000)
+                shown[asset] = page.inner_text("body")
+                page.screenshot(path=str(tmp_path / f"{asset.replace('/', '_')}.png"))
+            # the failed check's rows, in the table its evaluation carries
+            page.goto(f"{base}/assets/marts/claim_checks?view=checks", wait_until="networkidle")
+            page.get_by_text("claim_register").first.click()
+            # the latest execution's metadata, the failed rows a table inside it
+            header = page.locator("th", has_text="register_line")
+            header.first.wait_for(timeout=30000)
+            table = page.locator("table", has=header).last.inner_text()
+            page.screenshot(path=str(tmp_path / "failed_rows.png"))
+        finally:
+            browser.close()
+    assert sha256(published) == published_build, "a refused run leaves the published file as it was"
+    assert short in shown["publish"], "the act the gate refused shows the failed run"
+    for asset in ("published/warehouse", "published/report"):
+        assert short not in shown[asset] and "Failed" not in shown[asset], (asset, shown[asset][:1500])
+    for info in _graphql(port, LATEST, keys=PUBLISHED)["data"]["assetsLatestInfo"]:
+        assert info["latestMaterialization"]["runId"] == built["runId"], info
+        assert info["latestRun"] is None, info
+    stale = {
+        "/".join(n["assetKey"]["path"]): n["staleStatus"]
+        for n in _graphql(port, STALE, keys=[*PUBLISHED, {"path": ["publish"]}])["data"]["assetNodes"]
+    }
+    # unsynced means something real: the marts hold a build newer than the one published
+    assert stale == {"published/warehouse": "FRESH", "published/report": "FRESH", "publish": "STALE"}, stale
+    for column in ("statement", "printed", "recomputed", "diagnosis", "register_line"):
+        assert column in table, table[:2000]
+    assert UNLISTED in table, table[:2000]

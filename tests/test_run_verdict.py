@@ -200,7 +200,7 @@ def test_a_report_step_that_fails_after_the_swap_is_told_as_published_and_the_ne
     assert status == 3, output
     assert _sha(published) != before, "the run published"
     verdict = output.splitlines()[-1]
-    assert verdict.startswith(f"published {published} (run {_run_id(output)}), but step published__report failed: ")
+    assert verdict.startswith(f"published {published} (run {_run_id(output)}), but step report_site failed: ")
     assert str(report) in verdict and "report site is the previous build's: run `warehouse report`" in verdict
     assert "is unchanged" not in output and "Traceback" not in output
     assert (report / "index.html").read_text() == "the previous build's report"
