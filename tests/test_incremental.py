@@ -202,6 +202,7 @@ def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeyp
         "int_derived_claims": True,
         "int_claims": True,
         "int_claim_scope": True,
+        "int_fact_scope": True,
         "figure_reconciliation": True,
         "figure_discrepancy_flags": True,
         "preferred_figures": True,

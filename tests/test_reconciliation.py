@@ -257,7 +257,7 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
     corpus_warehouse, tmp_path, monkeypatch
 ):
     # every published row is marked; the newsletter then prints US$ 3.0 billion of exports (still a disagreement,
-    # as registered): the facts it states and its claim are recomputed, the rest keep their mark
+    # as registered): the facts and claims the change reaches are recomputed, the rest keep their mark
     workdir = _from_base(corpus_warehouse, tmp_path)
     kept = "kept from the published build"
     with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
@@ -269,21 +269,14 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
     assert result.success, [str(e.message) for e in result.all_events if e.is_failure]
     warehouse = workdir / "warehouse.duckdb"
     assert _query(warehouse, "select document_id from ingest.run_scope") == [(NEWSLETTER,)]
-    facts = dict(
-        _query(warehouse, "select reconciliation_id, explanation = ? from marts.figure_reconciliation", [kept])
-    )
-    assert {f for f, was_kept in facts.items() if was_kept} == {"china__software_is_sales__level__2011"}
     claims = dict(_query(warehouse, "select claim_id, explanation = ? from marts.claim_checks", [kept]))
-    # and the release's growth rates derived on the newsletter's 2010 levels
+    # its claim, and the release's growth rates derived on the newsletter's 2010 levels
     assert {c for c, was_kept in claims.items() if not was_kept} == {
         "nl_c001",
         "avg_growth_nl_f008",
         "growth_mn_f002",
         "growth_mn_f014",
     }
-    # the preferred figure of every fact the newsletter states is chosen again, and of the one fact with a statement
-    # set aside for a gross inconsistency (the brief's national total); every other fact's is kept
-    preferred = dict(_query(warehouse, "select reconciliation_id, chosen_by = ? from marts.preferred_figures", [kept]))
     newsletters = {
         f
         for (f,) in _query(
@@ -293,12 +286,26 @@ def test_an_incremental_run_recomputes_only_the_facts_and_claims_the_change_reac
         )
     }
     # its two sales, growth, exports, 1998 bound, average growth, and Dalian's 2010 outsourcing and exports
-    assert preferred.keys() == stated and len(newsletters) == 8
-    # (and the release's 2011 outsourcing, in a gross inconsistency with its offshore part)
-    assert {f for f, was_kept in preferred.items() if not was_kept} == newsletters | {
-        "china__software_is_sales__level__2011",
+    assert len(newsletters) == 8
+    # The facts recomputed are int_fact_scope's, the one scope both marts read: every fact the newsletter states,
+    # and those of every figure the recomputed claims name, whose flags those claims may change (the yearbook's
+    # 2000 sales, the release's 2011 outsourcing and exports and their growth). The brief's national total, which
+    # nothing recomputed reaches, is kept although one of its statements is set aside for a gross inconsistency.
+    scope = {f for (f,) in _query(warehouse, "select reconciliation_id from ingest.int_fact_scope")}
+    assert scope == newsletters | {
+        "shenyang__software_is_sales__level__2000",
         "dalian__service_outsourcing_realization__level__2011",
+        "dalian__service_outsourcing_realization__growth_pct__2011",
+        "dalian__software_is_exports__level__2011",
+        "dalian__software_is_exports__growth_pct__2011",
     }
+    preferred = dict(_query(warehouse, "select reconciliation_id, chosen_by = ? from marts.preferred_figures", [kept]))
+    assert preferred.keys() == stated and {f for f, was_kept in preferred.items() if not was_kept} == scope
+    facts = dict(
+        _query(warehouse, "select reconciliation_id, explanation = ? from marts.figure_reconciliation", [kept])
+    )
+    assert {f for f, was_kept in facts.items() if not was_kept} == scope & facts.keys()
+    assert {f for f, was_kept in facts.items() if was_kept} == {"china__software_is_sales__level__2011"}
     gap = _query(
         warehouse,
         "select relative_gap from marts.figure_reconciliation "

@@ -1,7 +1,7 @@
 {#- Each fact's statements compared in one currency: a fact stated only in one currency (or unit) is compared in
     it; money stated in several is compared in yuan when one statement is in yuan, else in US$ (each statement's
-    converted interval from int_figure_statement_bounds, widened by the rate spread). `facts`, a query of
-    reconciliation ids, limits it to those facts before the statements are counted per fact: DuckDB does not
+    converted interval from int_figure_statement_bounds, widened by the rate spread). `facts`, a condition on
+    reconciliation_id, limits it to those facts before the statements are counted per fact: DuckDB does not
     push a filter on the view's result below its windows, which would count every fact's statements. -#}
 {% macro figure_statements(facts=none) -%}
 with counted as (
@@ -13,7 +13,7 @@ with counted as (
         bool_or(currency = 'CNY') over fact as any_cny
     from {{ ref('int_figure_statement_bounds') }}
     {%- if facts %}
-    where reconciliation_id in ({{ facts }})
+    where {{ facts }}
     {%- endif %}
     window fact as (partition by reconciliation_id)
 ),
@@ -67,11 +67,13 @@ select
 from compared
 {%- endmacro %}
 
-{#- The statements a fact-by-fact mart compares, as a relation to select from: those of `facts` in an incremental
-    run, every fact's (the view) in a full build. -#}
-{% macro statements_compared(facts) -%}
+{#- The statements a fact-by-fact mart compares, as a relation to select from: those of the facts in scope
+    (in_fact_scope) in an incremental run, every fact's (the view) in a full build. Both rendered, so dbt records
+    every model either reads when it parses the project. -#}
+{% macro statements_compared() -%}
+    {%- set in_scope = figure_statements(in_fact_scope()) -%}
     {%- if is_incremental() -%}
-        ({{ figure_statements(facts) }})
+        ({{ in_scope }})
     {%- else -%}
         {{ ref('int_figure_statements') }}
     {%- endif -%}

@@ -52,19 +52,28 @@
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
-{# Whether a fact's `document_ids` (', '-joined) names a document this run rebuilds. #}
-{% macro states_a_rebuilt_document(document_ids) -%}
-    list_has_any(string_split({{ document_ids }}, ', '), (select list(document_id) from {{ rebuilt_documents() }}))
+{# The facts this run recomputes (int_fact_scope: the facts its documents, register entries, pins and recomputed
+   claims reach; a scope kept from an earlier run only recomputes facts whose inputs did not change, to the same
+   rows). A model rebuilt for every fact (--full-refresh) recomputes every fact. #}
+{% macro fact_scope() -%}
+    (select reconciliation_id from {{ ref('int_fact_scope') }})
+{%- endmacro %}
+
+{% macro in_fact_scope(column='reconciliation_id') -%}
+    {%- set scope = fact_scope() -%}
+    {%- if is_incremental() -%}
+        {{ column }} in {{ scope }}
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}
 
 {# dbt's incremental materialization calls this for incremental_strategy='replace_facts' (figure_reconciliation,
-   preferred_figures):
-   every fact recomputed is replaced, and a fact that a rebuilt document stated and no longer states twice goes #}
+   preferred_figures): every fact in scope is replaced, and one no longer made (no longer stated twice) goes #}
 {% macro get_incremental_replace_facts_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ target }} where reconciliation_id in (select reconciliation_id from {{ arg_dict['temp_relation'] }})
-        or {{ states_a_rebuilt_document('document_ids') }};
+    delete from {{ target }} where reconciliation_id in {{ fact_scope() }};
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 

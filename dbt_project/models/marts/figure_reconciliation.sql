@@ -8,27 +8,13 @@
 -- or forecast (obs_status F) is no statement of the fact (int_figure_statement_bounds leaves it out), and a
 -- half-year or quarter is a fact of its own, never its whole year (its period_key).
 --
--- Incremental by fact: a run recomputes the facts the rebuilt documents state now or stated before, and those
--- whose register entry changed, whichever documents state them (strategy replace_facts); every other row is kept.
+-- Incremental by fact: a run recomputes the facts in its scope (int_fact_scope: what its documents, register
+-- entries, pins and claims can have changed, decided once for both fact-by-fact marts) and keeps every other row
+-- (strategy replace_facts), so a change to one document costs the facts it reaches, not the whole table.
 {{ config(materialized='incremental', incremental_strategy='replace_facts') }}
-{%- set bounds = ref('int_figure_statement_bounds') -%}
-{%- set register = ref('stg_reconciliation_register') -%}
-{%- set documents = rebuilt_documents() -%}
-{%- set facts_recomputed -%}
-    select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
-    union
-    select reconciliation_id from {{ this }} where {{ states_a_rebuilt_document('document_ids') }}
-    union
-    select t.reconciliation_id
-    from {{ this }} as t
-    left join {{ register }} as g on g.reconciliation_id = t.reconciliation_id
-    where t.registered_verdict is distinct from g.registered_verdict
-       or t.registered_diagnosis is distinct from g.registered_diagnosis
-       or t.registered_explanation is distinct from g.registered_explanation
-{%- endset %}
 with statements as (
     select *
-    from {{ statements_compared(facts_recomputed) }} as s
+    from {{ statements_compared() }} as s
     where document_count >= 2
 ),
 

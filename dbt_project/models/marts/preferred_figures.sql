@@ -12,45 +12,19 @@
 -- `agreeing_documents` counts the documents whose statement of the fact agrees with the chosen one (its own
 -- included; int_figure_statements' intervals, the reconciliation's rule).
 --
--- Incremental by fact (strategy replace_facts): a run recomputes the facts whose statements or whose reasons for a
--- choice can have changed, and keeps every other row: the facts a rebuilt document states now or stated before
--- (`document_ids`), those with a pinned figure now or chosen for a pin before, those with a statement in a gross
--- inconsistency now or set aside for one before, and those whose chosen figure's flags changed (claims of kept
--- documents are recomputed when their inputs change). A catalogue change other facts depend on is a full run.
+-- Incremental by fact, as figure_reconciliation: a run re-chooses the facts in its scope (int_fact_scope, which
+-- also holds the facts whose pins or whose statements' flags can have changed) and keeps every other row (strategy
+-- replace_facts). A catalogue change other facts depend on is a full run.
 {{ config(materialized='incremental', incremental_strategy='replace_facts') }}
-{%- set bounds = ref('int_figure_statement_bounds') -%}
-{%- set pins = ref('stg_preferred_figures') -%}
-{%- set flags = ref('figure_discrepancy_flags') -%}
-{%- set documents = rebuilt_documents() -%}
-{%- set facts_recomputed -%}
-    select reconciliation_id from {{ bounds }} where document_id in {{ documents }}
-    union
-    select reconciliation_id from {{ this }}
-    where document_id in {{ documents }} or (document_count > 1 and {{ states_a_rebuilt_document('document_ids') }})
-    union
-    select b.reconciliation_id from {{ bounds }} as b join {{ pins }} as p on p.figure_id = b.figure_id
-    union
-    select reconciliation_id from {{ this }} where pin_reason is not null or statements_set_aside > 0
-    union
-    select b.reconciliation_id
-    from {{ bounds }} as b join {{ flags }} as f on f.figure_id = b.figure_id
-    where f.in_gross_inconsistency
-    union
-    select t.reconciliation_id
-    from {{ this }} as t left join {{ flags }} as f on f.figure_id = t.figure_id
-    where (t.discrepancy_flags is not null or f.figure_id is not null)
-      and (t.discrepancy_flags is distinct from f.discrepancy_flags
-           or t.in_gross_inconsistency is distinct from coalesce(f.in_gross_inconsistency, false))
-{%- endset %}
 with statements as (
     select
         s.*,
         p.pin_reason,
         coalesce(f.in_gross_inconsistency, false) and s.document_count > 1 as set_aside,
         (s.compared_high - s.compared_low) / nullif(abs(s.compared_value), 0) as relative_width
-    from {{ statements_compared(facts_recomputed) }} as s
-    left join {{ pins }} as p on p.figure_id = s.figure_id
-    left join {{ flags }} as f on f.figure_id = s.figure_id
+    from {{ statements_compared() }} as s
+    left join {{ ref('stg_preferred_figures') }} as p on p.figure_id = s.figure_id
+    left join {{ ref('figure_discrepancy_flags') }} as f on f.figure_id = s.figure_id
 ),
 
 -- a fact stated once (most) has its one document and nothing set aside: only the others are aggregated
