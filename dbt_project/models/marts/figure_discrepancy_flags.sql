@@ -1,24 +1,52 @@
 -- One row per figure that is known to be doubtful, with why: the claims that find it inconsistent with its inputs
 -- (it is their stated figure; or it is one of parts that add up to another figure than the total they were
--- stated to make, marts.claim_checks' diagnosis 'parts add up to ...'), and the facts other documents state
+-- stated to make, marts.claim_checks' diagnosis 'parts add up to ...'; or, for a growth rate its levels miss by
+-- a power of ten, the level that slipped), and the facts other documents state
 -- differently (marts.figure_reconciliation: disagree or contradict). A figure is in a gross inconsistency when a claim on it
 -- is one (a share over 100, a flipped direction, a scale slip) or when two documents' values for its fact are a
 -- power of ten apart and its document is not the fact's best-ranked source (seed document_kind_priority; of equal
 -- ranks, every statement). Every analysis mart and the preferred series carry these flags; the preferred series
 -- never picks a figure in a gross inconsistency when another document states the same fact.
 with failed as (
-    select claim_id, stated_figure_id, input_figure_ids, verdict, starts_with(diagnosis, 'parts add up to ') as mislabelled
+    select
+        claim_id, stated_figure_id, input_figure_ids, verdict,
+        starts_with(diagnosis, 'parts add up to ') as mislabelled,
+        -- a rate printed as a percentage does not slip by ten; one of the levels it is recomputed from did
+        claim_kind in ('growth', 'avg_growth') and starts_with(diagnosis, 'scale slip') as level_slipped
     from {{ ref('claim_checks') }}
     where verdict in ('inconsistent', 'gross_inconsistency')
+),
+
+slipped_levels as (
+    -- of the levels, the one from the less authoritative document; of equally ranked ones, nothing says which
+    -- slipped, and none is blamed (the preferred series marks a slipped point its neighbours show)
+    select
+        f.claim_id,
+        f.verdict,
+        unnest({{ claim_input_figures('f.input_figure_ids') }}) as figure_id
+    from failed as f
+    where f.level_slipped
+),
+
+ranked_levels as (
+    select
+        l.claim_id, l.verdict, l.figure_id,
+        b.source_rank = max(b.source_rank) over claim
+            and b.source_rank > min(b.source_rank) over claim as least_authoritative
+    from slipped_levels as l
+    join {{ ref('int_figure_statement_bounds') }} as b on b.figure_id = l.figure_id
+    window claim as (partition by l.claim_id)
 ),
 
 blamed as (
     -- the claim's stated figure, unless its parts add up to another figure of the document: then the parts are
     -- what is mislabelled, and the total they were said to make is not in doubt
-    select stated_figure_id as figure_id, claim_id, verdict from failed where not mislabelled
+    select stated_figure_id as figure_id, claim_id, verdict from failed where not mislabelled and not level_slipped
     union all
     select unnest({{ claim_input_figures('input_figure_ids') }}), claim_id, verdict
     from failed where mislabelled
+    union all
+    select figure_id, claim_id, verdict from ranked_levels where least_authoritative
 ),
 
 claimed as (
