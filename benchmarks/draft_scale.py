@@ -7,6 +7,7 @@ without them it is skipped.
     .venv/bin/python -m benchmarks.draft_scale --sizes 2,5,20           # megabytes of text; minutes
     .venv/bin/python -m benchmarks.draft_scale --sizes 2 --profile      # cProfile of one in-process draft
     .venv/bin/python -m benchmarks.draft_scale --code /tmp/old          # another tree (`git archive` of a commit)
+    .venv/bin/python -m benchmarks.draft_scale --coded-table --sizes 1,4  # one table whose row labels are codes
 
 The text is written here, in the project's own words and with invented figures: sections of paragraphs whose
 sentences print money, counts, percentages and years about the catalogues' cities, and now and then a table.
@@ -83,6 +84,29 @@ def _sentence(rng: random.Random, plain: int) -> str:
     return rng.choice(SENTENCES).format(**_values(rng))
 
 
+def generate_coded_table(megabytes: float, seed: int = 7) -> str:
+    """A text of about `megabytes` MB that is one table, its rows labelled by numbers (a statistical annex's
+    product codes): every label a number that is no figure, all in one section."""
+    rng = random.Random(seed)
+    years = list(range(2011, 2017))
+    lines = [
+        "# Generated annex of software exports",
+        "",
+        "## 1. Exports by product code",
+        "",
+        "Table 1. Software exports by product code (unit: US$ 100 million)",
+        "",
+        "\t".join(["Code", *map(str, years)]),
+    ]
+    size, code = 0, 100_000
+    while size < megabytes * 1_000_000:
+        code += rng.randint(1, 9)
+        row = "\t".join([str(code), *(f"{rng.uniform(1, 99):.2f}" for _ in years)])
+        lines.append(row)
+        size += len(row) + 1
+    return "\n".join([*lines, ""])
+
+
 def generate_text(megabytes: float, plain: int = 3, seed: int = 7) -> str:
     """A text of about `megabytes` MB: a section every 20 paragraphs, a table every 60, `plain` sentences
     without a number for each one with numbers (3: a number every ~150 characters, the project's documents
@@ -103,9 +127,9 @@ def generate_text(megabytes: float, plain: int = 3, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _workspace(megabytes: float, plain: int, root: Path) -> tuple[Path, Path]:
-    """A fresh copy of the sources, and a texts folder with the generated text and the project's own, under
-    <root>/<size>mb/."""
+def _workspace(megabytes: float, plain: int, root: Path, coded: bool = False) -> tuple[Path, Path]:
+    """A fresh copy of the sources, and a texts folder with the generated text (prose, or with `coded` the coded
+    table) and the project's own, under <root>/<size>mb/."""
     out = root / f"{megabytes:g}mb"
     shutil.rmtree(out, ignore_errors=True)
     sources = Path(shutil.copytree(PROJECT_ROOT / "sources", out / "sources"))
@@ -114,7 +138,7 @@ def _workspace(megabytes: float, plain: int, root: Path) -> tuple[Path, Path]:
         shutil.copytree(OWN_TEXTS, texts)
     texts.mkdir(exist_ok=True)
     text = texts / f"{DOCUMENT}.txt"
-    text.write_text(generate_text(megabytes, plain), encoding="utf-8")
+    text.write_text(generate_coded_table(megabytes) if coded else generate_text(megabytes, plain), encoding="utf-8")
     return sources, text
 
 
@@ -139,7 +163,7 @@ def _arguments(sources: Path, text: Path) -> list[str]:
 
 def measure_draft(megabytes: float, args: argparse.Namespace) -> tuple[dict, dict | None]:
     """The draft's measurement, and the validation's after it (None without the project's texts)."""
-    sources, text = _workspace(megabytes, args.plain, args.out)
+    sources, text = _workspace(megabytes, args.plain, args.out, args.coded_table)
     python, code = str(VENV_BIN / "python"), args.code.resolve()
     # run from `code`: python -c and -m put the working directory first on the path, ahead of the installed project
     drafted = measure(
@@ -168,7 +192,7 @@ def profile_draft(megabytes: float, args: argparse.Namespace) -> None:
     """One draft in this process under cProfile; the functions that took the most time, with their callees."""
     from orchestration.cli import main
 
-    sources, text = _workspace(megabytes, args.plain, args.out)
+    sources, text = _workspace(megabytes, args.plain, args.out, args.coded_table)
     profiler = cProfile.Profile()
     profiler.runcall(main, _arguments(sources, text))
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
@@ -182,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="functions the profile lists")
     parser.add_argument("--code", type=Path, default=PROJECT_ROOT, help="the project tree to measure (default: this)")
     parser.add_argument("--plain", type=int, default=3, help="sentences without a number per one with (default 3)")
+    parser.add_argument(
+        "--coded-table", action="store_true", help="a text that is one table whose row labels are numbers, instead"
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "draft", help="where the texts and sources go")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes.split(",")]

@@ -165,3 +165,50 @@ def test_an_event_dated_by_decade_refers_to_its_first_and_last_year_only():
     assert _status(result, 3, "1980") == ("event", "street_e1")
     assert _status(result, 3, "1989") == ("period", "street_e1")
     assert _status(result, 3, "1985") == ("unaccounted", None), "a year between is not one the event refers to"
+
+
+def _long_text(copies: int) -> str:
+    """TEXT again and again, each copy its own section: about a third of a kilobyte a copy."""
+    return "\n".join(TEXT.replace("2.1.", f"{n}.1.") for n in range(2, copies + 2)) + "\n"
+
+
+def test_reading_a_long_text_tells_how_far_it_has_got():
+    text = _long_text(2000)
+    total = len(text.encode("utf-8")) / 1e6
+    said: list[str] = []
+    account(text, _mentions(), [], [], [SECTION], said.append, every_mb=0.2)
+    assert said == [f"read {done:.1f} of {total:.1f} MB" for done in (0.2, 0.4, 0.6)], said
+    quiet: list[str] = []
+    account(text, _mentions(), [], [], [SECTION], quiet.append, every_mb=total + 0.1)
+    assert quiet == [], "a text shorter than the step reads without a word"
+
+
+def test_the_run_logs_how_far_its_reading_of_a_long_text_has_got(caplog):
+    import logging
+
+    import duckdb
+
+    from orchestration.ingest.texts import read_texts
+
+    con = duckdb.connect()
+    for table in (
+        "documents (document_id varchar, file_name varchar)",
+        "figures (figure_id varchar, document_id varchar, section varchar, stated_text varchar, "
+        "unit_as_printed varchar, year integer, start_year integer, end_year integer, as_of_date date)",
+        "mentions (mention_id varchar, figure_id varchar, document_id varchar, section varchar, paragraph integer, "
+        "table_row varchar, table_column varchar, review_status varchar, _file varchar, _line integer)",
+        "events (event_id varchar, document_id varchar, section varchar, paragraph integer, stated_text varchar, "
+        "year integer, year_high integer, _file varchar, _line integer)",
+        "not_figures (document_id varchar, section varchar, paragraph integer, printed varchar, reason varchar, "
+        "review_status varchar, _file varchar, _line integer)",
+        "claims (document_id varchar, section varchar)",
+    ):
+        con.execute(f"create table {table}")
+    con.execute("insert into documents values ('harbour', 'harbour.txt')")
+    with caplog.at_level(logging.INFO):
+        readings = read_texts(con, frozenset({"harbour"}), {"harbour": _long_text(2000)}, None, every_mb=0.3)
+    assert readings.texts == [("harbour", "harbour.txt", True, None)]
+    assert [r.getMessage() for r in caplog.records if "harbour.txt" in r.getMessage()] == [
+        "harbour.txt: read 0.3 of 0.7 MB",
+        "harbour.txt: read 0.6 of 0.7 MB",
+    ]

@@ -699,6 +699,11 @@ class _Figures:
 
         for rows in self.by_fact.values():
             rows.sort(key=order)
+        # a long text prints the same fact many times and has many facts: each lookup reads only what it needs
+        self.by_series: dict[tuple, list[tuple]] = {}  # (entity_type, entity_id, indicator_code, measure) -> facts
+        for fact in self.by_fact:
+            self.by_series.setdefault(fact[:4], []).append(fact)
+        self._placed: dict[tuple, tuple[dict[str, list[int]], dict[str | None, int]]] = {}
 
     def find(
         self, key: tuple | None, measure: str, year: int | None, sentence: _Sentence | None = None
@@ -710,18 +715,32 @@ class _Figures:
         rows = self.by_fact.get((*key, measure, year), [])
         if sentence is None or not rows:
             return rows[0] if rows else None
-        printed = {p.id for p in sentence.printed}
+        # the first row printed in the sentence, in its section before any other; else the first in its section
+        by_id, first_in_section = self._places((*key, measure, year))
         section = sentence.printed[0].context.place.section
-        return min(rows, key=lambda r: (str(r["figure_id"]) not in printed, _text(r.get("section")) != section))
+        printed = sorted(i for p in {p.id for p in sentence.printed} for i in by_id.get(p, ()))
+        if printed:
+            return rows[next((i for i in printed if _text(rows[i].get("section")) == section), printed[0])]
+        return rows[first_in_section.get(section, 0)]
+
+    def _places(self, fact: tuple) -> tuple[dict[str, list[int]], dict[str | None, int]]:
+        """Where in the fact's rows each figure id is, and the first row of each section."""
+        if fact not in self._placed:
+            by_id: dict[str, list[int]] = {}
+            first_in_section: dict[str | None, int] = {}
+            for i, row in enumerate(self.by_fact[fact]):
+                by_id.setdefault(str(row["figure_id"]), []).append(i)
+                first_in_section.setdefault(_text(row.get("section")), i)
+            self._placed[fact] = by_id, first_in_section
+        return self._placed[fact]
 
     def nearest(self, key: tuple | None, measure: str, year: int | None, limit: int = 2) -> list[Mapping]:
         """The figures of the entity's indicator in `measure` printed for the years nearest `year`."""
         if key is None:
             return []
         found = [
-            (abs(fact[-1] - (year or fact[-1])), rows[0])
-            for fact, rows in self.by_fact.items()
-            if fact[:4] == (*key, measure)
+            (abs(fact[-1] - (year or fact[-1])), self.by_fact[fact][0])
+            for fact in self.by_series.get((*key, measure), ())
         ]
         return [row for _, row in sorted(found, key=lambda f: (f[0], str(f[1]["figure_id"])))[:limit]]
 

@@ -14,12 +14,12 @@ in the order of STATUSES: a number a figure claims is not also the year of anoth
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ..ingest.number_words import WORDS, read_words
-from .text import NUMBER, Place, PrintedNumber, TextLine, printed_numbers, read_lines
+from .text import NUMBER, READ_PROGRESS_MB, Place, PrintedNumber, ReadProgress, TextLine, printed_numbers, read_lines
 
 _DIGITS = "0123456789"
 # a number accounted for only by rows still marked draft is "draft": not yet accounted, waiting for review
@@ -117,9 +117,9 @@ class _Document:
     """The text's lines and numbers, indexed so that finding a place's lines and a span's numbers costs what
     they hold, not the whole text: the accounting stays linear in the text's size."""
 
-    def __init__(self, text: str, known_sections: Iterable[str]):
+    def __init__(self, text: str, known_sections: Iterable[str], report: Callable[[str], None] | None, every_mb: float):
         self.lines = read_lines(text, known_sections)
-        self.numbers = printed_numbers(self.lines)
+        self.numbers = printed_numbers(self.lines, ReadProgress(report, self.lines, every_mb) if report else None)
         self.by_line: dict[int, list[int]] = {}  # line -> indexes of its numbers
         self.columns: dict[int, list[int]] = {}  # line -> where its numbers start (0-based), ascending
         for index, number in enumerate(self.numbers):
@@ -133,6 +133,7 @@ class _Document:
             self.by_paragraph.setdefault((line.place.section, line.place.paragraph), []).append(line)
             if line.place.table_row is not None:
                 self.by_row.setdefault((line.place.section, line.place.table_row), []).append(line)
+        self.by_literal: dict[str, list[int]] | None = None  # literal -> indexes of its numbers, when first needed
         self.status: dict[int, tuple[str, str | None]] = {}
         self.claimed: set[tuple[int, int, int]] = set()  # (line, start, end) of each printing a mention claimed
 
@@ -155,6 +156,26 @@ class _Document:
         if place.table_row is not None:
             return self.by_row.get((place.section, place.table_row), [])
         return self.section_lines(place.section, paragraph)
+
+    def printings(self, printed: str, section: str | None, paragraph: int | None) -> list[tuple[TextLine, int]]:
+        """The lines in scope (section_lines) where the digits `printed` are a number of the line, each with
+        where it starts: the printings of such a literal that hold a number (occurrences, the number's own start
+        being the only one a run of digits can hold), without reading every line of the scope: a long table's
+        not_figures rows, one per number-label, would each read the whole table."""
+        if self.by_literal is None:
+            self.by_literal = {}
+            for index, number in enumerate(self.numbers):
+                self.by_literal.setdefault(number.literal, []).append(index)
+        found = []
+        for index in self.by_literal.get(printed, ()):
+            line = self.lines[self.numbers[index].line - 1]
+            start = self.numbers[index].column - 1
+            in_scope = (section is None or line.place.section == section) and (
+                paragraph is None or line.place.paragraph == paragraph
+            )
+            if in_scope and _bounded(line.text, start, start + len(printed)):
+                found.append((line, start))
+        return found
 
     def mark(self, indexes: Iterable[int], status: str, by: str | None) -> int:
         marked = 0
@@ -214,6 +235,11 @@ def _claim_in_other_words(doc: _Document, printing: Printing, status: str) -> No
 def _ignore(doc: _Document, ignore: Ignore) -> int:
     by = f"{ignore.file}:{ignore.line}"
     status = "draft" if ignore.draft else "ignored"
+    if ignore.printed and ignore.printed.isascii() and ignore.printed.isdigit():
+        printings = doc.printings(ignore.printed, ignore.section, ignore.paragraph)
+        return sum(
+            doc.mark(doc.inside(line, (start, start + len(ignore.printed))), status, by) for line, start in printings
+        )
     lines = doc.section_lines(ignore.section, ignore.paragraph)
     if not ignore.printed:
         return doc.mark((i for line in lines for i in doc.by_line.get(line.number, [])), status, by)
@@ -228,11 +254,14 @@ def account(
     events: list[Printing],
     ignores: list[Ignore],
     known_sections: Iterable[str] = (),
+    report: Callable[[str], None] | None = None,
+    every_mb: float = READ_PROGRESS_MB,
 ) -> Accounting:
     """The status of every number printed in `text`, and what the sources name that the text does not bear
-    out: a literal not printed at its place, an ignore that accounts for nothing."""
+    out: a literal not printed at its place, an ignore that accounts for nothing. `report` is told how far the
+    reading of a long text has got (text.ReadProgress, every `every_mb` megabytes)."""
     sections = {p.place.section for p in (*mentions, *events)} | {i.section for i in ignores} | set(known_sections)
-    doc = _Document(text, (s for s in sections if s))
+    doc = _Document(text, (s for s in sections if s), report, every_mb)
     result = Accounting(document=doc)
     # longest literals first, so "RMB 29,085 billion" is claimed whole before a shorter literal takes a part
     in_other_words = []

@@ -367,7 +367,11 @@ def _printing(row: dict, figure: dict) -> Printing:
 
 
 def _new_not_figures(
-    given: DraftInput, figures: list[dict], mentions: list[dict], skipped: dict[tuple[int, int], tuple[str, str]]
+    given: DraftInput,
+    figures: list[dict],
+    mentions: list[dict],
+    skipped: dict[tuple[int, int], tuple[str, str]],
+    progress: Progress,
 ) -> list[dict]:
     """A draft not_figures row for every number of the text that the document's rows (`figures` and `mentions`
     with the new drafts), read as if reviewed, leave unaccounted: what the draft left out says what is printed
@@ -395,7 +399,7 @@ def _new_not_figures(
     ]
     sections = {row["section"] for row in figures if row["section"]}
     keys = {(row["section"], row["paragraph"], row["printed"]) for row in existing.rows}
-    accounting = account(given.text, printings, events, ignores, sections)
+    accounting = account(given.text, printings, events, ignores, sections, progress.stage)
     added = []
     for item in accounting.numbers:
         if item.status != "unaccounted":
@@ -479,6 +483,7 @@ def write_draft(
         given.files["figures"].rows + new_figures,
         given.files["mentions"].rows + new_mentions,
         skipped,
+        progress,
     )
     progress.stage("drafting claims and the review file")
     path = review_path(given.sources_dir, given.document_id)

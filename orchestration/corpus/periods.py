@@ -12,11 +12,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
 from .suggestion import Context, Suggestion
+from .text import sentence_ends
 
 # how sure a period is, by where its evidence is printed
 NEAR, SENTENCE, EARLIER, HEADING, DOCUMENT, NOTHING = 0.9, 0.75, 0.55, 0.4, 0.3, 0.15
@@ -173,6 +174,30 @@ _ABSOLUTE_READINGS: list[tuple[str, Callable[[tuple[str, ...]], Period | None]]]
     (_Y, lambda g: _year_period(int(g[0]))),
 ]
 _ABSOLUTE = [(re.compile(pattern, re.IGNORECASE), read) for pattern, read in _ABSOLUTE_READINGS]
+# every absolute reading prints a year
+_A_YEAR = re.compile(r"(?:19|20)\d\d")
+_MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# what each absolute reading prints whatever else it does (in lower case; None: nothing but the year), so that a
+# text is scanned by the few readings it may hold: a paragraph is scanned by every reading, each case-insensitive
+_ABSOLUTE_WORDS: list[tuple[str, ...] | None] = [
+    ("half", "quarter"),
+    _MONTH_WORDS,
+    _MONTH_WORDS,
+    ("as of", "as at"),
+    _MONTH_WORDS,
+    ("as of", "as at", "end"),
+    ("half", "quarter"),
+    ("first six months",),
+    ("h",),
+    ("h",),
+    ("q",),
+    ("q",),
+    ("from",),
+    ("between",),
+    ("-", "–", "—", "to", "through"),
+    ("0s",),
+    None,
+]
 
 # Relative dates, each with what it is relative to: the document's date ("last year": its year less one), the
 # year the text names nearest it ("over the decade" to 2010: 2000-2010), or the last year or span the paragraph
@@ -197,6 +222,16 @@ _RELATIVE_READINGS: list[tuple[str, str, Callable[[tuple[str, ...]], int]]] = [
     (rf"\b{_ORDINAL} (half|quarter) of the year\b", "part_of_year", lambda g: 0),
 ]
 _RELATIVE = [(re.compile(p, re.IGNORECASE), anchor, read) for p, anchor, read in _RELATIVE_READINGS]
+_RELATIVE_WORDS: list[tuple[str, ...]] = [
+    ("last year",),
+    ("this year",),
+    ("next year",),
+    ("now", "current", "present", "to date", "so far"),
+    ("then", "at that time", "that year", "the same year"),
+    ("those years", "these years"),
+    ("decade", "years"),
+    ("half", "quarter"),
+]
 # a year printed as the base a quantity is compared with
 _BASE = re.compile(
     r"\b(?:from|over|than|since|compared (?:with|to)|relative to|versus|vs\.?)(?: (?:that of|the level of|in))? *$",
@@ -228,20 +263,50 @@ def read_periods(text: str) -> tuple[Mention, ...]:
     def free(match: re.Match) -> bool:
         return not any(match.start() < span.stop and span.start < match.end() for span in taken)
 
-    for pattern, read in _ABSOLUTE:
+    # an ASCII text holds a reading's words in lower case only where the reading, case-insensitive, may match
+    lowered = text.lower() if text.isascii() else None
+
+    def may_hold(words: tuple[str, ...] | None) -> bool:
+        return words is None or lowered is None or any(word in lowered for word in words)
+
+    dated = _A_YEAR.search(text) is not None
+    for (pattern, read), words in zip(_ABSOLUTE, _ABSOLUTE_WORDS, strict=True):
+        if not (dated and may_hold(words)):
+            continue
         for match in pattern.finditer(text):
             groups = tuple(g.lower() if g else "" for g in match.groups())
             if free(match) and (period := read(groups)):
                 taken.append(range(match.start(), match.end()))
                 base = bool(period.kind == "year" and _BASE.search(text, 0, match.start()))
                 found.append(Mention(match.start(), match.end(), match.group(0), period, base=base))
-    for pattern, anchor, read in _RELATIVE:
+    for (pattern, anchor, read), words in zip(_RELATIVE, _RELATIVE_WORDS, strict=True):
+        if not may_hold(words):
+            continue
         for match in pattern.finditer(text):
             groups = tuple(g.lower() if g else "" for g in match.groups())
             if free(match) and (anchor != "years_back" or read(groups)):
                 taken.append(range(match.start(), match.end()))
                 found.append(Mention(match.start(), match.end(), match.group(0), None, anchor, read(groups), groups))
     return tuple(sorted(found, key=lambda m: m.start))
+
+
+@lru_cache(maxsize=1 << 12)
+def _sentence_bounds(paragraph: str) -> frozenset[int]:
+    return frozenset((0, len(paragraph), *sentence_ends(paragraph)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _read_between(paragraph: str, start: int, end: int) -> tuple[Mention, ...]:
+    """read_periods(paragraph[start:end]) where its sentences start and end: no period reading spans a sentence's
+    end (none prints a stop before a capital), nor looks past it, so the paragraph is read once and not once more
+    per sentence and per sentence's prefix (a literal's earlier text). Else the slice is read on its own."""
+    if start not in _sentence_bounds(paragraph) or end not in _sentence_bounds(paragraph):
+        return read_periods(paragraph[start:end])
+    return tuple(
+        replace(m, start=m.start - start, end=m.end - start)
+        for m in read_periods(paragraph)
+        if start <= m.start and m.end <= end
+    )
 
 
 @dataclass(frozen=True)
@@ -294,7 +359,7 @@ class _Reader:
                 self.places += [(NEAR, order, m) for m in read_periods(label)]
             self.places += [(SENTENCE, m.start, m) for m in read_periods(context.sentence)]
         else:
-            for m in read_periods(context.sentence):
+            for m in self._read(context.sentence, len(context.earlier)):
                 if m.start < literal.stop and literal.start < m.end:
                     continue  # the literal's own number is no period
                 gap = max(literal.start - m.end, m.start - literal.stop, 0)
@@ -302,8 +367,16 @@ class _Reader:
                 self.places.append((level, gap, m))
         # the year stated last before the sentence carries into it: nearest the sentence first
         earlier = context.earlier
-        self.places += [(EARLIER, len(earlier) - m.end, m) for m in read_periods(earlier)]
+        self.places += [(EARLIER, len(earlier) - m.end, m) for m in self._read(earlier, 0)]
         self.places += [(HEADING, m.start, m) for m in read_periods(place.section or "")]
+
+    def _read(self, text: str, start: int) -> tuple[Mention, ...]:
+        """The periods printed in `text`, a part of the paragraph from `start` (its sentence, or the paragraph
+        before it)."""
+        paragraph = self.context.paragraph
+        if paragraph.startswith(text, start):
+            return _read_between(paragraph, start, start + len(text))
+        return read_periods(text)
 
     def _in_scope(self, place: tuple[float, int, Mention]) -> Iterator[tuple[float, list[Mention]]]:
         """The periods printed (not relative, not a comparison's base) where the mention is, then in each place

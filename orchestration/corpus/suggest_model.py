@@ -20,6 +20,7 @@ scikit-learn is imported by `train`, not with this module, so the command line s
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import re
 import warnings
@@ -393,10 +394,18 @@ class _Features:
 
         return hstack(
             [
-                _WEIGHTS[block] * vectorizer.transform([getattr(e, block) for e in examples])
+                _WEIGHTS[block] * _transformed(vectorizer, [getattr(e, block) for e in examples])
                 for block, vectorizer in self.vectorizers.items()
             ]
         ).tocsr()
+
+
+def _transformed(vectorizer, texts: list[str]):
+    """`vectorizer.transform(texts)`, each distinct text read once: a sentence printing three numbers is the
+    sentence of three examples, and a table's captions, labels and tags repeat down its rows. A row's features
+    are its text's alone, so the rows are the same."""
+    distinct = {text: row for row, text in enumerate(dict.fromkeys(texts))}
+    return vectorizer.transform(list(distinct))[[distinct[text] for text in texts]]
 
 
 def _stems(text: str) -> list[str]:
@@ -433,7 +442,8 @@ class _Ranker:
         import numpy as np
 
         window, sentence, heading = (
-            self.words.transform([getattr(e, block) for e in examples]) for block in ("window", "sentence", "heading")
+            _transformed(self.words, [getattr(e, block) for e in examples])
+            for block in ("window", "sentence", "heading")
         )
         blocks = [
             np.log(probabilities + _PROBABILITY_FLOOR),
@@ -499,6 +509,7 @@ class Suggester:
     examples: int  # reviewed figures it learned from
     ranker: _Ranker | None = None  # None: no reviewed figure to learn a ranking from
     _read: dict[_Literal, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    _measured: dict[_Literal, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     def suggest(self, context: Context) -> dict[str, Suggestion]:
         """The indicator, measure, unit and entity suggested for the quantity, by those keys; a key is missing
@@ -517,14 +528,12 @@ class Suggester:
                 features = self.features.transform(batch)
                 p = {target: model.probabilities(features) for target, model in self.models.items()}
                 if "indicator" in p:
-                    ranked = self.ranker.weights(batch, p["indicator"]) if self.ranker else p["indicator"]
+                    p["ranked"] = self.ranker.weights(batch, p["indicator"]) if self.ranker else p["indicator"]
+            # each batch's matrices as Python floats at once, not row by row
+            rows = {t: p[t].tolist() for t in p}
+            classes = {t: self.models["indicator" if t == "ranked" else t].classes for t in p}
             for row, example in enumerate(batch):
-                scores = {
-                    t: dict(zip(self.models[t].classes, p[t][row].tolist(), strict=True)) if t in p else {}
-                    for t in _TARGETS
-                }
-                if "indicator" in p:
-                    scores["ranked"] = dict(zip(self.models["indicator"].classes, ranked[row].tolist(), strict=True))
+                scores = {t: {} for t in _TARGETS} | {t: dict(zip(classes[t], rows[t][row], strict=True)) for t in p}
                 found.append(self._suggest(example.literal, scores))
         return found
 
@@ -535,10 +544,18 @@ class Suggester:
             self._read[literal] = _readings(self.indicators, self.measures, literal)
         return self._read[literal]
 
+    def _measures(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, list[str]]:
+        """Each indicator class the literal may be, with the measure classes it may be read with, in the models'
+        order of classes (the same for every literal of a kind, so worked out once)."""
+        if literal not in self._measured:
+            readings = self.readings(literal)
+            fitting = {code: [m for m in readings.get(code, ()) if m in p["measure"]] for code in p["indicator"]}
+            self._measured[literal] = {code: allowed for code, allowed in fitting.items() if allowed}
+        return self._measured[literal]
+
     def _suggest(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, Suggestion]:
         found: dict[str, Suggestion] = {}
-        readings = self.readings(literal)
-        measures = {code: [m for m in readings.get(code, ()) if m in p["measure"]] for code in p["indicator"]}
+        measures = self._measures(literal, p)
         # the measure first, as the classifiers read the literal: each as likely as it is times how likely the
         # indicators it may be read with are; then the ranker's best indicator among those, so the indicator and
         # measure suggested together always fit each other and the literal
@@ -583,12 +600,13 @@ class Suggester:
         total = sum(scores.values())
         if total <= 0:
             return None
-        ranked = sorted(((s / total, c) for c, s in scores.items() if s > 0), key=lambda sc: (-sc[0], sc[1]))
+        # the best three of many classes (an entity's hundreds): in one pass, not a sort of them all
+        ranked = heapq.nsmallest(3, ((-(s / total), c) for c, s in scores.items() if s > 0))
         (confidence, best), *rest = ranked
         return Suggestion(
             _value(target, best),
-            confidence,
-            tuple((_value(target, c), s) for s, c in rest[:2]),
+            -confidence,
+            tuple((_value(target, c), -s) for s, c in rest),
             self.models[target].via(best),
         )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,12 +235,34 @@ def _numbers(text: str) -> Iterator[re.Match]:
             yield match
 
 
-def printed_numbers(lines: list[TextLine]) -> list[PrintedNumber]:
+# megabytes of a text between two reports of how far its reading has got
+READ_PROGRESS_MB = 4.0
+
+
+class ReadProgress:
+    """Tells how far the reading of a long text has got, through `report`: "read 8.0 of 20.0 MB" each time
+    another `every_mb` megabytes (of UTF-8) are read. Silent for a text shorter than that."""
+
+    def __init__(self, report: Callable[[str], None], lines: list[TextLine], every_mb: float = READ_PROGRESS_MB):
+        self.report, self.every = report, int(every_mb * 1_000_000)
+        self.sizes = {line.number: len(line.text.encode("utf-8")) + 1 for line in lines}
+        self.total, self.done, self.next = sum(self.sizes.values()), 0, self.every
+
+    def line(self, line: TextLine) -> None:
+        self.done += self.sizes[line.number]
+        if self.done >= self.next:
+            self.report(f"read {self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB")
+            self.next = (self.done // self.every + 1) * self.every
+
+
+def printed_numbers(lines: list[TextLine], progress: ReadProgress | None = None) -> list[PrintedNumber]:
     """Every number printed in the text, in reading order, each with its line, column and place (a table cell's
-    row and column labels; a prose line's section and paragraph)."""
+    row and column labels; a prose line's section and paragraph); `progress` is told each line read."""
     found: list[PrintedNumber] = []
     header: list[str] = []
     for line in lines:
+        if progress:
+            progress.line(line)
         if line.kind == "table_header":
             header = [c.strip() for _, c in line.cells]
         for match in _numbers(line.text):

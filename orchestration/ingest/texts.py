@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ..corpus.coverage import Ignore, Printing, account
-from ..corpus.text import Place
+from ..corpus.text import READ_PROGRESS_MB, Place
 
 NUMBER_COLUMNS = (
     "document_id",
@@ -76,8 +76,24 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, document: str) -> list[tuple
     return con.execute(sql, {"doc": document}).fetchall()
 
 
+def _logged(file_name: str):
+    """How far the reading of a long text has got, as a line of the run's log."""
+
+    def report(message: str) -> None:
+        import dagster as dg  # in a step, Dagster's logger puts the line in the run's log
+
+        dg.get_dagster_logger().info(f"{file_name}: {message}")
+
+    return report
+
+
 def _account_document(
-    con: duckdb.DuckDBPyConnection, document: str, file_name: str, text: str, readings: TextReadings
+    con: duckdb.DuckDBPyConnection,
+    document: str,
+    file_name: str,
+    text: str,
+    readings: TextReadings,
+    every_mb: float = READ_PROGRESS_MB,
 ) -> None:
     mentions = [
         Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft")
@@ -124,7 +140,7 @@ def _account_document(
             document,
         )
     ]
-    result = account(text, mentions, events, ignores, sections)
+    result = account(text, mentions, events, ignores, sections, _logged(file_name), every_mb)
     for item in result.numbers:
         n, place = item.number, item.number.place
         readings.numbers.append(
@@ -173,10 +189,15 @@ def _account_document(
 
 
 def read_texts(
-    con: duckdb.DuckDBPyConnection, documents: frozenset[str], texts: dict[str, str], documents_dir: Path | None
+    con: duckdb.DuckDBPyConnection,
+    documents: frozenset[str],
+    texts: dict[str, str],
+    documents_dir: Path | None,
+    every_mb: float = READ_PROGRESS_MB,
 ) -> TextReadings:
     """The accounting of every document of `documents` (those the run reads) whose text is in `texts`, and a
-    row per document saying whether its text was read and why not."""
+    row per document saying whether its text was read and why not; the run's log tells how far the reading of
+    a long text has got, every `every_mb` megabytes."""
     readings = TextReadings()
     for document, file_name in con.execute(
         "select document_id, file_name from documents where document_id in (select unnest($docs::varchar[])) "
@@ -185,7 +206,7 @@ def read_texts(
     ).fetchall():
         if document in texts:
             readings.texts.append((document, file_name, True, None))
-            _account_document(con, document, file_name, texts[document], readings)
+            _account_document(con, document, file_name, texts[document], readings, every_mb)
         elif documents_dir is None:
             readings.texts.append(
                 (
