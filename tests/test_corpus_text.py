@@ -212,3 +212,30 @@ def test_the_run_logs_how_far_its_reading_of_a_long_text_has_got(caplog):
         "harbour.txt: read 0.3 of 0.7 MB",
         "harbour.txt: read 0.6 of 0.7 MB",
     ]
+
+
+def test_a_not_figures_row_of_digits_accounts_for_its_own_printings_in_its_scope():
+    # a long table's number-labels each have such a row: it finds its numbers by literal, as a scan would
+    text = (
+        "Table 2. Exports by code\nCode\t2014\t2015\n1201\t12.5\t1201.5\n1202\t3.0\t1201\n\n## 3. Notes\n\nCode 1201.\n"
+    )
+    ignores = [
+        Ignore("not_figures/doc.csv", 2, "Table 2", None, "1201", "a product code"),
+        Ignore("not_figures/doc.csv", 3, "Table 2", None, "12", "printed inside 12.5 only"),
+    ]
+    result = account(text, [], [], ignores)
+    by = "not_figures/doc.csv:2"
+    assert [(a.number.line, a.number.literal, a.status, a.accounted_by) for a in result.numbers] == [
+        (1, "2", "unaccounted", None),
+        (2, "2014", "unaccounted", None),
+        (2, "2015", "unaccounted", None),
+        (3, "1201", "ignored", by),
+        (3, "12.5", "unaccounted", None),
+        (3, "1201.5", "unaccounted", None),
+        (4, "1202", "unaccounted", None),
+        (4, "3.0", "unaccounted", None),
+        (4, "1201", "ignored", by),
+        (6, "3", "unaccounted", None),
+        (8, "1201", "unaccounted", None),
+    ], "the label and the cell printing 1201, not 1201.5, nor the 1201 of another section"
+    assert [i.line for i in result.stale] == [3]
