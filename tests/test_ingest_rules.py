@@ -251,8 +251,8 @@ def test_the_ingest_and_dbt_take_the_largest_scale_from_one_dbt_var():
     dbt = PROJECT_ROOT / "dbt_project"
     declared = yaml.safe_load((dbt / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["max_scale"]
     assert MAX_SCALE == declared
-    marts = yaml.safe_load((dbt / "models" / "marts" / "_marts.yml").read_text(encoding="utf-8"))
-    observation = next(m for m in marts["models"] if m["name"] == "fct_observation")
+    marts = yaml.safe_load((dbt / "models" / "marts" / "fct_observation.yml").read_text(encoding="utf-8"))
+    [observation] = [m for m in marts["models"] if m["name"] == "fct_observation"]
     scale = next(c for c in observation["columns"] if c["name"] == "scale")
     [bounds] = [t["within_range"]["arguments"] for t in scale["data_tests"] if "within_range" in t]
     assert bounds == {"min_value": 0, "max_value": "{{ var('max_scale') }}"}

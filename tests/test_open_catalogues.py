@@ -115,7 +115,7 @@ def test_no_model_copies_a_list_of_allowed_values_the_project_declares():
     lists = {name: set(values) for name, values in declared.items() if isinstance(values, list)}
     copies, reads = [], set()
     for path in sorted(
-        p for folder in ("models", "seeds") for p in (PROJECT_ROOT / "dbt_project" / folder).rglob("_*.yml")
+        p for folder in ("models", "seeds") for p in (PROJECT_ROOT / "dbt_project" / folder).rglob("*.yml")
     ):
         text = path.read_text()
         reads |= {name for name in lists if f"var('{name}')" in text}
