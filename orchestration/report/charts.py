@@ -20,8 +20,9 @@ _OPEN_MARKER = {"gt": "triangle-up", "ge": "triangle-up", "lt": "triangle-down",
 
 
 def chart_year(figure: dict) -> int | None:
-    """Where a statement stands on the time axis: its year, a span's last year; None when it states no period."""
-    return figure["end_year"] if figure["period_kind"] == "span" else figure["year"]
+    """Where a statement stands on the time axis: its reference year (marts.figures' `year`, a span's last year,
+    computed once in dbt: macro reference_year); None when it states no period."""
+    return figure["year"]
 
 
 def _bar(value: float, bound: float | None) -> float:
