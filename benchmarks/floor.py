@@ -79,7 +79,7 @@ def run_node(con: duckdb.DuckDBPyConnection, node: Node) -> dict | None:
 
 
 # the models the derived checks add (sources/identities.csv to int_claims)
-DERIVED_LAYER = ("stg_identities", "int_derived_claims", "int_claims")
+DERIVED_LAYER = ("stg_identities", "int_derived_claims", "int_claim_inputs", "int_claims")
 
 
 def run(

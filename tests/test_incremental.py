@@ -200,6 +200,7 @@ def test_a_dbt_model_edit_rebuilds_that_model_and_its_children(tmp_path, monkeyp
         "int_figure_statement_bounds": True,
         "int_figure_statements": True,
         "int_derived_claims": True,
+        "int_claim_inputs": True,
         "int_claims": True,
         "int_claim_scope": True,
         "int_fact_scope": True,

@@ -181,7 +181,7 @@ def discrepancy_page(wh: Warehouse) -> str:
         return [(i, f"{document_file(owner[i])}#{i}" if i in owner else "") for i in ids]
 
     claims = [
-        {**c, "figures": links([c["stated_figure_id"], *split_ids(c["input_figure_ids"])])}
+        {**c, "figures": links([c["stated_figure_id"], *(c["input_figures"] or [])])}
         for c in sorted(wh.claims, key=lambda c: (-verdict_rank(c["verdict"]), c["claim_id"]))
         if c["verdict"] != "consistent"
     ]

@@ -76,8 +76,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
 
 
 def split_ids(ids: str | None) -> list[str]:
-    """A claim's input_figure_ids, or a reconciliation's figure_ids, as a list."""
-    return [part.strip() for part in (ids or "").replace(",", ";").split(";") if part.strip()]
+    """A reconciliation's figure_ids (', '-joined) as a list."""
+    return [part.strip() for part in (ids or "").split(",") if part.strip()]
 
 
 def verdict_rank(verdict: str | None) -> int:
@@ -112,7 +112,7 @@ class Warehouse:
     def __post_init__(self) -> None:
         self.claims_by_figure = {}
         for claim in self.claims:
-            inputs = [(i, "input") for i in split_ids(claim["input_figure_ids"])]
+            inputs = [(i, "input") for i in claim["input_figures"] or []]
             roles = [(claim["stated_figure_id"], "stated"), *inputs]
             for figure_id, role in roles:
                 if figure_id:

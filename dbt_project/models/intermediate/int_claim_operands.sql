@@ -1,31 +1,14 @@
 {{ config(materialized='incremental', incremental_strategy='replace_claims') }}
 {#- the strategy deletes the rows of the run's documents too: declare that source -#}
 {%- set run_scope = rebuilt_documents() -%}
--- One row per claim operand: input_figure_ids "a;b+c" gives operand 1 = a and operand 2 = b + c.
--- Each operand carries the summed interval of its figures, natively and in US$, and the years they refer to.
--- An input may be another document's figure: the claims recomputed are int_claim_scope's.
-with claims as (
-    select claim_id, document_id, input_figure_ids from {{ ref('int_claims') }}
-    where {{ in_claim_scope() }}
-),
-
-operands as (
-    select
-        claim_id,
-        document_id,
-        unnest(string_split(input_figure_ids, ';')) as operand,
-        unnest(range(1, len(string_split(input_figure_ids, ';')) + 1)) as position
-    from claims
-),
-
-members as (
-    select
-        claim_id,
-        document_id,
-        position,
-        len(string_split(operand, '+')) > 1 as in_a_sum,
-        trim(unnest(string_split(operand, '+'))) as figure_id
-    from operands
+-- One row per claim operand (int_claim_inputs: "a;b+c" gives operand 1 = a and operand 2 = b + c). Each operand
+-- carries the summed interval of its figures, natively and in US$, and the years they refer to. An input may be
+-- another document's figure: the claims recomputed are int_claim_scope's.
+with members as (
+    select i.claim_id, i.document_id, i.position, i.in_a_sum, i.figure_id
+    from {{ ref('int_claim_inputs') }} as i
+    semi join {{ ref('int_claims') }} as c on c.claim_id = i.claim_id
+    where {{ in_claim_scope('i.claim_id', 'i.document_id') }}
 )
 
 select

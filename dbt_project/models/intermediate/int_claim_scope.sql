@@ -12,8 +12,9 @@ with claims as (
 ),
 
 named as (
-    select claim_id, document_id, unnest({{ claim_input_figures('input_figure_ids') }}) as figure_id
-    from claims
+    select i.claim_id, i.document_id, i.figure_id
+    from {{ ref('int_claim_inputs') }} as i
+    semi join claims as c on c.claim_id = i.claim_id
 )
 
 select claim_id, document_id from claims where document_id in {{ rebuilt_documents() }}

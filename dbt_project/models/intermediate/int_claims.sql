@@ -15,11 +15,7 @@ derived as (
 -- with the same list take the same facts
 input_facts as (
     select c.claim_id, list_sort(list(coalesce(f.reconciliation_id, c.figure_id))) as input_facts
-    from (
-        select claim_id, unnest({{ claim_input_figures('input_figure_ids') }}) as figure_id from written
-        union all
-        select claim_id, unnest({{ claim_input_figures('input_figure_ids') }}) from derived
-    ) as c
+    from {{ ref('int_claim_inputs') }} as c
     left join {{ ref('int_figure_statement_bounds') }} as f on f.figure_id = c.figure_id
     group by c.claim_id
 ),

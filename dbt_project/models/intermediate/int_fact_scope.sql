@@ -25,7 +25,7 @@
     {%- do published.update({model: adapter.get_relation(database=this.database, schema='marts', identifier=model)}) -%}
 {%- endfor %}
 with claimed as (
-    select c.stated_figure_id, c.input_figure_ids
+    select c.claim_id, c.stated_figure_id
     from {{ ref('int_claims') }} as c
     semi join {{ claims_recomputed }} as s on s.claim_id = c.claim_id
 ),
@@ -33,7 +33,7 @@ with claimed as (
 named as (
     select stated_figure_id as figure_id from claimed
     union
-    select unnest({{ claim_input_figures('input_figure_ids') }}) from claimed
+    select i.figure_id from {{ ref('int_claim_inputs') }} as i semi join claimed as c on c.claim_id = i.claim_id
     {%- if published.figure_discrepancy_flags %}
     union
     select figure_id

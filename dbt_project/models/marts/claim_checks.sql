@@ -237,7 +237,9 @@ sum_matches as (
     join {{ ref('int_figure_intervals') }} as i
         on i.document_id = v.document_id
         and i.figure_id <> v.stated_figure_id
-        and not list_contains({{ claim_input_figures('v.input_figure_ids') }}, i.figure_id)
+        and not exists (
+            select 1 from {{ ref('int_claim_inputs') }} as n where n.claim_id = v.claim_id and n.figure_id = i.figure_id
+        )
         and case when v.in_usd then i.currency is not null and i.usd_low <= v.rec_hi and i.usd_high >= v.rec_lo
                  else i.unit = v.stated_unit and i.value_low <= v.rec_hi and i.value_high >= v.rec_lo end
         and isfinite(i.value_low) and isfinite(i.value_high)
@@ -322,7 +324,12 @@ select
     r.registered_diagnosis,
     r.registered_explanation,
     claim_origin,
-    identity_id
+    identity_id,
+    -- the inputs as a list, in operand order (int_claim_inputs), for readers who should not parse "a;b+c"
+    (
+        select list(n.figure_id order by n.position, n.figure_id)
+        from {{ ref('int_claim_inputs') }} as n where n.claim_id = verdicts.claim_id
+    ) as input_figures
 from verdicts
 left join sum_matches as sm using (claim_id)
 left join {{ ref('stg_discrepancy_register') }} as r using (claim_id)

@@ -9,7 +9,7 @@
 -- never picks a figure in a gross inconsistency when another document states the same fact.
 with failed as (
     select
-        claim_id, stated_figure_id, input_figure_ids, verdict,
+        claim_id, stated_figure_id, verdict,
         starts_with(diagnosis, 'parts add up to ') as mislabelled,
         -- a rate printed as a percentage does not slip by ten; one of the levels it is recomputed from did
         claim_kind in ('growth', 'avg_growth') and starts_with(diagnosis, 'scale slip') as level_slipped
@@ -20,11 +20,9 @@ with failed as (
 slipped_levels as (
     -- of the levels, the one from the less authoritative document; of equally ranked ones, nothing says which
     -- slipped, and none is blamed (the preferred series marks a slipped point its neighbours show)
-    select
-        f.claim_id,
-        f.verdict,
-        unnest({{ claim_input_figures('f.input_figure_ids') }}) as figure_id
+    select f.claim_id, f.verdict, i.figure_id
     from failed as f
+    join {{ ref('int_claim_inputs') }} as i on i.claim_id = f.claim_id
     where f.level_slipped
 ),
 
@@ -43,8 +41,9 @@ blamed as (
     -- what is mislabelled, and the total they were said to make is not in doubt
     select stated_figure_id as figure_id, claim_id, verdict from failed where not mislabelled and not level_slipped
     union all
-    select unnest({{ claim_input_figures('input_figure_ids') }}), claim_id, verdict
-    from failed where mislabelled
+    select i.figure_id, f.claim_id, f.verdict
+    from failed as f join {{ ref('int_claim_inputs') }} as i on i.claim_id = f.claim_id
+    where f.mislabelled
     union all
     select figure_id, claim_id, verdict from ranked_levels where least_authoritative
 ),
