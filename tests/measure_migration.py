@@ -5,6 +5,7 @@ before the migration (main at 526d98a, when growth rates, shares, multiples and 
 their own); test_measure_migration.py runs the same queries after it and compares. One cell changed since, on
 purpose: ningbo_c018's diagnosis is "bound holds", not "within rounding", since the claim checks say "within
 rounding" only when rounding explains the gap (its stated "more than 60%" holds at every recomputed value).
+One column is renamed since (issue 34): fct_observation's range upper end, value_high then, is range_high.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "measure_migration"
 FIGURES = """
     select figure_id, document_id, indicator_code, entity_type, entity_id, period_kind, year, start_year,
            end_year, as_of_date, locator, stated_text, printed_value, printed_value_high, decimals, scale,
-           comparator, obs_status, unit, currency, value, value_high, value_cny, value_usd, fx_cny_per_usd,
+           comparator, obs_status, unit, currency, value, range_high, value_cny, value_usd, fx_cny_per_usd,
            fx_jpy_per_usd, mention_count
     from marts.fct_observation order by figure_id"""
 

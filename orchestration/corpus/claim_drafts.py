@@ -280,7 +280,7 @@ def _least(*values: float | None) -> float | None:
 
 def _interval(row: Mapping, reference: Reference) -> _Interval:
     decimals, scale = _int(row.get("decimals")) or 0, _int(row.get("scale")) or 0
-    value, value_high = _base_units(row.get("value"), scale), _base_units(row.get("value_high"), scale)
+    value, range_high = _base_units(row.get("value"), scale), _base_units(row.get("value_high"), scale)
     measure, indicator = _text(row.get("measure")), _text(row.get("indicator_code"))
     unit_kind = reference.measure_unit_kinds.get(measure or "") or reference.indicator_unit_kinds.get(indicator or "")
     exact = unit_kind in ("count", "rank") and decimals == 0 and scale == 0
@@ -291,7 +291,7 @@ def _interval(row: Mapping, reference: Reference) -> _Interval:
         low = {"eq": value - half, "approx": value * 0.9 - half, "gt": value, "ge": value}.get(comparator, -_INF)
         high = {"eq": value + half, "approx": value * 1.1 + half, "lt": value, "le": value}.get(comparator, _INF)
         if comparator == "range":
-            low, high = value - half, None if value_high is None else value_high + half
+            low, high = value - half, None if range_high is None else range_high + half
         # no interval reaches below what its quantity can be, unless the printed value already does
         floor = _FLOORS.get(unit_kind or "", -_INF)
         if value >= floor:

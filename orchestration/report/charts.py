@@ -64,7 +64,7 @@ def series_chart(figures: list[dict], preferred: list[dict], unit: str, div_id: 
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": [_bar(f["value"], f["interval_high"]) for f in points],
+                    "array": [_bar(f["value"], f["value_high"]) for f in points],
                     "arrayminus": [_bar(f["value"], f["value_low"]) for f in points],
                 },
                 hovertext=[_hover(f) for f in points],

@@ -40,9 +40,9 @@ _QUERIES = {
         select f.figure_id, f.document_id, f.entity_kind, f.entity_id, f.entity_name, f.indicator_code,
                f.indicator_name, f.measure, f.measure_name, f.period_kind, f.year, f.start_year, f.end_year,
                f.as_of_date, f.comparator, f.stated_text, f.locator, f.section, f.paragraph, f.table_row,
-               f.table_column, f.value, f.value_high, f.unit, f.currency, f.value_usd, f.value_cny,
+               f.table_column, f.value, f.range_high, f.unit, f.currency, f.value_usd, f.value_cny,
                f.fx_cny_per_usd, b.printed_value::double as printed_value, b.scale, b.unit_as_printed,
-               i.value_low, i.value_high as interval_high, d.discrepancy_flags
+               i.value_low, i.value_high, d.discrepancy_flags
         from marts.figures as f
         join intermediate.int_figures_in_base_units as b using (figure_id)
         join intermediate.int_figure_intervals as i using (figure_id)

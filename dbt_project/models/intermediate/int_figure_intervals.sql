@@ -52,9 +52,9 @@ bounded as (
             when 'approx' then value * 1.1 + half_unit
             when 'lt' then value
             when 'le' then value
-            when 'range' then value_high + half_unit
+            when 'range' then range_high + half_unit
             else 'infinity'::double
-        end as value_high_bound
+        end as value_high
     from halves
 ),
 
@@ -83,20 +83,20 @@ select
     b.unit,
     b.value,
     b.value_low,
-    b.value_high_bound as value_high,
+    b.value_high,
     b.significant_decimals,
     -- the interval if the printed trailing zeros are padding (plain figures only; else the printed interval)
     case when b.padded_printed_low is null then b.value_low
          when b.value >= b.floor_value then greatest(b.padded_printed_low, b.floor_value)
          else b.padded_printed_low end as padded_low,
     case when b.comparator = 'eq' and b.significant_decimals < b.decimals
-         then b.value + {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_high_bound end
+         then b.value + {{ half_unit('b.significant_decimals', 'b.scale') }} else b.value_high end
         as padded_high,
     -- US$ bounds: the lowest value at the highest rate, the highest at the lowest rate
     {{ to_usd('b.value', 'b.currency', 'r.cny_per_usd', 'r.jpy_per_usd') }} as usd_value,
     {{ to_usd('b.value_low', 'b.currency', 'greatest(r.cny_per_usd, r.cny_per_usd_fred)',
               'greatest(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_low,
-    {{ to_usd('b.value_high_bound', 'b.currency', 'least(r.cny_per_usd, r.cny_per_usd_fred)',
+    {{ to_usd('b.value_high', 'b.currency', 'least(r.cny_per_usd, r.cny_per_usd_fred)',
               'least(r.jpy_per_usd, r.jpy_per_usd_fred)') }} as usd_high
 from floored as b
 left join rates as r on r.year = b.rate_year

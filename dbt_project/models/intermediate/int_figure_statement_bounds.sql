@@ -11,7 +11,7 @@ with figures as (
         b.entity_id,
         b.indicator_code,
         b.measure,
-        {{ period_key('b.period_kind', 'b.year', 'b.start_year', 'b.end_year', 'b.as_of_date') }} as period_key,
+        {{ period_key('b.period_kind', 'b.printed_year', 'b.start_year', 'b.end_year', 'b.as_of_date') }} as period_key,
         b.period_kind,
         b.reference_year as year,
         b.rate_year,

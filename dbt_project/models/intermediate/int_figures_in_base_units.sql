@@ -6,7 +6,7 @@
 with figures as (
     select
         f.*,
-        {{ reference_year('f.period_kind', 'f.year', 'f.end_year') }} as reference_year,
+        {{ reference_year('f.period_kind', 'f.printed_year', 'f.end_year') }} as reference_year,
         case when f.obs_status = 'F' and reference_year > d.publication_year then d.publication_year
              else reference_year end as rate_year
     from {{ ref('stg_figures') }} as f
@@ -22,7 +22,7 @@ based as (
     select
         figures.*,
         {{ to_base_units('printed_value', 'scale') }} as value,
-        {{ to_base_units('printed_value_high', 'scale') }} as value_high,
+        {{ to_base_units('printed_value_high', 'scale') }} as range_high,
         rates.cny_per_usd,
         rates.jpy_per_usd
     from figures

@@ -2,12 +2,12 @@
 with bounds as (
     select
         least(
-            (select min(coalesce(start_year, year)) from {{ ref('stg_figures') }}),
+            (select min(coalesce(start_year, printed_year)) from {{ ref('stg_figures') }}),
             (select min(year) from {{ ref('stg_events') }}),
             (select min(year) from {{ ref('int_fx_rates_annual') }})
         ) as first_year,
         greatest(
-            (select max(coalesce(end_year, year)) from {{ ref('stg_figures') }}),
+            (select max(coalesce(end_year, printed_year)) from {{ ref('stg_figures') }}),
             (select max(coalesce(year_high, year)) from {{ ref('stg_events') }}),
             (select max(year) from {{ ref('int_fx_rates_annual') }})
         ) as last_year

@@ -20,7 +20,7 @@ select
     o.as_of_date,
     o.comparator,
     {{ as_printed_precision('o.value', 'o.printed_value', 'o.decimals') }} as value,
-    {{ as_printed_precision('o.value_high', 'o.printed_value', 'o.decimals') }} as value_high,
+    {{ as_printed_precision('o.range_high', 'o.printed_value', 'o.decimals') }} as range_high,
     o.unit,
     o.currency,
     {{ as_printed_precision('o.value_cny', 'o.printed_value', 'o.decimals') }} as value_cny,

@@ -89,7 +89,7 @@ select
     c.year,
     o.comparator,
     o.value,
-    o.value_high,
+    o.range_high,
     o.unit,
     o.currency,
     o.value_cny,

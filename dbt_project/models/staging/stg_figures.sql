@@ -11,7 +11,7 @@ select
     indicator_code,
     measure,
     period_kind,
-    year,
+    year as printed_year,
     start_year,
     end_year,
     as_of_date,
