@@ -63,6 +63,27 @@ def _press(page, label: str) -> None:
         confirm.click(timeout=5000)
 
 
+@contextlib.contextmanager
+def _page():
+    """A page of the system chromium, closed with its browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1600, "height": 1000})
+        finally:
+            browser.close()
+
+
+def _launched(page, port: int, url: str, label: str, timeout: float) -> dict:
+    """The run pressing `label` on the page at `url` launches, once it has ended."""
+    known = {r["runId"] for r in _runs(port)}
+    page.goto(url, wait_until="networkidle")
+    _press(page, label)
+    return _wait_for_new_run(port, known, timeout)
+
+
 def _runs(port: int) -> list[dict]:
     return _graphql(port, RUNS)["data"]["runsOrError"]["results"]
 
@@ -132,7 +153,6 @@ def dev_server(tmp_path, built_warehouse):
 def test_the_ui_buttons_publish_or_refuse_up_front(dev_server, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     port, published, sources = dev_server
     base = f"http://127.0.0.1:{port}"
@@ -142,31 +162,19 @@ def test_the_ui_buttons_publish_or_refuse_up_front(dev_server, tmp_path):
     rows[0]["licence"] = "CC BY 4.0 (changed for this test)"
     write_rows(sources / "reference_origins.csv", fields, rows)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        try:
-            # one asset's Materialize: refused before any step, naming what to press instead
-            known = {r["runId"] for r in _runs(port)}
-            page.goto(f"{base}/assets/marts/figures", wait_until="networkidle")
-            _press(page, "Materialize")
-            refused = _wait_for_new_run(port, known, 120)
-            assert refused["status"] == "CANCELED", refused
-            messages = [
-                e.get("message") or ""
-                for e in _graphql(port, LOGS, id=refused["runId"])["data"]["logsForRun"]["events"]
-            ]
-            assert any("refused before any step" in m and "Materialize all" in m for m in messages), messages
-            assert sha256(published) == before, "a refused run leaves the published file as it was"
+    with _page() as page:
+        # one asset's Materialize: refused before any step, naming what to press instead
+        refused = _launched(page, port, f"{base}/assets/marts/figures", "Materialize", 120)
+        assert refused["status"] == "CANCELED", refused
+        messages = [
+            e.get("message") or "" for e in _graphql(port, LOGS, id=refused["runId"])["data"]["logsForRun"]["events"]
+        ]
+        assert any("refused before any step" in m and "Materialize all" in m for m in messages), messages
+        assert sha256(published) == before, "a refused run leaves the published file as it was"
 
-            # "Materialize all" on the Lineage page: the whole build, published
-            known = {r["runId"] for r in _runs(port)}
-            page.goto(f"{base}/asset-groups", wait_until="networkidle")  # the Lineage page
-            _press(page, "Materialize all")
-            built = _wait_for_new_run(port, known, 600)
-            page.screenshot(path=str(tmp_path / "lineage.png"))
-        finally:
-            browser.close()
+        # "Materialize all" on the Lineage page: the whole build, published
+        built = _launched(page, port, f"{base}/asset-groups", "Materialize all", 600)
+        page.screenshot(path=str(tmp_path / "lineage.png"))
     assert built["status"] == "SUCCESS", built
     assert built["pipelineName"] == "__ASSET_JOB", "the UI's own asset job, not build_warehouse"
     assert sha256(published) != before, "the run published a new warehouse"
@@ -187,32 +195,24 @@ def test_the_ui_buttons_publish_or_refuse_up_front(dev_server, tmp_path):
 
     # a run the register gate refuses: failed, on the run and its acts; the published assets as they were
     drop_row(sources / "discrepancy_register.csv", "claim_id", UNLISTED)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        try:
-            known = {r["runId"] for r in _runs(port)}
-            page.goto(f"{base}/asset-groups", wait_until="networkidle")
-            _press(page, "Materialize all")
-            failed = _wait_for_new_run(port, known, 600)
-            assert failed["status"] == "FAILURE", failed
-            short = failed["runId"][:8]
-            shown = {}
-            for asset in ("publish", "published/warehouse", "published/report"):
-                page.goto(f"{base}/assets/{asset}", wait_until="networkidle")
-                page.get_by_text("Latest materialization", exact=False).first.wait_for(timeout=30000)
-                shown[asset] = page.inner_text("body")
-                page.screenshot(path=str(tmp_path / f"{asset.replace('/', '_')}.png"))
-            # the failed check's rows, in the table its evaluation carries
-            page.goto(f"{base}/assets/marts/claim_checks?view=checks", wait_until="networkidle")
-            page.get_by_text("claim_register").first.click()
-            # the latest execution's metadata, the failed rows a table inside it
-            header = page.locator("th", has_text="register_line")
-            header.first.wait_for(timeout=30000)
-            table = page.locator("table", has=header).last.inner_text()
-            page.screenshot(path=str(tmp_path / "failed_rows.png"))
-        finally:
-            browser.close()
+    with _page() as page:
+        failed = _launched(page, port, f"{base}/asset-groups", "Materialize all", 600)
+        assert failed["status"] == "FAILURE", failed
+        short = failed["runId"][:8]
+        shown = {}
+        for asset in ("publish", "published/warehouse", "published/report"):
+            page.goto(f"{base}/assets/{asset}", wait_until="networkidle")
+            page.get_by_text("Latest materialization", exact=False).first.wait_for(timeout=30000)
+            shown[asset] = page.inner_text("body")
+            page.screenshot(path=str(tmp_path / f"{asset.replace('/', '_')}.png"))
+        # the failed check's rows, in the table its evaluation carries
+        page.goto(f"{base}/assets/marts/claim_checks?view=checks", wait_until="networkidle")
+        page.get_by_text("claim_register").first.click()
+        # the latest execution's metadata, the failed rows a table inside it
+        header = page.locator("th", has_text="register_line")
+        header.first.wait_for(timeout=30000)
+        table = page.locator("table", has=header).last.inner_text()
+        page.screenshot(path=str(tmp_path / "failed_rows.png"))
     assert sha256(published) == published_build, "a refused run leaves the published file as it was"
     assert short in shown["publish"], "the act the gate refused shows the failed run"
     for asset in ("published/warehouse", "published/report"):
