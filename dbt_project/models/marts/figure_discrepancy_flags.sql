@@ -20,20 +20,15 @@ with failed as (
 slipped_levels as (
     -- of the levels, the one from the less authoritative document; of equally ranked ones, nothing says which
     -- slipped, and none is blamed (the preferred series marks a slipped point its neighbours show)
-    select f.claim_id, f.verdict, i.figure_id
-    from failed as f
-    join {{ ref('int_claim_inputs') }} as i on i.claim_id = f.claim_id
-    where f.level_slipped
-),
-
-ranked_levels as (
     select
-        l.claim_id, l.verdict, l.figure_id,
+        f.claim_id, f.verdict, i.figure_id,
         b.source_rank = max(b.source_rank) over claim
             and b.source_rank > min(b.source_rank) over claim as least_authoritative
-    from slipped_levels as l
-    join {{ ref('int_figure_statement_bounds') }} as b on b.figure_id = l.figure_id
-    window claim as (partition by l.claim_id)
+    from failed as f
+    join {{ ref('int_claim_inputs') }} as i on i.claim_id = f.claim_id
+    join {{ ref('int_figure_statement_bounds') }} as b on b.figure_id = i.figure_id
+    where f.level_slipped
+    window claim as (partition by f.claim_id)
 ),
 
 blamed as (
@@ -45,7 +40,7 @@ blamed as (
     from failed as f join {{ ref('int_claim_inputs') }} as i on i.claim_id = f.claim_id
     where f.mislabelled
     union all
-    select figure_id, claim_id, verdict from ranked_levels where least_authoritative
+    select figure_id, claim_id, verdict from slipped_levels where least_authoritative
 ),
 
 claimed as (
