@@ -360,6 +360,9 @@ def run(_args) -> int:
     from .launch import launch_and_wait
     from .resources.warehouse_resource import WarehouseResource
 
+    if (problem := _prepare()) is not None:
+        print(problem, file=sys.stderr)
+        return 2
     run_id = None
     try:
         home = _dagster_home(settings)
@@ -612,7 +615,24 @@ def dev(args) -> int:
     (orchestration/dev_server.py)"""
     from .dev_server import serve
 
+    if (problem := _prepare()) is not None:
+        print(problem, file=sys.stderr)
+        return 2
     return serve(args.host, args.port)
+
+
+def _prepare() -> str | None:
+    """Set-up before the code location loads: dbt's manifest, parsed if the project changed (dbt_project.py).
+    What stops it, as the error to print (None: prepared)."""
+    from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+    from .dbt_project import prepare_manifest
+
+    try:
+        prepare_manifest()
+    except DagsterDbtCliRuntimeError as exc:
+        return f"error: dbt cannot parse the project in dbt_project/; nothing was run: {exc}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

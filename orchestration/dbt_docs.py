@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .dbt_models import DBT_EXECUTABLE, dbt_project, profile_vars
+from .dbt_project import DBT_EXECUTABLE, dbt_project, profile_vars
 from .settings import DEFAULTS
 
 

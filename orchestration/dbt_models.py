@@ -6,7 +6,6 @@ import fcntl
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 from dagster_dbt.asset_utils import (
     DAGSTER_DBT_MANIFEST_METADATA_KEY,
     DAGSTER_DBT_PROJECT_METADATA_KEY,
@@ -25,39 +24,20 @@ from dagster_dbt.asset_utils import (
 )
 
 from .dbt_metadata import Table, described, kept_descriptions, step_events
+from .dbt_project import dbt_project, manifest_problem, prepare_manifest, profile_vars, slot
 from .dbt_selection import DbtWork
 from .resources.dbt_cli import WarehouseDbtResource
 from .resources.warehouse_resource import WarehouseResource
 from .run_worker import record_worker
-from .settings import DBT_PROJECT_DIR, OWNERS, WRITER_POOL, setting, warehouse_path
+from .settings import OWNERS, WRITER_POOL, warehouse_path
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt installed beside this interpreter, so runs work without an activated virtual environment.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-dbt_resource = WarehouseDbtResource(
-    project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-)
-
-
-def _newest_input(project_dir: Path) -> float:
-    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    for folder in ("models", "macros", "tests", "seeds"):
-        inputs.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    return max(p.stat().st_mtime for p in inputs if p.exists())
-
-
-def _slot(warehouse_name: str) -> Path:
-    """The one path dbt builds through, a link to the run's working file. dbt parses the whole project again
-    whenever its profile changes, and the profile names the database file: one path keeps partial parsing
-    across runs. It carries the warehouse's own file name, which DuckDB makes the catalog name views refer to."""
-    return dbt_project.project_dir / "target" / "run" / warehouse_name
-
-
-def profile_vars(database: Path, memory_limit: str) -> list[str]:
-    """dbt's arguments for its profile (profiles.yml): the database file it builds and the DuckDB memory it may
-    use. On the command line, so nothing changes this process's environment; the same for every run of a
-    warehouse, so dbt's partial parsing holds."""
-    return ["--vars", json.dumps({"warehouse_path": str(database), "memory_limit": memory_limit}, sort_keys=True)]
+if dbt_project.preparer.using_dagster_dev():
+    prepare_manifest()  # a reload of `dagster dev` shows an edited model, as dagster-dbt's prepare_if_dev does
+elif (problem := manifest_problem()) is not None:
+    raise RuntimeError(
+        f"dbt's manifest is not prepared: {problem}. Prepare it with `make setup` (or `python -m "
+        "orchestration.dbt_project`); `warehouse run` and `warehouse dev` prepare it themselves."
+    )
 
 
 def _clear(slot: Path, warehouse: WarehouseResource) -> None:
@@ -74,47 +54,16 @@ def _clear(slot: Path, warehouse: WarehouseResource) -> None:
 def _build_through_slot(warehouse: WarehouseResource, working: Path) -> Iterator[list[str]]:
     """Point the slot at `working` for one dbt invocation and yield the profile arguments naming it; dbt
     invocations take turns (a lock beside it)."""
-    slot = _slot(working.name)
-    slot.parent.mkdir(parents=True, exist_ok=True)
-    with open(slot.parent / ".lock", "w") as lock:
+    link = slot(working.name)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    with open(link.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        _clear(slot, warehouse)
-        slot.symlink_to(working)
+        _clear(link, warehouse)
+        link.symlink_to(working)
         try:
-            yield profile_vars(slot, warehouse.settings.dbt_memory_limit)
+            yield profile_vars(link, warehouse.settings.dbt_memory_limit)
         finally:
-            _clear(slot, warehouse)
-
-
-def prepare_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing, older than any model, macro or config, or parsed with
-    another profile than runs of this code location use (its warehouse's slot and dbt memory, as the environment
-    says; the resource checks them when a run starts, a parse needs neither to be valid), so that their dbt
-    invocations parse only what changed. dagster-dbt's own preparer (DbtProject.prepare_if_dev) parses on every
-    load and only under `dagster dev`, with a `dbt` found on PATH, which a virtual environment used without
-    activating it does not put there; runs and tests need a fresh manifest everywhere."""
-    manifest = dbt_project.manifest_path
-    profile = profile_vars(_slot(warehouse_path(os.environ).name), setting(os.environ, "DBT_MEMORY_LIMIT"))
-    # which parse of the manifest used which profile: a manifest another parse rewrote (dbt run by hand, another
-    # checkout of the code) is not vouched for
-    parsed_with = manifest.with_name("manifest_profile.json")
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    # `dagster dev` loads the code location in several processes at once: one parses, the others find it fresh
-    with open(manifest.with_name(".prepare.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (
-            not manifest.exists()
-            or manifest.stat().st_mtime < _newest_input(dbt_project.project_dir)
-            or not parsed_with.exists()
-            or json.loads(parsed_with.read_text()) != _parse_record(profile)
-        ):
-            dbt_resource.cli(["parse", "--quiet", *profile], target_path=dbt_project.target_path).wait()
-            parsed_with.write_text(json.dumps(_parse_record(profile)))
-    return manifest
-
-
-def _parse_record(profile: list[str]) -> dict:
-    return {"profile": profile, "manifest": dbt_project.manifest_path.stat().st_mtime_ns}
+            _clear(link, warehouse)
 
 
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
@@ -125,9 +74,6 @@ def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
     return [p.name for p in stale]
-
-
-prepare_manifest()
 
 
 # What dagster-dbt attaches to every spec for its own helpers (build_dbt_asset_selection, dbt.cli with a step

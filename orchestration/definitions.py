@@ -7,7 +7,8 @@ import dagster as dg
 
 from .checks.asset_checks import build_gx_checks
 from .checks.coverage_check import document_coverage_check
-from .dbt_models import dbt_resource, warehouse_models
+from .dbt_models import warehouse_models
+from .dbt_project import dbt_resource
 from .ingest.assets import ingest_sources
 from .publish import PUBLISHED_REPORT, PUBLISHED_WAREHOUSE, publish_step, report_site
 from .resources.warehouse_resource import WarehouseResource

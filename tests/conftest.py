@@ -16,6 +16,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = PROJECT_ROOT / "sources"
 SHARED_SEEDS = (PROJECT_ROOT.parent / "shared" / "seeds").resolve()
 
+
+def pytest_configure(config):
+    """Set-up before any test imports the Dagster definitions, as `make setup` does: dbt's manifest."""
+    from orchestration.dbt_project import prepare_manifest
+
+    prepare_manifest()
+
+
 # The document texts are not committed: runs find them in ../shared/seeds (the settings' default) unless a test
 # says otherwise; tests that check against the texts name this folder.
 
@@ -60,7 +68,7 @@ def build(monkeypatch: pytest.MonkeyPatch, workdir: Path, sources_dir: Path = SO
     if dbt_project is not None:
         import dagster as dg
 
-        from orchestration.dbt_models import DBT_EXECUTABLE
+        from orchestration.dbt_project import DBT_EXECUTABLE
         from orchestration.resources.dbt_cli import WarehouseDbtResource
 
         dbt = WarehouseDbtResource(

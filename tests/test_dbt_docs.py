@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from conftest import PROJECT_ROOT
-from orchestration.dbt_models import prepare_manifest
+from orchestration.dbt_project import prepare_manifest
 
 
 def test_every_model_and_built_column_is_described(built_warehouse):

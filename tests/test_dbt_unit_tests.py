@@ -11,7 +11,7 @@ import re
 import pytest
 
 from orchestration.dbt_docs import dbt_on_copy
-from orchestration.dbt_models import dbt_project
+from orchestration.dbt_project import dbt_project
 from orchestration.dbt_vars import dbt_var
 
 MODELS = dbt_project.project_dir / "models"

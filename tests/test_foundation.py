@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,7 +78,8 @@ def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path, monke
     from dagster_dbt import DbtCliResource
     from dagster_dbt.core import resource as dagster_dbt_resource
 
-    from orchestration.dbt_models import _build_through_slot, dbt_resource, prepare_manifest
+    from orchestration.dbt_models import _build_through_slot
+    from orchestration.dbt_project import dbt_resource, prepare_manifest
     from orchestration.resources.warehouse_resource import WarehouseResource
 
     def refused(*args, **kwargs):
@@ -100,6 +102,41 @@ def graph_key(text: str):
     import dagster as dg
 
     return dg.AssetKey(text.split("/"))
+
+
+def test_loading_the_definitions_never_parses_dbt_and_names_an_unprepared_manifest(tmp_path, monkeypatch):
+    """Set-up prepares the manifest; importing the code location only reads it, and refuses, naming the command,
+    a manifest that is missing or older than the dbt project's files."""
+    import shutil
+
+    from dagster_dbt import DbtProject
+
+    from orchestration import dbt_project as prepared
+
+    project = Path(shutil.copytree(PROJECT_ROOT / "dbt_project", tmp_path / "dbt_project", ignore=_outputs))
+    monkeypatch.setattr(prepared, "dbt_project", DbtProject(project))
+    assert prepared.manifest_problem().endswith("manifest.json is missing")
+    (project / "target").mkdir()
+    shutil.copy(PROJECT_ROOT / "dbt_project" / "target" / "manifest.json", project / "target")
+    assert prepared.manifest_problem() is None
+    # an edit after the parse (a second later: file times come from a clock coarser than two calls apart)
+    parsed = (project / "target" / "manifest.json").stat().st_mtime
+    os.utime(project / "models" / "marts" / "figures.sql", (parsed + 1, parsed + 1))
+    assert prepared.manifest_problem().endswith("older than the dbt project's files")
+
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_IS_DEV_CLI"}
+    never_prepared = "import orchestration.dbt_project as p; p.prepare_manifest = lambda: exit(3); "
+    loaded = subprocess.run(
+        [sys.executable, "-c", never_prepared + "import orchestration.definitions"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+    )
+    assert loaded.returncode == 0, loaded.stderr.decode()[-2000:]
+
+
+def _outputs(folder, names):
+    return [n for n in names if n in ("target", "logs")]
 
 
 def test_the_full_job_builds_table_1_in_base_units(built_warehouse):

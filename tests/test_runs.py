@@ -184,7 +184,7 @@ def test_a_changed_suite_revalidates_every_row_and_rebuilds_nothing(tmp_path, mo
 def build_job_on_dbt_copy():
     """The build_warehouse job with dbt building the copy of the dbt project DBT_PROJECT_COPY names, for Dagster's
     reconstructable."""
-    from orchestration.dbt_models import DBT_EXECUTABLE
+    from orchestration.dbt_project import DBT_EXECUTABLE
     from orchestration.definitions import defs
     from orchestration.resources.dbt_cli import WarehouseDbtResource
 
