@@ -61,10 +61,9 @@ def _output_to(log: Path) -> Iterator[Callable[[str], None]]:
 def _daemon_dequeues(instance: dg.DagsterInstance) -> bool:
     """Whether a daemon dequeues runs now: its last heartbeat is under SILENT_DAEMON_SECONDS old. Dagster's own
     health check tolerates 30 minutes more, in which a stopped daemon (`make dev` ended or killed) looks healthy."""
-    from dagster._core.run_coordinator import QueuedRunCoordinator
     from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
-    if not isinstance(instance.run_coordinator, QueuedRunCoordinator):
+    if not isinstance(instance.run_coordinator, dg.QueuedRunCoordinator):
         return False
     daemon = QueuedRunCoordinatorDaemon.daemon_type()
     statuses = get_daemon_statuses(

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._check import CheckError
-from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
 
 from .settings import Settings
 
@@ -86,11 +85,11 @@ def continuation_problem(root_run_id: str, working: Path, sources_dir: Path, cha
     return None
 
 
-class WarehouseRunCoordinator(QueuedRunCoordinator):
+class WarehouseRunCoordinator(dg.QueuedRunCoordinator):
     """Dagster's queued run coordinator, which first refuses a run `refusal` refuses: the run ends canceled, before
     any step, with the reason in its event log, and the published warehouse and its assets stay as they are."""
 
-    def submit_run(self, context: SubmitRunContext) -> dg.DagsterRun:
+    def submit_run(self, context: dg.SubmitRunContext) -> dg.DagsterRun:
         run = context.dagster_run
         reason = _reason_for(run, context.workspace)
         if reason is None:

@@ -15,7 +15,8 @@ import os
 import socket
 from pathlib import Path
 
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+import dagster as dg
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 
 from .run_rules import check_run, continues_root_build
 from .settings import Settings
@@ -64,7 +65,7 @@ def _alive(tags) -> bool:
     return pid is not None and host == socket.gethostname() and _start_ticks(int(pid)) == start
 
 
-class WarehouseRunLauncher(DefaultRunLauncher):
+class WarehouseRunLauncher(dg.DefaultRunLauncher):
     """Dagster's default run launcher, with the worker health check run monitoring needs."""
 
     @property
