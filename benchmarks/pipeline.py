@@ -23,15 +23,15 @@ FIRST_BUILD_CLEARS = (
     WAREHOUSE_FILE + ".wal",
     WAREHOUSE_FILE + ".sha256",
     "history",
-    ".build",
+    ".runs",
     "data",
     ".publish.lock",
 )
 # a later run starts from what is published; only working files a run abandoned are removed
-RERUN_CLEARS = (".build",)
+RERUN_CLEARS = (".runs",)
 
-# per measured tree and warehouse, the dbt parse the last warm-up left: (manifest mtime, its profile record)
-_warmed: dict[tuple[Path, Path], tuple[int, str]] = {}
+# per measured tree, the dbt parse the last warm-up left: (manifest mtime, the profile record beside it)
+_warmed: dict[Path, tuple[int, str]] = {}
 
 
 def manifest_mtime(code: Path) -> float | None:
@@ -40,7 +40,7 @@ def manifest_mtime(code: Path) -> float | None:
 
 
 def _parse_state(code: Path) -> tuple[int, str] | None:
-    """The manifest's mtime and the record orchestration/dbt_project.prepare_manifest writes of the profile it
+    """The manifest's mtime and the record orchestration/dbt_models.prepare_manifest writes of the profile it
     parsed with (target/manifest_profile.json), or None when either is missing."""
     target = code / "dbt_project" / "target"
     try:
@@ -49,13 +49,13 @@ def _parse_state(code: Path) -> tuple[int, str] | None:
         return None
 
 
-def manifest_stale(code: Path, warehouse: Path) -> bool:
-    """Whether a run's set-up would parse the dbt project (prepare_manifest): its manifest or profile record is
+def manifest_stale(code: Path) -> bool:
+    """Whether a run's import would parse the dbt project (prepare_manifest): its manifest or profile record is
     not what this invocation's last warm-up left (another parse, with another profile, rewrote them), or a model,
-    macro or config is newer than the manifest. The last rule is prepare_manifest's own (dbt_project._newest_input),
+    macro or config is newer than the manifest. The last rule is prepare_manifest's own (dbt_models._newest_input),
     restated: the runner imports nothing of the measured code, which may be another revision."""
     state = _parse_state(code)
-    if state is None or state != _warmed.get((code, warehouse)):
+    if state is None or state != _warmed.get(code):
         return True
     project = code / "dbt_project"
     inputs = [project / "dbt_project.yml", project / "profiles.yml"]
@@ -64,28 +64,20 @@ def manifest_stale(code: Path, warehouse: Path) -> bool:
     return state[0] < max(p.stat().st_mtime_ns for p in inputs if p.exists())
 
 
-# set-up, then the definitions' import (code that prepared dbt's manifest on import has no dbt_project module)
-_SET_UP = (
-    "try:\n    from orchestration.dbt_project import prepare_manifest\nexcept ImportError:\n    pass\n"
-    "else:\n    prepare_manifest()\nimport orchestration.definitions"
-)
-
-
-def warm_up(code: Path, warehouse: Path = BENCH_DIR / WAREHOUSE_FILE) -> dict:
-    """Unmeasured: set up and import the definitions once, which parses the dbt project if a model changed since
-    or the manifest was parsed with another profile. In the runs' environment as far as the profile goes (their
-    warehouse file, whose working path it names, the same DBT_MEMORY_LIMIT), so the parse is the one every run
-    would make."""
+def warm_up(code: Path) -> dict:
+    """Unmeasured: import the definitions once, which parses the dbt project if a model changed since or the
+    manifest was parsed with another profile. In the runs' environment as far as the profile goes (a warehouse
+    file named WAREHOUSE_FILE, the same DBT_MEMORY_LIMIT), so the parse is the one every run would make."""
     started = time.perf_counter()
     done = subprocess.run(
-        [str(VENV_BIN / "python"), "-c", _SET_UP],
+        [str(VENV_BIN / "python"), "-c", "import orchestration.definitions"],
         cwd=code,
-        env={**os.environ, "DOCUMENTS_DIR": "", "WAREHOUSE_PATH": str(warehouse)},
+        env={**os.environ, "DOCUMENTS_DIR": "", "WAREHOUSE_PATH": str(BENCH_DIR / WAREHOUSE_FILE)},
         capture_output=True,
         text=True,
     )
     if done.returncode == 0 and (state := _parse_state(code)) is not None:
-        _warmed[code, warehouse] = state
+        _warmed[code] = state
     return {
         "s": round(time.perf_counter() - started, 2),
         "returncode": done.returncode,
@@ -119,7 +111,7 @@ def run_pipeline(
     """One measured run of the job on `sources` (with the texts of `documents_dir`, or none), publishing to
     out/warehouse.duckdb. With `clean` (a first build) everything published there is deleted first; without, the
     run starts from what is published there."""
-    warmed = warm_up(code, out / WAREHOUSE_FILE) if manifest_stale(code, out / WAREHOUSE_FILE) else None
+    warmed = warm_up(code) if manifest_stale(code) else None
     for stale in FIRST_BUILD_CLEARS if clean else RERUN_CLEARS:
         path = out / stale
         if path.is_dir():

@@ -2,11 +2,14 @@
 (dbt_project.yml: each layer's schema and meta.dagster.group): [schema, name] (marts/figures), and each source
 [source, table], the key of the ingest asset that loads it (raw/figures)."""
 
+import fcntl
 import json
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -21,7 +24,7 @@ from dagster_dbt.asset_utils import (
 )
 
 from .dbt_metadata import Table, described, kept_descriptions, step_events
-from .dbt_project import dbt_project, manifest_problem, prepare_manifest, profile_vars
+from .dbt_project import dbt_project, manifest_problem, prepare_manifest, profile_vars, slot
 from .dbt_selection import DbtWork
 from .resources.dbt_cli import WarehouseDbtResource
 from .resources.warehouse_resource import WarehouseResource
@@ -35,6 +38,32 @@ elif (problem := manifest_problem()) is not None:
         f"dbt's manifest is not prepared: {problem}. Prepare it with `make setup` (or `python -m "
         "orchestration.dbt_project`); `warehouse run` and `warehouse dev` prepare it themselves."
     )
+
+
+def _clear(slot: Path, warehouse: WarehouseResource) -> None:
+    wal = slot.with_name(slot.name + ".wal")
+    if slot.is_symlink():
+        if wal.exists() and slot.exists():
+            # a dbt that died mid-build: DuckDB replays its log into the linked file
+            warehouse.files.connect(slot).close()
+        slot.unlink()
+    wal.unlink(missing_ok=True)
+
+
+@contextmanager
+def _build_through_slot(warehouse: WarehouseResource, working: Path) -> Iterator[list[str]]:
+    """Point the slot at `working` for one dbt invocation and yield the profile arguments naming it; dbt
+    invocations take turns (a lock beside it)."""
+    link = slot(working.name)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    with open(link.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _clear(link, warehouse)
+        link.symlink_to(working)
+        try:
+            yield profile_vars(link, warehouse.settings.dbt_memory_limit)
+        finally:
+            _clear(link, warehouse)
 
 
 def _prune_run_targets(target: Path, older_than_hours: float = 24) -> list[str]:
@@ -92,7 +121,7 @@ _TRANSLATOR = _Translator(settings=DagsterDbtTranslatorSettings(enable_code_refe
 def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """Build and test what this run's changes reach (dbt_selection.py) into the warehouse file; dbt tests report
     as asset checks. A mart it does not rebuild is reported as kept, so its checks and the publish step run."""
-    # dbt builds into the working file the run's ingest loaded, which its profile arguments name
+    # dbt builds into the working file the run's ingest loaded, through the slot its profile arguments name.
     key = record_worker(context, warehouse.settings)
     working = warehouse.working_copy(key)
     state = warehouse.files.run_dir(key) / "dbt_state"
@@ -107,17 +136,17 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResourc
     reported = _KeptMarts()
     commands = work.commands(RAW_SOURCES, state)
     if commands:
-        profile = profile_vars(working, warehouse.settings.dbt_memory_limit)
-        for args in commands:
-            # named as dagster-dbt names a step's folders, which _prune_run_targets removes a day later
-            target = (
-                dbt_project.project_dir
-                / "target"
-                / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-            )
-            invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
-            events = reported.around(step_events(invocation, descriptions))
-            yield from described(events, descriptions, TABLES)
+        with _build_through_slot(warehouse, working) as profile:
+            for args in commands:
+                # named as dagster-dbt names a step's folders, which _prune_run_targets removes a day later
+                target = (
+                    dbt_project.project_dir
+                    / "target"
+                    / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+                )
+                invocation = dbt.cli([*args, *profile], manifest=dbt_project.manifest_path, target_path=target)
+                events = reported.around(step_events(invocation, descriptions))
+                yield from described(events, descriptions, TABLES)
         with warehouse.files.connect(working) as con:  # the next run's state:modified compares against this build
             con.execute(
                 "create or replace table ingest.dbt_manifest as select ? as manifest",

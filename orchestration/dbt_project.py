@@ -19,7 +19,6 @@ from dagster_dbt import DbtProject
 
 from .resources.dbt_cli import WarehouseDbtResource
 from .settings import DBT_PROJECT_DIR, setting, warehouse_path
-from .warehouse import WarehouseFiles
 
 # The dbt installed beside this interpreter, so runs work without an activated virtual environment.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -32,11 +31,17 @@ dbt_resource = WarehouseDbtResource(
 )
 
 
+def slot(warehouse_name: str) -> Path:
+    """The one path dbt builds through, a link to the run's working file. dbt parses the whole project again
+    whenever its profile changes, and the profile names the database file: one path keeps partial parsing
+    across runs. It carries the warehouse's own file name, which DuckDB makes the catalog name views refer to."""
+    return DBT_PROJECT_DIR / "target" / "run" / warehouse_name
+
+
 def profile_vars(database: Path, memory_limit: str) -> list[str]:
     """dbt's arguments for its profile (profiles.yml): the database file it builds and the DuckDB memory it may
-    use. On the command line, so nothing changes this process's environment. dbt parses the whole project again
-    whenever its profile changes: runs build at one path per warehouse (WarehouseFiles.building), so for every
-    run of a warehouse they are the same, and dbt parses only what changed."""
+    use. On the command line, so nothing changes this process's environment; the same for every run of a
+    warehouse, so dbt's partial parsing holds."""
     return ["--vars", json.dumps({"warehouse_path": str(database), "memory_limit": memory_limit}, sort_keys=True)]
 
 
@@ -60,13 +65,12 @@ def manifest_problem() -> str | None:
 
 def prepare_manifest() -> Path:
     """Set-up's step: parse the project when its manifest is missing, stale, or parsed with another profile than
-    runs of this code location use (its warehouse's working file and dbt memory, as the environment says; the resource
+    runs of this code location use (its warehouse's slot and dbt memory, as the environment says; the resource
     checks them when a run starts, a parse needs neither to be valid), so that runs parse only what changed.
     dagster-dbt's own preparer parses with its default profile, and with a `dbt` found on PATH, which a virtual
     environment used without activating it lacks."""
     manifest = dbt_project.manifest_path
-    building = WarehouseFiles(warehouse_path(os.environ)).building
-    profile = profile_vars(building, setting(os.environ, "DBT_MEMORY_LIMIT"))
+    profile = profile_vars(slot(warehouse_path(os.environ).name), setting(os.environ, "DBT_MEMORY_LIMIT"))
     # which parse of the manifest used which profile: a manifest another parse rewrote (dbt run by hand,
     # another checkout of the code) is not vouched for
     parsed_with = manifest.with_name("manifest_profile.json")

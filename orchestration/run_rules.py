@@ -67,12 +67,10 @@ def refusal(
     return None
 
 
-def continuation_problem(
-    root_run_id: str, working: Path, kept: bool, sources_dir: Path, changed: list[str]
-) -> str | None:
-    """Why a re-execution cannot continue its root run's build: its working file is gone (not `kept`: another run
-    builds there now), or the sources changed since the root run ingested them (`changed`: those files)."""
-    if not kept:
+def continuation_problem(root_run_id: str, working: Path, sources_dir: Path, changed: list[str]) -> str | None:
+    """Why a re-execution cannot continue its root run's build: its working file is gone, or the sources changed
+    since the root run ingested them (`changed`: those files)."""
+    if not working.exists():
         return (
             f"refused before any step: run {root_run_id}'s working warehouse {working} is gone (a later run "
             f"removed it, or the run never ingested). Start a new run instead of re-executing this one. {WHAT_TO_PRESS}"
@@ -140,10 +138,9 @@ def _continuation_reason(run: dg.DagsterRun, settings: Settings | None = None) -
 
     settings = settings or Settings.from_env()
     files = WarehouseFiles.from_settings(settings)
-    working = files.building
-    kept = files.owns(run.root_run_id) and working.exists()
-    changed = changed_since(files.connect, working, settings.sources_dir) if kept else []
-    return continuation_problem(run.root_run_id, working, kept, settings.sources_dir, changed)
+    working = files.working(run.root_run_id)
+    changed = changed_since(files.connect, working, settings.sources_dir) if working.exists() else []
+    return continuation_problem(run.root_run_id, working, settings.sources_dir, changed)
 
 
 def check_run(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, settings: Settings) -> None:

@@ -3,12 +3,10 @@
 Readers keep the published file open or open it at any time: a run never writes to it. The swap is a rename on
 the same file system, so a reader sees either the previous complete warehouse or the new one, never a part.
 
-A run builds in `.build/`, one folder per warehouse with its working file at one path whatever run builds it, so
-dbt's profile, which names that file, never changes and dbt parses only what changed. The folder is owned by one
-root run at a time (its `owner` file), so a re-execution from failure continues the build its first run ingested;
-a live run holds the folder's lock, so another run is refused while it builds and takes over a dead run's
-leftovers. The folder records which published file the run started from; publishing refuses when another has
-been published since (a restore: the build would overwrite it).
+A run's working state lives in `.runs/<key>/`, keyed by the run's root run id so that a re-execution from
+failure continues the build its first run ingested. The folder records which published file the run started
+from; publishing refuses when another run has published since (its build would overwrite newer data). A live
+run holds the folder's lock, so a later run can tell a dead run's leftovers from a running one's and remove them.
 
 Every published state is kept in `history/` (the last N) with its sha256, so damage is detected rather than
 copied on, and any verified state can be restored. A publish or restore writes what it is about to swap in (its
@@ -59,23 +57,8 @@ class WarehouseFiles:
         return connect(path, read_only, self.memory_limit)
 
     @property
-    def build_dir(self) -> Path:
-        return self.published.parent / ".build"
-
-    @property
-    def building(self) -> Path:
-        """The working file, at one path for every run of this warehouse."""
-        return self.build_dir / self.published.name
-
-    def owner(self) -> str | None:
-        """The root run whose build the folder holds, or None."""
-        try:
-            return (self.build_dir / "owner").read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-
-    def owns(self, key: str) -> bool:
-        return self.owner() == key
+    def runs_dir(self) -> Path:
+        return self.published.parent / ".runs"
 
     @property
     def history_dir(self) -> Path:
@@ -97,14 +80,12 @@ class WarehouseFiles:
         return self.published.with_name(self.published.name + ".restoring")
 
     def run_dir(self, key: str) -> Path:
-        """The folder of run `key`'s build: the build folder, once that run owns it."""
         if not _RUN_KEY.match(key):
             raise ValueError(f"run id {key!r} is not a safe file name")
-        if not self.owns(key):
-            raise WarehouseError(
-                f"run {key} does not own {self.build_dir} (run {self.owner()} builds there now); start a new run"
-            )
-        return self.build_dir
+        return self.runs_dir / key
+
+    def working(self, key: str) -> Path:
+        return self.run_dir(key) / self.published.name
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseFiles:
@@ -237,15 +218,12 @@ def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | Non
     The copy is hashed on the way and compared with the sha256 recorded at publish, so a damaged published file
     stops the run with what to do instead of failing later on the copy. `planned_from`, when given, is the
     published file (published_identity) the run decided what to rebuild from: a newer one is refused."""
-    if not _RUN_KEY.match(key):
-        raise ValueError(f"run id {key!r} is not a safe file name")
-    folder = files.build_dir
+    folder = files.run_dir(key)
     folder.mkdir(parents=True, exist_ok=True)
     _lock_run_dir(folder)
-    working = files.building
-    if files.owns(key) and working.exists():
+    working = files.working(key)
+    if working.exists():
         return working
-    _take_over(files, key)
     partial = working.with_suffix(".partial")
     _settled(files)
     base = _identity(files.published)
@@ -267,15 +245,6 @@ def start_working_copy(files: WarehouseFiles, key: str, planned_from: dict | Non
     return working
 
 
-def _take_over(files: WarehouseFiles, key: str) -> None:
-    """Make `key` the owner of the build folder, whose lock this process holds: what an earlier run left there
-    (it failed, was killed or refused, and can no longer be continued) is removed first."""
-    for path in files.build_dir.iterdir():
-        if path.name != "lock":
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-    (files.build_dir / "owner").write_text(key, encoding="utf-8")
-
-
 def _damaged(files: WarehouseFiles, inode: int, digest: str) -> WarehouseError | None:
     """The published file's bytes (`digest`) against what was published: the integrity record when it names this
     file; otherwise (a file put there by hand, or a record older code wrote before a swap that never came) against
@@ -295,59 +264,42 @@ def _damaged(files: WarehouseFiles, inode: int, digest: str) -> WarehouseError |
 
 def existing_working_copy(files: WarehouseFiles, key: str) -> Path:
     """The working file a step after the ingest builds on; never silently a copy of the published file."""
-    working = files.building
-    if not files.owns(key) or not working.exists():
+    working = files.working(key)
+    if not working.exists():
         raise WarehouseError(
             f"run {key} has no working warehouse at {working}: its ingest did not run, or a later run removed "
             "its leftovers. Start a new run instead of re-executing this one."
         )
-    _lock_run_dir(files.build_dir)
+    _lock_run_dir(working.parent)
     return working
 
 
 def discard_working_copy(files: WarehouseFiles, key: str) -> None:
-    """Remove a run's build once it cannot publish: at scale its working file is a full copy of the warehouse."""
-    if files.owns(key):
-        _release(files.build_dir)
-        shutil.rmtree(files.build_dir, ignore_errors=True)
+    """Remove a run's working files once it cannot publish: at scale each is a full copy of the warehouse."""
+    folder = files.run_dir(key)
+    _release(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def clean_dead_runs(files: WarehouseFiles, active_key: str) -> list[str]:
-    """Remove the build of a run no live process holds (it failed, was killed or was refused) and return its id:
-    a failed run can be re-executed from failure until the next run starts; after that it has to start anew. A
-    live run's build is another run's to finish: this one is refused."""
-    folder, owner = files.build_dir, files.owner()
-    if not folder.is_dir() or owner == active_key:
-        return []
-    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        if folder not in _HELD_LOCKS:
-            raise WarehouseError(
-                f"run {owner} is building {files.published} in {folder}: one build at a time; wait for it to "
-                "finish, then run again"
-            ) from None
-    finally:
-        os.close(fd)
-    shutil.rmtree(folder, ignore_errors=True)
-    _release(folder)
-    return [owner or "of unknown id"]
-
-
-def live_build(files: WarehouseFiles) -> Path | None:
-    """The build folder, when a live process holds it (a run works in it), or None."""
-    try:
-        fd = os.open(files.build_dir / "lock", os.O_RDWR)
-    except OSError:
-        return None  # no run has worked in it
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return files.build_dir
-    finally:
-        os.close(fd)
-    return None
+    """Remove the working folders no live process holds: runs that failed, were killed or were refused. A
+    failed run can be re-executed from failure until the next run starts; after that it has to start anew."""
+    removed = []
+    if not files.runs_dir.exists():
+        return removed
+    for folder in sorted(files.runs_dir.iterdir()):
+        if folder.name == active_key or not folder.is_dir() or folder in _HELD_LOCKS:
+            continue
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live run
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 @contextmanager
@@ -410,8 +362,8 @@ def publish(files: WarehouseFiles, key: str, keep: int) -> dict:
 
     Refused when the published file is no longer the one the run started from: another run published
     meanwhile, and this run's build, made from the older state, would overwrite the newer one."""
-    working = files.building
-    if not files.owns(key) or not working.exists():
+    working = files.working(key)
+    if not working.exists():
         raise WarehouseError(f"run {key} has no working warehouse at {working}; nothing to publish")
     # fold any write-ahead log into the file so the renamed file is complete on its own
     with files.connect(working) as con:

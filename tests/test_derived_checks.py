@@ -79,7 +79,7 @@ def test_a_changed_figure_flips_its_derived_verdict_and_the_register_gate_says_s
     assert failed.keys() == {share, multiple}
     assert failed[share]["problem"] == "listed but no longer found"
     assert failed[multiple]["problem"] == "unlisted discrepancy"
-    working = WarehouseFiles(workdir / "warehouse.duckdb").building
+    working = WarehouseFiles(workdir / "warehouse.duckdb").working(result.run_id)
     assert _query(working, "select verdict from marts.claim_checks where claim_id = ?", [share]) == [("consistent",)]
 
 

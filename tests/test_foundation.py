@@ -72,14 +72,14 @@ def test_every_asset_has_the_owner_and_dbt_assets_a_clean_description_and_their_
 
 
 def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path, monkeypatch):
-    """dbt's partial parsing holds across runs: a build's profile arguments (its warehouse's one working path)
-    are the ones the manifest was parsed with, so its dbt reuses that parse instead of parsing every model again.
-    And the invocation neither asks dbt for its version nor builds a dbt adapter in this process
-    (resources/dbt_cli.py): both would fail here."""
+    """dbt's partial parsing holds across runs: a build's profile arguments are the ones the manifest was parsed
+    with, so its dbt reuses that parse instead of parsing every model again. And the invocation neither asks dbt
+    for its version nor builds a dbt adapter in this process (resources/dbt_cli.py): both would fail here."""
     from dagster_dbt import DbtCliResource
     from dagster_dbt.core import resource as dagster_dbt_resource
 
-    from orchestration.dbt_project import dbt_resource, prepare_manifest, profile_vars
+    from orchestration.dbt_models import _build_through_slot
+    from orchestration.dbt_project import dbt_resource, prepare_manifest
     from orchestration.resources.warehouse_resource import WarehouseResource
 
     def refused(*args, **kwargs):
@@ -90,8 +90,9 @@ def test_a_build_reuses_the_parse_the_manifest_was_prepared_with(tmp_path, monke
 
     prepare_manifest()
     warehouse = WarehouseResource.from_env().process_config_and_initialize()
-    profile = profile_vars(warehouse.files.building, warehouse.settings.dbt_memory_limit)
-    dbt_resource.cli(["parse", *profile], target_path=tmp_path / "target").wait()
+    working = tmp_path / warehouse.settings.warehouse_path.name
+    with _build_through_slot(warehouse, working) as profile:
+        dbt_resource.cli(["parse", *profile], target_path=tmp_path / "target").wait()
     log = (tmp_path / "target" / "dbt.log").read_text()
     assert "Unable to do partial parsing" not in log
     assert "Nothing changed, skipping partial parsing" in log or "Partial parsing enabled" in log

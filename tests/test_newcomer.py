@@ -111,7 +111,7 @@ def test_two_first_runs_of_a_clone_without_texts(clone, tmp_path):
     assert "literals NOT checked" in (data / "validation" / "index.html").read_text()
     assert (data / "report" / "index.html").is_file(), "the first run wrote the report site"
     assert len(list((data / "history").glob("*.duckdb"))) == 1, "the second run had nothing new to publish"
-    assert not (data / ".build").exists(), "no working copy is left behind"
+    assert not list((data / ".runs").iterdir()), "no working copy is left behind"
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.figures").fetchone()[0] > 100
         assert (
@@ -153,4 +153,4 @@ def test_a_rejected_run_ends_with_its_cause_in_a_few_lines_and_changes_nothing(c
     assert len(output.splitlines()) < 30, output
     assert "not published" in result.stderr
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
-    assert not (published.parent / ".build" / published.name).exists(), "a rejected run makes no working copy"
+    assert not list((published.parent / ".runs").glob("*")), "a rejected run makes no working copy"

@@ -206,7 +206,7 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
             os.killpg(killed.pid, signal.SIGKILL)  # inside dbt build
             killed.wait(timeout=60)
             assert _sha(published) == before
-            assert (published.parent / ".build" / published.name).exists(), "the killed run left its working copy"
+            assert list((published.parent / ".runs").iterdir()), "the killed run left its working copy"
             deadline = time.monotonic() + 300
             while runs()[queued].status != DagsterRunStatus.SUCCESS:
                 state = runs()
@@ -226,7 +226,7 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
         os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait(timeout=60)
     assert _sha(published) != before
-    assert not (published.parent / ".build").exists(), "the next run removed the dead run's working copy"
+    assert not list((published.parent / ".runs").iterdir()), "the next run removed the dead run's working copy"
 
 
 # What a build reads from the texts, which a build without them (below) has as null coverage instead

@@ -179,7 +179,7 @@ def test_the_register_gate_names_a_flipped_verdict_and_an_unlisted_disagreement(
         == f"{NEWSLETTER} nl_f005: 0.0 to 200.0 million yuan; {YEARBOOK} yb_f004: 200.0 to ∞ million yuan"
     )
     assert found["register_line"] == f"{contradiction},contradict,bounds exclude each other,{PLACEHOLDER}"
-    working = WarehouseFiles(workdir / "warehouse.duckdb").building
+    working = WarehouseFiles(workdir / "warehouse.duckdb").working(result.run_id)
     assert _query(
         working, "select verdict from marts.figure_reconciliation where reconciliation_id = ?", [exports]
     ) == [("agree",)]

@@ -481,8 +481,8 @@ def test_a_review_while_a_run_builds_is_refused_and_goes_through_once_it_ends(so
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     if holder == "warehouse run":  # cli.py's writer lock
         lock = warehouse.parent / ".writer.lock"
-    else:  # warehouse.py's lock on the build folder, held by its live worker process
-        lock = warehouse.parent / ".build" / "lock"
+    else:  # warehouse.py's lock on the run's working folder, held by its live worker process
+        lock = warehouse.parent / ".runs" / "a1b2c3" / "lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     before = snapshot(sources)
     with lock.open("w") as handle:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +20,6 @@ from orchestration.resources.connections import connect
 from orchestration.warehouse import (
     WarehouseError,
     WarehouseFiles,
-    clean_dead_runs,
     history_lines,
     publish,
     restore,
@@ -51,46 +48,14 @@ def _published_n(files: WarehouseFiles) -> int:
 
 def test_a_run_never_publishes_over_a_newer_warehouse(tmp_path):
     files = WarehouseFiles(tmp_path / "warehouse.duckdb")
-    _state(files, "first", 1)
-    publish(files, "first", keep=5)
-    _state(files, "older", 2)
-    restore(files, "first")  # published while run older builds: a newer file than the one it started from
-    with pytest.raises(WarehouseError, match="not published: .* was replaced by run first after run older started"):
+    _state(files, "older", 1)  # both start from the same (empty) state
+    _state(files, "newer", 2)
+    publish(files, "newer", keep=5)
+    with pytest.raises(WarehouseError, match="not published: .* was replaced by run newer after run older started"):
         publish(files, "older", keep=5)
-    assert _published_n(files) == 1
-    assert not files.build_dir.exists(), "a run that can no longer publish leaves no working copy"
-    assert [p.stem.split("_", 1)[1] for p in snapshots(files)] == ["first"]
-
-
-def test_one_build_at_a_time_in_one_working_path(tmp_path):
-    """Every run builds at the same path (dbt's profile names it); a live run holds it, a later run is refused
-    until it ends and then takes over what it left."""
-    files = WarehouseFiles(tmp_path / "warehouse.duckdb")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from orchestration.warehouse import WarehouseFiles, "
-            "start_working_copy; start_working_copy(WarehouseFiles(Path(sys.argv[1])), 'live'); print(flush=True); "
-            "time.sleep(600)",
-            str(files.published),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    try:
-        holder.stdout.readline()  # its working copy is made
-        assert files.owner() == "live" and files.building.exists()
-        with pytest.raises(WarehouseError, match="run live is building .* one build at a time"):
-            clean_dead_runs(files, "later")
-        with pytest.raises(WarehouseError, match="another live process is working in"):
-            start_working_copy(files, "later")
-        assert files.owner() == "live", "the live run's build is untouched"
-    finally:
-        holder.kill()
-        holder.communicate()
-    assert clean_dead_runs(files, "later") == ["live"]
-    assert start_working_copy(files, "later") == files.building
-    assert files.owner() == "later"
+    assert _published_n(files) == 2
+    assert not files.run_dir("older").exists(), "a run that can no longer publish leaves no working copy"
+    assert [p.stem.split("_", 1)[1] for p in snapshots(files)] == ["newer"]
 
 
 def test_history_lists_only_published_states(tmp_path, monkeypatch):
@@ -267,7 +232,7 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
         first = dg.execute_job(job, instance, raise_on_error=False)
         assert {e.step_key for e in first.all_events if e.is_step_failure} == {"warehouse_models"}
         model.write_text(mended)
-        folder = files.build_dir
+        folder = files.run_dir(first.run_id)
         aside = folder.rename(tmp_path / "aside")
         gone = dg.execute_job(
             job,
@@ -277,7 +242,7 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
         )
         assert not gone.success
         failure = next(e for e in gone.all_events if e.is_step_failure)
-        assert f"run {first.run_id}'s working warehouse {files.building} is gone" in str(
+        assert f"run {first.run_id}'s working warehouse {files.working(first.run_id)} is gone" in str(
             failure.event_specific_data.error
         )
         aside.rename(folder)
@@ -314,7 +279,7 @@ def test_reexecution_from_failure_publishes_what_its_run_ingested(tmp_path, monk
             ).fetchall()
         }
     assert "US $41 billion" in printed, "the re-execution published the build its first run ingested"
-    assert not files.build_dir.exists()
+    assert not files.runs_dir.exists() or not any(files.runs_dir.iterdir())
 
 
 def test_a_missing_number_in_failed_rows_is_written_as_null(tmp_path):

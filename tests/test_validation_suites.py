@@ -43,7 +43,7 @@ def _failures(result, check_name) -> dict[str, dict]:
 
 def _verdicts(workdir, result) -> dict[str, str]:
     # a run stopped by a blocking check publishes nothing: read the run's own working file
-    working = WarehouseFiles(workdir / "warehouse.duckdb").building
+    working = WarehouseFiles(workdir / "warehouse.duckdb").working(result.run_id)
     with duckdb.connect(str(working), read_only=True) as con:
         return dict(con.execute("select claim_id, verdict from marts.claim_checks").fetchall())
 

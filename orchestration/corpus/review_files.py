@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..ingest.source_files import SOURCES_BY_NAME
 from ..settings import WRITER_LOCK
-from ..warehouse import WarehouseFiles, live_build
 from .text import TextError, decode_text
 
 
@@ -124,17 +123,35 @@ def write_csv_file(file: CsvFile) -> None:
     _replace(file.path, file.text().encode("utf-8"))
 
 
+def _live_run(runs_dir: Path) -> Path | None:
+    """A run folder a live process holds (warehouse.py locks it while the run works in it), or None."""
+    if not runs_dir.is_dir():
+        return None
+    for folder in sorted(runs_dir.iterdir()):
+        try:
+            fd = os.open(folder / "lock", os.O_RDWR)
+        except OSError:
+            continue  # no lock file: no run has worked in it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return folder
+        finally:
+            os.close(fd)
+    return None
+
+
 @contextmanager
 def no_build_running(warehouse_path: Path, problems: list[str], what: str = "review") -> Iterator[None]:
     """Hold the writer lock `warehouse run` builds under (WRITER_LOCK beside the warehouse) while a review
     changes the sources, so no run starts reading them half-changed; a build already running (`warehouse run`, or
-    a run launched from the UI, whose live process holds the build folder) is a problem, in the words the
+    a run launched from the UI, whose live process holds its folder in .runs/) is a problem, in the words the
     command line uses for it."""
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with open(warehouse_path.parent / WRITER_LOCK, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            live = live_build(WarehouseFiles(warehouse_path))
+            live = _live_run(warehouse_path.parent / ".runs")
             running = f" (another live process is working in {live})" if live else None
         except BlockingIOError:
             running = ""
