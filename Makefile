@@ -20,9 +20,7 @@ export DAGSTER_HOME
 
 .PHONY: setup run test format dev docs report bench lock clean
 
-# installs the pinned set, then prepares dbt's manifest (the Dagster definitions read it, never parse it)
 setup: $(STAMP)
-	$(BIN)/python -m orchestration.dbt_project
 
 # uv installs the pinned set, every hash checked, in about 20 s where pip takes a minute (a fresh clone's first
 # `make test`, as CI runs it)
@@ -76,7 +74,7 @@ report:
 
 # How the pipeline's cost grows against plain DuckDB (benchmarks/README.md); not part of `make test`.
 BENCH_SIZES ?= 1e3,1e5,1e6,1e7
-bench: setup
+bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES)
 
 # How good `warehouse draft` is against the reviewed corpus of benchmarks/draft_corpus, beside issue 32's targets

@@ -40,7 +40,7 @@ def manifest_mtime(code: Path) -> float | None:
 
 
 def _parse_state(code: Path) -> tuple[int, str] | None:
-    """The manifest's mtime and the record orchestration/dbt_models.prepare_manifest writes of the profile it
+    """The manifest's mtime and the record orchestration/dbt_project.prepare_manifest writes of the profile it
     parsed with (target/manifest_profile.json), or None when either is missing."""
     target = code / "dbt_project" / "target"
     try:
@@ -50,9 +50,9 @@ def _parse_state(code: Path) -> tuple[int, str] | None:
 
 
 def manifest_stale(code: Path) -> bool:
-    """Whether a run's import would parse the dbt project (prepare_manifest): its manifest or profile record is
+    """Whether a run's set-up would parse the dbt project (prepare_manifest): its manifest or profile record is
     not what this invocation's last warm-up left (another parse, with another profile, rewrote them), or a model,
-    macro or config is newer than the manifest. The last rule is prepare_manifest's own (dbt_models._newest_input),
+    macro or config is newer than the manifest. The last rule is prepare_manifest's own (dbt_project._newest_input),
     restated: the runner imports nothing of the measured code, which may be another revision."""
     state = _parse_state(code)
     if state is None or state != _warmed.get(code):
@@ -64,13 +64,20 @@ def manifest_stale(code: Path) -> bool:
     return state[0] < max(p.stat().st_mtime_ns for p in inputs if p.exists())
 
 
+# set-up, then the definitions' import (code that prepared dbt's manifest on import has no dbt_project module)
+_SET_UP = (
+    "try:\n    from orchestration.dbt_project import prepare_manifest\nexcept ImportError:\n    pass\n"
+    "else:\n    prepare_manifest()\nimport orchestration.definitions"
+)
+
+
 def warm_up(code: Path) -> dict:
-    """Unmeasured: import the definitions once, which parses the dbt project if a model changed since or the
-    manifest was parsed with another profile. In the runs' environment as far as the profile goes (a warehouse
+    """Unmeasured: set up and import the definitions once, which parses the dbt project if a model changed since
+    or the manifest was parsed with another profile. In the runs' environment as far as the profile goes (a warehouse
     file named WAREHOUSE_FILE, the same DBT_MEMORY_LIMIT), so the parse is the one every run would make."""
     started = time.perf_counter()
     done = subprocess.run(
-        [str(VENV_BIN / "python"), "-c", "import orchestration.definitions"],
+        [str(VENV_BIN / "python"), "-c", _SET_UP],
         cwd=code,
         env={**os.environ, "DOCUMENTS_DIR": "", "WAREHOUSE_PATH": str(BENCH_DIR / WAREHOUSE_FILE)},
         capture_output=True,

@@ -35,8 +35,8 @@ if dbt_project.preparer.using_dagster_dev():
     prepare_manifest()  # a reload of `dagster dev` shows an edited model, as dagster-dbt's prepare_if_dev does
 elif (problem := manifest_problem()) is not None:
     raise RuntimeError(
-        f"dbt's manifest is not prepared: {problem}. Prepare it with `make setup` (or `python -m "
-        "orchestration.dbt_project`); `warehouse run` and `warehouse dev` prepare it themselves."
+        f"dbt's manifest is not prepared: {problem}. `warehouse run` and `warehouse dev` (`make run`, `make dev`) "
+        "prepare it before they load the definitions; by hand: `.venv/bin/python -m orchestration.dbt_project`."
     )
 
 

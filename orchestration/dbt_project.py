@@ -2,9 +2,9 @@
 of its manifest.
 
 The manifest is prepared at set-up, never by importing the Dagster definitions, which only read it
-(dbt_models.py): by `make setup` (`python -m orchestration.dbt_project`), and by `warehouse run`, `warehouse dev`
-and the tests before they load the code location. Under `dagster dev` it is prepared again on every reload of the
-code location, as dagster-dbt's `prepare_if_dev()` does, so an edited model shows at once.
+(dbt_models.py): by `warehouse run` and `warehouse dev` (`make run`, `make dev`) and the tests before they load the
+code location, or by hand with `python -m orchestration.dbt_project`. Under `dagster dev` it is prepared again on
+every reload of the code location, as dagster-dbt's `prepare_if_dev()` does, so an edited model shows at once.
 """
 
 from __future__ import annotations
