@@ -100,6 +100,10 @@ def test_a_printing_is_claimed_by_one_mention_only():
     twice = Printing("ships_m2", Place(SECTION, 1), "3,250 ships", None, ())
     result = account(TEXT, [*_mentions(), twice], [], [])
     assert [p.key for p in result.not_found] == ["ships_m2"], "the paragraph prints the literal once"
+    # where the one printing is: what the warehouse keeps for the fidelity suite and the report's highlight
+    found = result.found["ships_m1"]
+    assert (found.text, found.in_other_words) == ("3,250 ships", False)
+    assert TEXT.splitlines()[found.line - 1][found.start : found.end] == "3,250 ships"
 
 
 def test_a_literal_is_not_found_inside_a_longer_number():
@@ -113,6 +117,8 @@ def test_a_literal_is_not_found_inside_a_longer_number():
         [],
     )
     assert [p.key for p in result.not_found] == ["part_m1", "decimal_m1"]
+    # nor anywhere else in the text: the ingest reports such a literal as a problem of its row
+    assert not result.printed_anywhere("250 ships") and not result.printed_anywhere("4.1")
 
 
 def test_a_table_mention_must_name_its_cell():
@@ -120,6 +126,8 @@ def test_a_table_mention_must_name_its_cell():
     result = account(TEXT, [wrong_cell], [], [])
     assert [p.key for p in result.not_found] == ["cargo_m9"]
     assert _status(result, 13, "4.10") == ("unaccounted", None)
+    # printed, but not where its mention places it: the coverage check names it (not_found), not the ingest
+    assert result.printed_anywhere("4.10")
 
 
 def test_an_ignore_without_printed_covers_its_section_and_one_covering_nothing_new_is_stale():
@@ -194,7 +202,8 @@ def test_the_run_logs_how_far_its_reading_of_a_long_text_has_got(caplog):
     for table in (
         "documents (document_id varchar, file_name varchar)",
         "figures (figure_id varchar, document_id varchar, section varchar, stated_text varchar, "
-        "unit_as_printed varchar, year integer, start_year integer, end_year integer, as_of_date date)",
+        "unit_as_printed varchar, unit_interpreted varchar, year integer, start_year integer, end_year integer, "
+        "as_of_date date, _file varchar, _line integer)",
         "mentions (mention_id varchar, figure_id varchar, document_id varchar, section varchar, paragraph integer, "
         "table_row varchar, table_column varchar, review_status varchar, _file varchar, _line integer)",
         "events (event_id varchar, document_id varchar, section varchar, paragraph integer, stated_text varchar, "

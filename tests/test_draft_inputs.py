@@ -309,14 +309,3 @@ def test_section_numbers_as_printed():
         "## 4 Results": "4",
         "## Top 10 Cities": None,
     }
-
-
-def test_the_literals_printed_in_a_text_are_found_as_a_search_for_each_would_find_them():
-    """The run looks for every literal of a document in one pass over its text: the same answer as one search
-    per literal, literals printed inside others and where others start included."""
-    from orchestration.corpus.text import printed_literals
-
-    text = "Harbour exports rose 12.50% to US$ 3.2 billion (235 firms; 2015) [12]."
-    literals = ["12", "12.5", "12.50%", "35 firms", "235", "US$ 3.2 billion", "3.2 b", "(235", "]", "13", "US$ 4"]
-    assert printed_literals(text, literals) == {literal for literal in literals if literal in text}
-    assert printed_literals(text, []) == set() and printed_literals("", ["12"]) == set()

@@ -323,7 +323,7 @@ def test_what_makes_a_run_rebuild_everything(sources, baseline):
     write_rows(sources / "discrepancy_register.csv", fields, rows)
     plan, read = validate_run(sources, None, baseline)
     assert (plan.mode, plan.documents, read["figures"]) == ("incremental", frozenset({NINGBO}), 106)
-    assert plan.changed_sources == {"discrepancy_register", "text_numbers", "document_texts"}
+    assert plan.changed_sources == {"discrepancy_register", "text_numbers", "document_texts", "mention_printings"}
 
     # an added exchange rate keeps the run incremental; a changed one rebuilds everything
     fields, rows = read_rows(sources / "fx_rates.csv")

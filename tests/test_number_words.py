@@ -191,3 +191,8 @@ def test_numbers_in_words_must_be_accounted_for_and_a_mention_in_other_words_cla
         ("twenty-one", "unaccounted", None),
     ]
     assert result.not_found == []
+    # each is found where its number is printed: the literal itself, or the number of its value in other words
+    assert [(f.line, f.text, f.in_other_words) for f in result.found.values()] == [
+        (3, "Three major software corporations", False),
+        (3, "three", True),
+    ]

@@ -233,8 +233,10 @@ def test_a_killed_run_changes_nothing_and_no_longer_holds_the_queue(tmp_path, bu
 _FROM_TEXTS = {
     "raw.text_numbers",
     "raw.document_texts",
+    "raw.mention_printings",
     "staging.stg_text_numbers",
     "staging.stg_document_texts",
+    "staging.stg_mention_printings",
     "marts.document_coverage",
 }
 

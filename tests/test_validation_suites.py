@@ -136,15 +136,28 @@ BREAKS = [
     (
         "figures_fidelity",
         "update marts.fct_observation set stated_text = 'US$ 20.08 billion' where figure_id = 'ningbo_f009'",
-        "every number of a figure's literal is printed in its document's text where its mentions place it",
+        "a figure's literal is what its document prints where its mention places it",
         "ningbo_f009",
     ),
     (
         "figures_fidelity",
-        # the text no longer prints the figure's number where its mention places it
-        "update raw.text_numbers set literal = '40.28' where accounted_by = 'dalian_f003_m1'",
-        "every number of a figure's literal is printed in its document's text where its mentions place it",
+        # the text no longer prints the figure's literal where its mention places it
+        "update raw.mention_printings set text_at_locator = '40.28 billion yuan' where mention_id = 'dalian_f003_m1'",
+        "a figure's literal is what its document prints where its mention places it",
         "dalian_f003",
+    ),
+    (
+        "figures_fidelity",
+        "update marts.fct_observation set value = value * 10 where figure_id = 'dalian_f003'",
+        "a figure's value is the value read again from what its document prints there",
+        "dalian_f003",
+    ),
+    (
+        "figures_fidelity",
+        # a literal in words printed in other words ("three major corporations") is judged by its value
+        "update marts.fct_observation set value = 4 where figure_id = 'dalian_f012'",
+        "a figure's value is the value read again from what its document prints there",
+        "dalian_f012",
     ),
     (
         "figure_ranges",

@@ -120,7 +120,7 @@ def validates_every_row(con: duckdb.DuckDBPyConnection, suite: SuiteDefinition) 
 
 def _bind_literal_rules(con: duckdb.DuckDBPyConnection) -> None:
     """`printed_numbers(literal)`: the numbers a literal prints, tokenised by the rule that finds the numbers of
-    the document texts (corpus/text.py), so a literal's numbers compare with `raw.text_numbers` as printed."""
+    the document texts (corpus/text.py): the register gates frame a recomputed value around the literal's first."""
     pattern = f"(?:^|[^A-Za-z0-9])({NUMBER_PATTERN})".replace("'", "''")
     con.execute(f"create or replace temp macro printed_numbers(literal) as regexp_extract_all(literal, '{pattern}', 1)")
 

@@ -61,12 +61,30 @@ class Accounted:
     accounted_by: str | None  # the mention, event or ignore line that accounts for it
 
 
+@dataclass(frozen=True)
+class Found:
+    """Where a mention's literal is printed: [start, end) of its line (0-based) and what the text prints there.
+    A literal in words printed in other words at its place is found at the number of its value it claimed there,
+    else (the words are not a number of the text: "a few") at the start of its place, an empty span."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+    in_other_words: bool = False
+
+
 @dataclass
 class Accounting:
     numbers: list[Accounted] = field(default_factory=list)
+    found: dict[str, Found] = field(default_factory=dict)  # mention -> where its literal is printed
     not_found: list[Printing] = field(default_factory=list)  # literals not printed at their place
     stale: list[Ignore] = field(default_factory=list)  # ignores that account for no number left
     document: _Document | None = field(default=None, repr=False)
+
+    def printed_anywhere(self, literal: str) -> bool:
+        """Whether the text prints `literal` anywhere, by the test of a printing at a place (occurrences)."""
+        return any(occurrences(line, literal) for line in self.document.lines)
 
     def stale_after(self, ignores: list[Ignore]) -> list[Ignore]:
         """Which of `ignores`, listed after those accounted (in this order), would be stale: what a draft must
@@ -186,14 +204,18 @@ class _Document:
         return marked
 
 
-def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> bool:
+def _found(line: TextLine, start: int, end: int, in_other_words: bool = False) -> Found:
+    return Found(line.number, start, end, line.text[start:end], in_other_words)
+
+
+def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> Found | None:
     """Mark the numbers of one unclaimed printing of `printing` at its place (for an event's date, which several
-    events may share, every printing in its paragraph, else in its section); False when it is not printed
-    there. A literal in words ("three enterprises") is found the same way and marks no number."""
+    events may share, every printing in its paragraph, else in its section) and return the first; None when it
+    is not printed there. A literal in words ("three enterprises") is found the same way and marks no number."""
     place = printing.place
     tiers = [place.paragraph, None] if place.paragraph is not None else [None]
     for paragraph in tiers:
-        found = False
+        found = None
         for line in doc.place_lines(place, paragraph):
             for span in occurrences(line, printing.stated_text):
                 if exclusive and (line.number, *span) in doc.claimed:
@@ -208,28 +230,31 @@ def _claim(doc: _Document, printing: Printing, status: str, exclusive: bool) -> 
                 doc.mark(inside, status, printing.key)
                 if exclusive:
                     doc.claimed.add((line.number, *span))
-                    return True
-                found = True
+                    return _found(line, *span)
+                found = found or _found(line, *span)
         if found:
-            return True
-    return False
+            return found
+    return None
 
 
-def _claim_in_other_words(doc: _Document, printing: Printing, status: str) -> None:
+def _claim_in_other_words(doc: _Document, printing: Printing, status: str) -> Found | None:
     """A literal in words not printed at its place: claim the first number its paragraph (a table row: its
-    cell) prints with the literal's value that nothing claimed yet."""
+    cell) prints with the literal's value that nothing claimed yet; else it is found at the start of its place
+    (its paragraph's first line, else its section's), or, when the text has no such place, nowhere."""
     token = NUMBER.search(printing.stated_text)
     value = _value(token.group(0)) if token else None
-    if value is None:
-        return
     place = printing.place
-    for line in doc.place_lines(place, place.paragraph):
+    for line in doc.place_lines(place, place.paragraph) if value is not None else ():
         for i in doc.by_line.get(line.number, []):
             number = doc.numbers[i]
             same_cell = place.table_row is None or number.place.table_column == place.table_column
             if i not in doc.status and same_cell and _value(number.literal) == value:
                 doc.mark([i], status, printing.key)
-                return
+                start = number.column - 1
+                return _found(line, start, start + len(number.literal), in_other_words=True)
+    tiers = [place.paragraph, None] if place.paragraph is not None else [None]
+    first = next((line for p in tiers for line in doc.place_lines(place, p) if line.kind != "blank"), None)
+    return None if first is None else _found(first, 0, 0, in_other_words=True)
 
 
 def _ignore(doc: _Document, ignore: Ignore) -> int:
@@ -267,14 +292,16 @@ def account(
     in_other_words = []
     for mention in sorted(mentions, key=lambda m: -len(m.stated_text)):
         status = "draft" if mention.draft else "figure"
-        if not _claim(doc, mention, status, exclusive=True):
-            if _has_digit(mention.stated_text):
-                result.not_found.append(mention)
-            else:
-                in_other_words.append((mention, status))
+        if found := _claim(doc, mention, status, exclusive=True):
+            result.found[mention.key] = found
+        elif _has_digit(mention.stated_text):
+            result.not_found.append(mention)
+        else:
+            in_other_words.append((mention, status))
     # after every literal printed as recorded has claimed its printing, so none loses its number to another
     for mention, status in in_other_words:
-        _claim_in_other_words(doc, mention, status)
+        if found := _claim_in_other_words(doc, mention, status):
+            result.found[mention.key] = found
     for event in events:
         if not _claim(doc, event, "event", exclusive=False) and _has_digit(event.stated_text):
             result.not_found.append(event)

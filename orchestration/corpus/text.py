@@ -89,43 +89,6 @@ def decode_text(data: bytes, name: str | Path) -> str:
         ) from None
 
 
-def _alternatives(trie: dict) -> str:
-    """A regular expression matching the strings of a trie (a node's "" key ends one), the longest first."""
-    branches = []
-    for char, child in trie.items():
-        if not char:
-            continue
-        chain = re.escape(char)
-        while len(child) == 1 and "" not in child:  # a run with no branch in it is written out, not nested
-            ((char, child),) = child.items()
-            chain += re.escape(char)
-        branches.append(chain + _alternatives(child))
-    if not branches:
-        return ""
-    group = branches[0] if len(branches) == 1 and "" not in trie else f"(?:{'|'.join(branches)})"
-    return group + ("?" if "" in trie else "")
-
-
-def printed_literals(text: str, literals: Iterable[str]) -> set[str]:
-    """Which of `literals` occur in `text`, as `literal in text` says, in time linear in the text rather than in
-    the text times the literals: one pattern of all of them (a trie), tried at every position, names the longest
-    printed there; a shorter one printed only where a longer one starts is found by the next pass without them."""
-    remaining, found = set(literals), set()
-    while remaining:
-        trie: dict = {}
-        for literal in remaining:
-            node = trie
-            for char in literal:
-                node = node.setdefault(char, {})
-            node[""] = {}
-        printed = {m.group(1) for m in re.finditer(f"(?=({_alternatives(trie)}))", text)}
-        if not printed:
-            break
-        found |= printed
-        remaining -= printed
-    return found
-
-
 def clean(line: str) -> str:
     """A line without markdown emphasis or heading marks, for comparing with a section name."""
     text = _MARKDOWN_HEADING.sub(r"\1", line.strip())

@@ -25,6 +25,9 @@ _TEXT_DESCRIPTIONS = {
     "accounts for it: a figure's mention, an event, a unit label, a recorded period, a not-figure "
     "entry, or nothing (unaccounted); plus each mention whose literal is not printed at its place.",
     "document_texts": "Whether each document's text was read, and why not when it was not.",
+    "mention_printings": "Where the accounting found each mention's literal in its text (line, column), what the "
+    "text prints there and its value read again by the literal parser; a literal in words printed in other words "
+    "there is found at the number of its value, or at the start of its place.",
 }
 DRAFTS_CHECK = "draft_figures_waiting"
 
@@ -156,7 +159,7 @@ def ingest_sources(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 asset_key=["raw", name],
                 metadata={
                     "dagster/row_count": counts[name],
-                    "rows_read_this_run": len(readings.numbers if name == "text_numbers" else readings.texts),
+                    "rows_read_this_run": len(readings.rows(name)),
                     "texts_read_this_run": sum(1 for row in readings.texts if row[2]),
                 },
             )

@@ -42,7 +42,7 @@ def load_texts(con: duckdb.DuckDBPyConnection, readings: TextReadings, plan: Run
     full run); a kept document's rows stay as the run that read its text wrote them."""
     counts = {}
     for table, columns in TEXT_TABLES.items():
-        rows = readings.numbers if table == "text_numbers" else readings.texts
+        rows = readings.rows(table)
         typed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
         if plan.incremental:
             con.execute(f"create table if not exists raw.{table} ({typed})")

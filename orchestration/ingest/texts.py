@@ -1,9 +1,14 @@
 """Every number printed in the texts of the documents a run reads, accounted for against their source rows
-(corpus/coverage.py), as the rows of `raw.text_numbers`; and whether each document's text was there to read, as
-the rows of `raw.document_texts`. A document without a text still loads: its row says why it was not read.
+(corpus/coverage.py), as the rows of `raw.text_numbers`; where the accounting found each mention's literal, what
+the text prints there and its value read again by the literal parser (ingest/literals.py), as the rows of
+`raw.mention_printings`; and whether each document's text was there to read, as the rows of
+`raw.document_texts`. A document without a text still loads: its row says why it was not read.
 
-An ignore entry that accounts for no number is a problem of its file and line, as any other source problem:
-stale entries would otherwise pile up and hide a number that later needs recording.
+A literal the text does not print anywhere (coverage's own test of a printing) is a problem of its figure's or
+event's file and line, as any other source problem; one printed elsewhere than its place is a row of
+`raw.text_numbers` (not_found) for the coverage check to name. An ignore entry that accounts for no number is a
+problem of its file and line too: stale entries would otherwise pile up and hide a number that later needs
+recording.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import duckdb
 
 from ..corpus.coverage import Ignore, Printing, account
 from ..corpus.text import READ_PROGRESS_MB, Place
+from .validation.figures import read_literals
 
 NUMBER_COLUMNS = (
     "document_id",
@@ -30,6 +36,16 @@ NUMBER_COLUMNS = (
     "accounted_by",
 )
 TEXT_COLUMNS = ("document_id", "file_name", "text_present", "reason")
+PRINTING_COLUMNS = (
+    "document_id",
+    "mention_id",
+    "line",
+    "column",
+    "text_at_locator",
+    "in_other_words",
+    "value_read",
+    "scale_read",
+)
 # the tables the texts' accounting fills, with their columns' types
 TEXT_TABLES = {
     "text_numbers": dict(
@@ -52,6 +68,13 @@ TEXT_TABLES = {
         )
     ),
     "document_texts": dict(zip(TEXT_COLUMNS, ("varchar", "varchar", "boolean", "varchar"), strict=True)),
+    "mention_printings": dict(
+        zip(
+            PRINTING_COLUMNS,
+            ("varchar", "varchar", "integer", "integer", "varchar", "boolean", "decimal(38, 10)", "integer"),
+            strict=True,
+        )
+    ),
 }
 # a printing the sources name that the text does not bear out at its place
 NOT_FOUND = "not_found"
@@ -61,7 +84,12 @@ NOT_FOUND = "not_found"
 class TextReadings:
     numbers: list[tuple] = field(default_factory=list)  # rows of raw.text_numbers
     texts: list[tuple] = field(default_factory=list)  # rows of raw.document_texts
-    stale: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason) of stale ignores
+    printings: list[tuple] = field(default_factory=list)  # rows of raw.mention_printings
+    problems: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason)
+
+    def rows(self, table: str) -> list[tuple]:
+        """The rows read for one of TEXT_TABLES."""
+        return {"text_numbers": self.numbers, "document_texts": self.texts, "mention_printings": self.printings}[table]
 
 
 def _place(section, paragraph, table_row=None, table_column=None) -> Place:
@@ -95,31 +123,36 @@ def _account_document(
     readings: TextReadings,
     every_mb: float = READ_PROGRESS_MB,
 ) -> None:
-    mentions = [
-        Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft")
-        for row in _rows(
-            con,
-            """
+    rows = _rows(
+        con,
+        """
         select m.mention_id, m.section, m.paragraph, m.table_row, m.table_column, f.stated_text, f.unit_as_printed,
-               f.year, f.start_year, f.end_year, year(f.as_of_date), m.review_status
+               f.year, f.start_year, f.end_year, year(f.as_of_date), m.review_status, f.unit_interpreted,
+               f._file, f._line
         from mentions as m join figures as f using (figure_id)
         where m.document_id = $doc and f.stated_text is not null and m.section is not null
         order by m._file, m._line""",
-            document,
-        )
+        document,
+    )
+    mentions = [
+        Printing(row[0], _place(*row[1:5]), row[5], row[6], _years(*row[7:11]), row[11] == "draft") for row in rows
     ]
+    units = {row[0]: (row[6], row[12]) for row in rows}
+    source_rows = {row[0]: row[13:15] for row in rows}
     # an event dated by decade refers to its first and last year (year, year_high), not to the years between
-    events = [
-        Printing(key, _place(section, paragraph), stated, None, _years(year, year_high))
-        for key, section, paragraph, stated, year, year_high in _rows(
-            con,
-            """
-        select event_id, section, paragraph, stated_text, year, year_high from events
+    event_rows = _rows(
+        con,
+        """
+        select event_id, section, paragraph, stated_text, year, year_high, _file, _line from events
         where document_id = $doc and stated_text is not null and section is not null
         order by _file, _line""",
-            document,
-        )
+        document,
+    )
+    events = [
+        Printing(key, _place(section, paragraph), stated, None, _years(year, year_high))
+        for key, section, paragraph, stated, year, year_high, *_ in event_rows
     ]
+    source_rows |= {row[0]: row[6:8] for row in event_rows}
     ignores = [
         Ignore(*row[:6], row[6] == "draft")
         for row in _rows(
@@ -158,8 +191,21 @@ def _account_document(
                 item.accounted_by,
             )
         )
+    # the literal parser's reading needs the figure's unit label: a bare table cell prints its number only
+    readings.printings += [
+        (document, key, found.line, found.start + 1, found.text, found.in_other_words, *units[key])
+        for key, found in result.found.items()
+    ]
     for printing in result.not_found:
         place = printing.place
+        if not result.printed_anywhere(printing.stated_text):
+            readings.problems.append(
+                (
+                    *source_rows[printing.key],
+                    f"stated_text '{printing.stated_text}' does not occur in document '{document}'",
+                )
+            )
+            continue
         readings.numbers.append(
             (
                 document,
@@ -177,7 +223,7 @@ def _account_document(
         )
     for ignore in result.stale:
         scope = f"section {ignore.section!r}" if ignore.section else "the whole text"
-        readings.stale.append(
+        readings.problems.append(
             (
                 ignore.file,
                 ignore.line,
@@ -226,4 +272,26 @@ def read_texts(
                     "its figures load without a text to check them against",
                 )
             )
+    readings.printings = _read_again(con, readings.printings)
     return readings
+
+
+def _read_again(con: duckdb.DuckDBPyConnection, printings: list[tuple]) -> list[tuple]:
+    """Each printing with the value and scale the literal parser reads from what the text prints there, each
+    distinct literal read once (read_literals, as the figures' own literals are)."""
+    if not printings:
+        return []
+    literals = sorted({(text, unit, interpreted) for *_, text, _, unit, interpreted in printings})
+    con.execute(
+        "create or replace temp table printed_literals as select unnest($t::varchar[]) as stated_text, "
+        "unnest($u::varchar[]) as unit_as_printed, unnest($i::varchar[]) as unit_interpreted",
+        {"t": [t for t, _, _ in literals], "u": [u for _, u, _ in literals], "i": [i for _, _, i in literals]},
+    )
+    read_literals(con, "printed_literals")
+    values = {
+        (text, unit, interpreted): (value, scale)
+        for text, unit, interpreted, value, scale in con.execute(
+            "select stated_text, unit_as_printed, unit_interpreted, value, scale from readings"
+        ).fetchall()
+    }
+    return [(*row[:6], *values.get((row[4], *row[6:]), (None, None))) for row in printings]

@@ -95,7 +95,7 @@ def validate_build(
         check_claims_and_mentions(checker, plan.incremental)
         texts = check_documents(checker, documents_dir, plan.documents) if documents_dir is not None else {}
         readings = read_texts(checker.con, plan.documents, texts, documents_dir)
-        checker.problems += [Problem(*stale) for stale in readings.stale]
+        checker.problems += [Problem(*problem) for problem in readings.problems]
         if checker.problems:
             raise SourceValidationError(listed(checker.problems, checker.unlisted))
         counts = {s.name: _rows(checker, s) for s in SOURCES}

@@ -12,7 +12,7 @@ from ..corpus.text import read_lines
 from . import rows
 from .charts import chart_year, series_chart
 from .rows import VERDICT_ORDER, Warehouse, split_ids, verdict_rank
-from .text import Span, locate_mentions, render_lines
+from .text import Span, render_lines
 
 _ENV = Environment(
     loader=PackageLoader("orchestration.report", "templates"),
@@ -83,8 +83,10 @@ def _text_lines(wh: Warehouse, document: dict, figures: list[dict], text: str) -
     }
     lines = read_lines(text, sections)
     mentions = [m for m in wh.mentions if m["document_id"] == document_id]
-    located = locate_mentions(lines, mentions, [n for n in wh.mention_numbers if n["document_id"] == document_id])
-    places = {**located.printed, **{m: (line, 0, 0) for m, line in located.in_other_words.items()}}
+    found = {p["mention_id"]: p for p in wh.mention_printings if p["document_id"] == document_id}
+    places = {
+        m: (p["line"], p["line_column"] - 1, p["line_column"] - 1 + len(p["text_at_locator"])) for m, p in found.items()
+    }
     anchored, spans = {}, []
     for mention in sorted((m for m in mentions if m["mention_id"] in places), key=lambda m: places[m["mention_id"]]):
         figure_id = mention["figure_id"]
@@ -97,7 +99,7 @@ def _text_lines(wh: Warehouse, document: dict, figures: list[dict], text: str) -
         }
         anchored.setdefault(figure_id, mention["mention_id"])
         pin = ""
-        if mention["mention_id"] in located.in_other_words:
+        if found[mention["mention_id"]]["in_other_words"]:
             attributes["class"] += " pin"
             attributes["title"] = f"printed in other words in this paragraph: “{mention['stated_text']}”"
             pin = "◆"
@@ -113,7 +115,7 @@ def _text_lines(wh: Warehouse, document: dict, figures: list[dict], text: str) -
                 "</span>",
             )
         )
-    return render_lines(lines, spans), anchored, located.missing
+    return render_lines(lines, spans), anchored, [m for m in mentions if m["mention_id"] not in places]
 
 
 def document_page(wh: Warehouse, document: dict, documents_dir: Path | None, documents_note: str) -> str:

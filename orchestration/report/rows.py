@@ -54,10 +54,10 @@ _QUERIES = {
                f.stated_text_as_printed as stated_text
         from staging.stg_mentions as m join marts.figures as f using (figure_id)
         order by m.document_id, m.mention_id""",
-    # where the warehouse found each mention's numbers in its text
-    "mention_numbers": """
-        select document_id, line, line_column, accounted_by from staging.stg_text_numbers
-        where status = 'figure' order by document_id, line, line_column""",
+    # where the text reading found each mention's literal in its text (corpus/coverage.py)
+    "mention_printings": """
+        select document_id, mention_id, line, line_column, text_at_locator, in_other_words
+        from staging.stg_mention_printings order by document_id, line, line_column""",
     "unaccounted": "select * from marts.unaccounted_numbers order by document_id, line, line_column",
     "claims": "select * from marts.claim_checks order by document_id, claim_id",
     "reconciliation": "select * from marts.figure_reconciliation order by reconciliation_id",
@@ -101,7 +101,7 @@ class Warehouse:
     documents: list[dict]
     figures: list[dict]
     mentions: list[dict]
-    mention_numbers: list[dict]
+    mention_printings: list[dict]
     unaccounted: list[dict]
     claims: list[dict]
     reconciliation: list[dict]

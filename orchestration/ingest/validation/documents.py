@@ -1,9 +1,9 @@
-"""Checks on the document texts: each one there, unchanged, and bearing out what the sources quote from it.
+"""Checks on the document texts: each one there and unchanged.
 
 A document's row names its text file and that file's sha256, so a text edited after its figures were curated is
-caught rather than silently disagreeing with them; every stated_text of a figure or event must occur in its
-document's text. Only the texts of the documents a run reads are checked: a kept one was checked by the run that
-read it.
+caught rather than silently disagreeing with them. Whether the text bears out what the sources quote from it is the
+accounting's (ingest/texts.py: a literal printed nowhere in it is a problem of its row). Only the texts of the
+documents a run reads are checked: a kept one was checked by the run that read it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ...corpus.text import TextError, decode_text, printed_literals
+from ...corpus.text import TextError, decode_text
 from .problems import Checker, Problem
 
 
@@ -40,21 +40,4 @@ def check_documents(checker: Checker, documents_dir: Path, documents: frozenset[
             texts[document_id] = decode_text(data, path)
         except TextError as exc:
             checker.problems.append(Problem(file, line, f"document text {exc}"))
-    for table in ("figures", "events"):
-        literals = checker.con.execute(
-            f"select distinct document_id, stated_text from {table} where stated_text is not null"
-        ).fetchall()
-        # every literal of a document looked for in one pass over its text: a long text with many figures
-        # would otherwise be read once per figure
-        printed = {doc: printed_literals(texts[doc], (t for d, t in literals if d == doc)) for doc in texts}
-        missing = [(doc, text) for doc, text in literals if doc in texts and text not in printed[doc]]
-        checker.report(
-            f"""
-            select t._file, t._line, 'stated_text ' || q(t.stated_text) || ' does not occur in document '
-                || q(t.document_id)
-            from {table} as t
-                join (select unnest($doc::varchar[]) as document_id, unnest($text::varchar[]) as stated_text) as m
-                using (document_id, stated_text)""",
-            {"doc": [d for d, _ in missing], "text": [t for _, t in missing]},
-        )
     return texts
