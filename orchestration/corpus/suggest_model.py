@@ -20,7 +20,6 @@ scikit-learn is imported by `train`, not with this module, so the command line s
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import re
 import warnings
@@ -73,7 +72,7 @@ _PROBABILITY_FLOOR = 1e-4
 # the ranker's regularisation: at 100 its weights swung from fold to fold and accuracy fell
 _RANKER_C = 1.0
 # contexts scored at once: the ranker's features are contexts × indicators × features, kept a few MB
-_BATCH = 2000
+BATCH = 2000
 # words that say nothing of what a literal counts: the grammar's, and a unit's, which the literal decides anyway
 # ("yuan" in a table's row label would match every definition that says "in yuan")
 _STOP_WORDS = frozenset(
@@ -498,6 +497,15 @@ def _readings(indicators: dict[str, _Kind], measures: dict[str, _Kind], literal:
     return {code: fitting for code, fitting in found.items() if fitting}
 
 
+@dataclass(frozen=True)
+class _Fits:
+    """Which classes a kind of literal leaves the models: for each indicator class, the measure classes it may be
+    read with, and the order the measures' total adds them in (each as the indicators it fits first name it)."""
+
+    measures: object  # indicator classes × measure classes, bool
+    order: list[int]  # measure columns
+
+
 @dataclass
 class Suggester:
     """The trained models and the catalogue rules a suggestion must respect."""
@@ -509,7 +517,8 @@ class Suggester:
     examples: int  # reviewed figures it learned from
     ranker: _Ranker | None = None  # None: no reviewed figure to learn a ranking from
     _read: dict[_Literal, dict[str, list[str]]] = field(default_factory=dict, repr=False)
-    _measured: dict[_Literal, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    _fits: dict[_Literal, _Fits] = field(default_factory=dict, repr=False)
+    _units: dict[tuple[_Literal, str], object] = field(default_factory=dict, repr=False)
 
     def suggest(self, context: Context) -> dict[str, Suggestion]:
         """The indicator, measure, unit and entity suggested for the quantity, by those keys; a key is missing
@@ -517,24 +526,20 @@ class Suggester:
         return self.suggest_all([context])[0]
 
     def suggest_all(self, contexts: Sequence[Context]) -> list[dict[str, Suggestion]]:
-        """`suggest` for many quantities at once: one pass of each model over a batch of them (a long text's
-        thousands of numbers cost a few matrix products, not thousands)."""
+        """`suggest` for many quantities at once: each model's pass, and each choice among its classes, made for a
+        batch of them in a few matrix operations (a long text's hundred thousand numbers cost no Python loop over
+        their classes)."""
         from threadpoolctl import threadpool_limits
 
-        found = []
-        for start in range(0, len(contexts), _BATCH):
-            batch = [_example(c, {}) for c in contexts[start : start + _BATCH]]
+        found: list[dict[str, Suggestion]] = []
+        for start in range(0, len(contexts), BATCH):
+            batch = [_example(c, {}) for c in contexts[start : start + BATCH]]
             with threadpool_limits(1):
                 features = self.features.transform(batch)
                 p = {target: model.probabilities(features) for target, model in self.models.items()}
                 if "indicator" in p:
                     p["ranked"] = self.ranker.weights(batch, p["indicator"]) if self.ranker else p["indicator"]
-            # each batch's matrices as Python floats at once, not row by row
-            rows = {t: p[t].tolist() for t in p}
-            classes = {t: self.models["indicator" if t == "ranked" else t].classes for t in p}
-            for row, example in enumerate(batch):
-                scores = {t: {} for t in _TARGETS} | {t: dict(zip(classes[t], rows[t][row], strict=True)) for t in p}
-                found.append(self._suggest(example.literal, scores))
+                found += self._suggest_batch([e.literal for e in batch], p)
         return found
 
     def readings(self, literal: _Literal) -> dict[str, list[str]]:
@@ -544,71 +549,134 @@ class Suggester:
             self._read[literal] = _readings(self.indicators, self.measures, literal)
         return self._read[literal]
 
-    def _measures(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, list[str]]:
-        """Each indicator class the literal may be, with the measure classes it may be read with, in the models'
-        order of classes (the same for every literal of a kind, so worked out once)."""
-        if literal not in self._measured:
-            readings = self.readings(literal)
-            fitting = {code: [m for m in readings.get(code, ()) if m in p["measure"]] for code in p["indicator"]}
-            self._measured[literal] = {code: allowed for code, allowed in fitting.items() if allowed}
-        return self._measured[literal]
+    def _fitting(self, literal: _Literal) -> _Fits:
+        import numpy as np
 
-    def _suggest(self, literal: _Literal, p: dict[str, dict[str, float]]) -> dict[str, Suggestion]:
-        found: dict[str, Suggestion] = {}
-        measures = self._measures(literal, p)
-        # the measure first, as the classifiers read the literal: each as likely as it is times how likely the
-        # indicators it may be read with are; then the ranker's best indicator among those, so the indicator and
-        # measure suggested together always fit each other and the literal
-        marginal: dict[str, float] = {}
-        for code, allowed in measures.items():
-            for m in allowed:
-                marginal[m] = marginal.get(m, 0.0) + p["indicator"][code] * p["measure"][m]
-        if measure := self._ranked("measure", marginal):
-            found["measure"] = measure
-            chosen = measure.value["measure"]
-            if indicator := self._ranked(
-                "indicator", {c: p["ranked"][c] for c, ms in measures.items() if chosen in ms}
-            ):
-                found["indicator"] = indicator
-        own = self.measures[measure.value["measure"]].unit if measure else ""
-        if unit := self._unit(literal, p["unit"], own):
-            found["unit"] = unit
-        if entity := self._ranked("entity", p["entity"]):
-            found["entity"] = entity
+        if literal not in self._fits:
+            codes, names = self.models["indicator"].classes, self.models["measure"].classes
+            column = {name: n for n, name in enumerate(names)}
+            readings = self.readings(literal)
+            fits = np.zeros((len(codes), len(names)), dtype=bool)
+            order: dict[int, None] = {}
+            for row, code in enumerate(codes):
+                for m in readings.get(code, ()):
+                    if m in column:
+                        fits[row, column[m]] = True
+                        order.setdefault(column[m])
+            self._fits[literal] = _Fits(fits, list(order))
+        return self._fits[literal]
+
+    def _unit_classes(self, literal: _Literal, measured: str):
+        """The unit classes the literal allows: the unit it prints (a currency's code, percent, times, rank, km2);
+        for a bare number, the unit of a count (persons, firms, ...); under no unit label, the suggested measure's
+        own unit when it has one (a growth rate's percent), else any."""
+        import numpy as np
+
+        if (literal, measured) not in self._units:
+            classes = self.models["unit"].classes
+            printed = literal.currency or literal.unit
+            if literal.unlabelled:
+                allowed = {measured} if measured else set(classes)
+            elif printed:
+                allowed = {printed}
+            else:
+                allowed = {i.unit for i in self.indicators.values() if i.unit_kind == "count" and i.unit}
+            self._units[literal, measured] = np.array([c in allowed for c in classes], dtype=bool)
+        return self._units[literal, measured]
+
+    def _suggest_batch(self, literals: list[_Literal], p: dict) -> list[dict[str, Suggestion]]:
+        import numpy as np
+
+        rows = len(literals)
+        found: list[dict[str, Suggestion]] = [{} for _ in range(rows)]
+        chosen = np.full(rows, -1)
+        if "indicator" in p and "measure" in p:
+            kinds: dict[_Literal, list[int]] = {}
+            for row, literal in enumerate(literals):
+                kinds.setdefault(literal, []).append(row)
+            allowed = np.zeros((rows, len(self.models["indicator"].classes)), dtype=bool)
+            for literal, at in kinds.items():
+                fits = self._fitting(literal)
+                # the measure first, as the classifiers read the literal: each as likely as it is times how likely
+                # the indicators it may be read with are; then the ranker's best indicator among those, so the
+                # indicator and measure suggested together always fit each other and the literal
+                indicator, measure = p["indicator"][at], p["measure"][at]
+                marginal = np.zeros_like(measure)
+                for code in np.flatnonzero(fits.measures.any(axis=1)):
+                    marginal += indicator[:, code, None] * measure * fits.measures[code]
+                total = np.zeros(len(at))
+                for column in fits.order:
+                    total = total + marginal[:, column]
+                best = self._ranked("measure", marginal, marginal > 0, total)
+                for row, suggestion in zip(at, best, strict=True):
+                    if suggestion:
+                        found[row]["measure"] = suggestion
+                picked = np.array([self._column("measure", s) for s in best])
+                chosen[at] = picked
+                allowed[at] = np.where(picked[:, None] >= 0, fits.measures.T[picked], False)
+            for row, suggestion in enumerate(self._ranked("indicator", p["ranked"], allowed)):
+                if suggestion:
+                    found[row]["indicator"] = suggestion
+        self._suggest_units(literals, p, chosen, found)
+        if "entity" in p:
+            for row, suggestion in enumerate(self._ranked("entity", p["entity"], np.ones_like(p["entity"], bool))):
+                if suggestion:
+                    found[row]["entity"] = suggestion
         return found
 
-    def _unit(self, literal: _Literal, p: dict[str, float], measured: str) -> Suggestion | None:
-        """The unit the literal prints (a currency's code, percent, times, rank, km2); for a bare number, the
-        unit of a count (persons, firms, ...); under no unit label, the suggested measure's own unit when it has
-        one (a growth rate's percent), else any."""
-        printed = literal.currency or literal.unit
-        if literal.unlabelled:
-            allowed = {measured} if measured else set(p)
-        elif printed:
-            allowed = {printed}
-        else:
-            allowed = {i.unit for i in self.indicators.values() if i.unit_kind == "count" and i.unit}
-        ranked = self._ranked("unit", {u: p[u] for u in p if u in allowed})
-        if ranked is None and printed:
-            # a currency or unit no reviewed figure has had yet: the literal says it all the same
-            return Suggestion({"unit": printed}, 1.0, via="the literal")
-        return ranked
+    def _suggest_units(self, literals: list[_Literal], p: dict, chosen, found: list[dict[str, Suggestion]]) -> None:
+        import numpy as np
 
-    def _ranked(self, target: str, scores: dict[str, float]) -> Suggestion | None:
-        """The best class of `scores`, renormalised over them (the classes the literal rules out are already
-        gone), with the next two as alternatives."""
-        total = sum(scores.values())
-        if total <= 0:
-            return None
-        # the best three of many classes (an entity's hundreds): in one pass, not a sort of them all
-        ranked = heapq.nsmallest(3, ((-(s / total), c) for c, s in scores.items() if s > 0))
-        (confidence, best), *rest = ranked
-        return Suggestion(
-            _value(target, best),
-            -confidence,
-            tuple((_value(target, c), -s) for s, c in rest),
-            self.models[target].via(best),
-        )
+        names = self.models["measure"].classes if "measure" in self.models else []
+        measured = [self.measures[names[m]].unit if m >= 0 else "" for m in chosen.tolist()]
+        if "unit" in p:
+            allowed = np.array([self._unit_classes(*kind) for kind in zip(literals, measured, strict=True)])
+            ranked = self._ranked("unit", p["unit"], allowed)
+        else:
+            ranked = [None] * len(literals)
+        for row, (literal, suggestion) in enumerate(zip(literals, ranked, strict=True)):
+            if suggestion is None and (printed := literal.currency or literal.unit):
+                # a currency or unit no reviewed figure has had yet: the literal says it all the same
+                suggestion = Suggestion({"unit": printed}, 1.0, via="the literal")
+            if suggestion:
+                found[row]["unit"] = suggestion
+
+    def _column(self, target: str, suggestion: Suggestion | None) -> int:
+        if suggestion is None:
+            return -1
+        return self.models[target].classes.index(suggestion.value[_COLUMN[target]])
+
+    def _ranked(self, target: str, scores, allowed, total=None) -> list[Suggestion | None]:
+        """Each row's best class of `scores` among those `allowed` (the classes the literal rules out are gone),
+        renormalised over them, with the next two as alternatives; None where none has a positive score.
+        `total`: the row's sum of the allowed scores, when it is added in another order than the classes'."""
+        import numpy as np
+
+        kept = np.where(allowed, scores, 0.0)
+        if total is None:
+            # added one class after another, as Python's sum adds a row's scores: the same last bit
+            total = np.cumsum(kept, axis=1)[:, -1] if kept.shape[1] else np.zeros(len(kept))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = kept / total[:, None]
+        share[~allowed | (kept <= 0) | (total <= 0)[:, None]] = -np.inf
+        # the best three: argmax takes the first of equal shares, the class first by name (the classes are sorted)
+        best, shares = [], []
+        for _ in range(3):
+            column = share.argmax(axis=1)
+            best.append(column)
+            shares.append(share[np.arange(len(share)), column])
+            share[np.arange(len(share)), column] = -np.inf
+        classes, model = self.models[target].classes, self.models[target]
+        found: list[Suggestion | None] = []
+        for columns, values in zip(np.stack(best, 1).tolist(), np.stack(shares, 1).tolist(), strict=True):
+            ranked = [(classes[c], s) for c, s in zip(columns, values, strict=True) if s > -np.inf]
+            if not ranked:
+                found.append(None)
+                continue
+            (first, confidence), *rest = ranked
+            alternatives = tuple((_value(target, c), s) for c, s in rest)
+            found.append(Suggestion(_value(target, first), confidence, alternatives, model.via(first)))
+        return found
 
 
 def _value(target: str, value: str) -> dict[str, str]:
