@@ -479,7 +479,11 @@ def _draft(args) -> int:
     progress = Progress(text.name, len(given.text.splitlines()))
     progress.stage("drafting figures")
     drafts, skipped = draft_figures(
-        given.text, given.suggesters.for_document(given.document), given.document, given.sections, progress.line
+        given.text,
+        given.suggesters.for_document(given.document, progress.suggested),
+        given.document,
+        given.sections,
+        progress.line,
     )
     problems: list[str] = []
     # a run reads the sources a draft appends to: the draft waits for no run, and none starts while it writes

@@ -265,8 +265,9 @@ def test_a_long_draft_tells_how_far_it_has_got_on_stderr(workspace):
     from orchestration.corpus.draft import PROGRESS_EVERY
 
     sources, texts = workspace
+    # a figure on every line: as many figures to suggest as lines to read
     lines = [
-        f"In 2012, some {n % 900 + 100} software firms of Dalian opened offices." if n % 40 == 0 else "A quiet line."
+        f"In 2012, some {n % 900 + 100} software firms of Dalian opened offices."
         for n in range(PROGRESS_EVERY + PROGRESS_EVERY // 4)
     ]
     text = texts / f"{DOC}.txt"
@@ -275,8 +276,12 @@ def test_a_long_draft_tells_how_far_it_has_got_on_stderr(workspace):
     assert done.returncode == 0, done.stderr
     progress = done.stderr.splitlines()
     assert progress[0] == f"{DOC}.txt: drafting figures"
-    assert progress[1].startswith(f"{DOC}.txt: drafting, line {PROGRESS_EVERY + 1:,} of {len(lines):,} ("), progress
-    assert progress[2:] == [
+    assert progress[1].startswith(f"{DOC}.txt: drafting, line {PROGRESS_EVERY:,} of {len(lines):,} ("), progress
+    assert progress[2:4] == [
+        f"{DOC}.txt: suggesting what each of {len(lines):,} figures is",
+        f"{DOC}.txt: suggesting, {PROGRESS_EVERY:,} of {len(lines):,} figures done (80%)",
+    ]
+    assert progress[4:] == [
         f"{DOC}.txt: accounting for every number of the text",
         f"{DOC}.txt: drafting claims and the review file",
         f"{DOC}.txt: writing the drafts",

@@ -29,13 +29,15 @@ _parse = lru_cache(maxsize=1 << 16)(parse_literal)
 
 
 class Progress:
-    """Tells a person how far a long draft has got, on stderr: each stage it starts, and while drafting, every
-    `every` lines of the text. Silent for a text shorter than that, whose draft is done before anyone wonders."""
+    """Tells a person how far a long draft has got, on stderr: each stage it starts, every `every` lines of the
+    text while drafting, and every `every` figures while suggesting. Silent for a text shorter than that, whose
+    draft is done before anyone wonders."""
 
     def __init__(self, name: str, lines: int, every: int = PROGRESS_EVERY, stream: TextIO | None = None):
         self.name, self.lines, self.every = name, lines, every
         self.stream = stream or sys.stderr
         self.next = every
+        self.next_figure = every
 
     def stage(self, what: str) -> None:
         if self.lines >= self.every:
@@ -45,6 +47,13 @@ class Progress:
         if number >= self.next:
             self.stage(f"drafting, line {number:,} of {self.lines:,} ({100 * number // self.lines}%)")
             self.next = (number // self.every + 1) * self.every
+
+    def suggested(self, done: int, total: int) -> None:
+        if done == 0:
+            self.stage(f"suggesting what each of {total:,} figures is")
+        elif done >= self.next_figure:
+            self.stage(f"suggesting, {done:,} of {total:,} figures done ({100 * done // total}%)")
+            self.next_figure = (done // self.every + 1) * self.every
 
 
 @dataclass(frozen=True)

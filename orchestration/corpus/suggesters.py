@@ -11,7 +11,7 @@ from pathlib import Path
 from .draft import Document
 from .entities import DocumentSubjects, EntityIndex, proposed_entities, suggest_entity
 from .periods import suggest_period
-from .suggest_model import Suggester, train
+from .suggest_model import BATCH, Suggester, train
 from .suggestion import Context, Suggestion
 from .text import TextLine
 
@@ -30,17 +30,26 @@ class Suggesters:
         return cls(train(sources_dir, documents_dir), EntityIndex.load(sources_dir))
 
     def for_document(
-        self, document: Document
+        self, document: Document, progress: Callable[[int, int], None] | None = None
     ) -> Callable[[list[TextLine], list[Context]], list[dict[str, Suggestion]]]:
+        """What suggests for the document's quantities; `progress` is told (figures done, figures) as it starts
+        and after each batch."""
+
         def suggest(lines: list[TextLine], contexts: list[Context]) -> list[dict[str, Suggestion]]:
             subjects = DocumentSubjects.build(self.entities, document.title, lines)
             found = []
-            for context, learned in zip(contexts, self.model.suggest_all(contexts), strict=True):
-                suggestions = {name: learned[name] for name in _FROM_MODEL if name in learned}
-                if entity := suggest_entity(self.entities, subjects, context) or learned.get("entity"):
-                    suggestions["entity"] = entity
-                suggestions["period"] = suggest_period(context)
-                found.append(suggestions)
+            if progress:
+                progress(0, len(contexts))
+            for start in range(0, len(contexts), BATCH):
+                batch = contexts[start : start + BATCH]
+                for context, learned in zip(batch, self.model.suggest_all(batch), strict=True):
+                    suggestions = {name: learned[name] for name in _FROM_MODEL if name in learned}
+                    if entity := suggest_entity(self.entities, subjects, context) or learned.get("entity"):
+                        suggestions["entity"] = entity
+                    suggestions["period"] = suggest_period(context)
+                    found.append(suggestions)
+                if progress:
+                    progress(len(found), len(contexts))
             return found
 
         return suggest
