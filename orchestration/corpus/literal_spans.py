@@ -81,6 +81,7 @@ _RATE_ROW = re.compile(r"growth|rate|share|ratio|proportion|%", re.IGNORECASE)
 _REFERENCE = re.compile(r"\b(Table|Figure|Fig\.|Chapter|Section|Footnote|p\.|pp\.)\s*$")
 _CITATION = re.compile(r"\[[\d,;\s–-]*$")
 _WORD_BEFORE = re.compile(r"(?<!\S)(?:\S+\s+)?\S*$")
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+){2,}")
 # how far before a number the patterns that end at it look ("[12, 15, ", the word before it): a bound, so that a
 # long line costs its length once, not once per number printed in it
 _LOOK_BACK = 200
@@ -180,7 +181,7 @@ def skipped_reason(line: TextLine, number: PrintedNumber, start: int, consumed: 
         return date, "a date, not a figure"
     if reference := _REFERENCE.search(line.text, max(0, start - _PREFIX_REACH), start):
         return f"{reference.group(1)} {literal}", "a cross-reference (a table, figure, chapter or page number)"
-    if re.fullmatch(r"\d+(?:\.\d+){2,}", literal):
+    if _SECTION_NUMBER.fullmatch(literal):
         return literal, "a section number"
     if _CITATION.search(line.text, max(0, start - _LOOK_BACK), start):
         return literal, "a citation mark"

@@ -65,8 +65,9 @@ def write_review(path: Path, review: dict) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".json.tmp")
-    # no indent: json's C encoder writes a long text's thousands of suggestions in a tenth of the time
-    temp.write_text(json.dumps(review, ensure_ascii=False) + "\n", encoding="utf-8")
+    # no indent: json's C encoder writes a long text's thousands of suggestions in a tenth of the time; and no
+    # check for a list holding itself, which a draft's review never does (a sixth of the encoding's time)
+    temp.write_text(json.dumps(review, ensure_ascii=False, check_circular=False) + "\n", encoding="utf-8")
     os.replace(temp, path)
 
 

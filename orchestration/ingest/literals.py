@@ -29,41 +29,59 @@ class Quantity:
     comparator: str  # eq, approx, gt, lt, ge, le, range
 
 
-_COMPARATORS = [
-    (r"approximately|approx\.|about|around|nearly|some|roughly", "approx"),
-    (r"more than|over|exceeded|exceeding|exceeds|above", "gt"),
-    (r"less than|under|below|fewer than", "lt"),
-    (r"at least|no less than", "ge"),
-    (r"at most|up to|no more than", "le"),
-]
+def _compiled(table: list[tuple[str, object]], tail: str) -> list[tuple[re.Pattern, object]]:
+    """Each pattern of `table`, compiled once (a long text's literals are read by the tens of thousands), to match
+    at the start of a text in any case, with what follows it (`tail`)."""
+    return [(re.compile(rf"(?:{pattern}){tail}", re.IGNORECASE), value) for pattern, value in table]
+
+
+_COMPARATORS = _compiled(
+    [
+        (r"approximately|approx\.|about|around|nearly|some|roughly", "approx"),
+        (r"more than|over|exceeded|exceeding|exceeds|above", "gt"),
+        (r"less than|under|below|fewer than", "lt"),
+        (r"at least|no less than", "ge"),
+        (r"at most|up to|no more than", "le"),
+    ],
+    r"\s*",
+)
 # "¥" is the yuan's sign in these documents (the yen's is printed "JPY" or "yen")
-_CURRENCY_PREFIX = [
-    (r"US\s*\$|U\.S\.\s*\$|USD\b|\$", "USD"),
-    (r"RMB\b|CNY\b|¥", "CNY"),
-    (r"JPY\b", "JPY"),
-    (r"EUR\b|€", "EUR"),
-]
-_CURRENCY_WORDS = [
-    (r"U\.S\. dollars?|US dollars?|dollars?|USD", "USD"),
-    (r"yuan|RMB|CNY", "CNY"),
-    (r"yen|JPY", "JPY"),
-    (r"euros?|EUR", "EUR"),
-]
+_CURRENCY_PREFIX = _compiled(
+    [
+        (r"US\s*\$|U\.S\.\s*\$|USD\b|\$", "USD"),
+        (r"RMB\b|CNY\b|¥", "CNY"),
+        (r"JPY\b", "JPY"),
+        (r"EUR\b|€", "EUR"),
+    ],
+    r"\s*",
+)
+_CURRENCY_WORDS = _compiled(
+    [
+        (r"U\.S\. dollars?|US dollars?|dollars?|USD", "USD"),
+        (r"yuan|RMB|CNY", "CNY"),
+        (r"yen|JPY", "JPY"),
+        (r"euros?|EUR", "EUR"),
+    ],
+    r"\b\s*",
+)
 # The largest power of ten a printed multiplier may have (scale 0 to MAX_SCALE: none, thousand, 10,000, million,
 # 100 million, billion, trillion, or 10^N), for the parser and for the validator's check of the `scale` column.
 # It is the dbt var max_scale, which fct_observation's test of scale reads too: one number for the ingest and dbt.
 # dbt's to_base_units multiplies a DECIMAL(38,10) value by 10^scale from a DOUBLE pow(), exact up to 10^22; the
 # validator also checks that each value times 10^scale keeps within DECIMAL(38,10)'s 28 integer digits.
 MAX_SCALE: int = dbt_var("max_scale")
-_MULTIPLIERS = [
-    (r"10\s*\^\s*(\d+)", None),  # 10^8, written out as a power
-    (r"100 million", 8),
-    (r"10,?000", 4),
-    (r"trillion", 12),
-    (r"billion", 9),
-    (r"million", 6),
-    (r"thousand", 3),
-]
+_MULTIPLIERS = _compiled(
+    [
+        (r"10\s*\^\s*(\d+)", None),  # 10^8, written out as a power
+        (r"100 million", 8),
+        (r"10,?000", 4),
+        (r"trillion", 12),
+        (r"billion", 9),
+        (r"million", 6),
+        (r"thousand", 3),
+    ],
+    r"\b\s*",
+)
 # words for a number that the text reading does not count (number_words.py: a lone "one" is mostly a
 # determiner), read when a curated literal prints them ("one company", "a single park", "twice as large")
 _NUMBER_WORDS = {
@@ -119,9 +137,9 @@ def _power(digits: str) -> int:
     return int(significant)
 
 
-def _take_prefix(text: str, table: list[tuple[str, str]]) -> tuple[str | None, str]:
+def _take_prefix(text: str, table: list[tuple[re.Pattern, str]]) -> tuple[str | None, str]:
     for pattern, code in table:
-        match = re.match(rf"(?:{pattern})\s*", text, flags=re.IGNORECASE)
+        match = pattern.match(text)
         if match:
             return code, text[match.end() :]
     return None, text
@@ -134,7 +152,7 @@ def _read_unit(rest: str) -> tuple[int, str | None, str | None, str]:
     unit = None
     rest = rest.strip()
     for pattern, power in _MULTIPLIERS:
-        match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
+        match = pattern.match(rest)
         if match:
             scale = _power(match.group(1)) if power is None else power
             rest = rest[match.end() :]
@@ -145,7 +163,7 @@ def _read_unit(rest: str) -> tuple[int, str | None, str | None, str]:
     if match:
         return scale, currency, "percent", rest[match.end() :]
     for pattern, code in _CURRENCY_WORDS:
-        match = re.match(rf"(?:{pattern})\b\s*", rest, flags=re.IGNORECASE)
+        match = pattern.match(rest)
         if match:
             return scale, code, code, rest[match.end() :]
     match = re.match(r"(?:-?fold|times)\b\s*", rest, flags=re.IGNORECASE)
