@@ -71,6 +71,29 @@ def test_paths_under_a_file_or_in_an_unwritable_folder(monkeypatch, tmp_path):
     assert len(problems) == 1 and problems[0].startswith(f"WAREHOUSE_PATH: cannot create files in {locked}")
 
 
+def test_a_quote_in_the_warehouse_folder_is_accepted_but_not_in_its_name(monkeypatch, tmp_path):
+    """Only the file's name reaches a quoted identifier: dbt builds through a link named after the file under the
+    project (dbt_models._slot) and names its catalog after it, while the load and the checks give DuckDB the path
+    as a parameter. A run into such a folder built, published and then built on it incrementally."""
+    from orchestration.dbt_models import _slot
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / 'we"ird'
+    monkeypatch.setenv("WAREHOUSE_PATH", str(folder / "warehouse.duckdb"))
+    settings = Settings.from_env()
+    assert '"' not in str(_slot(settings.warehouse_path.name))
+    folder.mkdir()
+    con = duckdb.connect()
+    con.execute("attach $path as warehouse", {"path": str(settings.warehouse_path)})
+    con.execute("create table warehouse.t as select 1 as x")
+    assert con.execute("select x from warehouse.t").fetchall() == [(1,)]
+    named = folder / 'ware"house.duckdb'
+    assert _problems(monkeypatch, WAREHOUSE_PATH=str(named)) == [
+        f'WAREHOUSE_PATH={named}: dbt names the database after the file, and its name holds a ", which ends '
+        "dbt's quoting (name it e.g. warehouse.duckdb)"
+    ]
+
+
 def test_a_memory_size_we_accept_is_one_duckdb_accepts(monkeypatch, tmp_path):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     for value in ("1GB", "2.5GB", "500MB", "1gib"):
