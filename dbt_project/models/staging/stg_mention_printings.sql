@@ -3,6 +3,7 @@ select
     p.document_id,
     p.mention_id,
     m.figure_id,
+    m.occurrence,
     p.line,
     p."column" as line_column,
     p.text_at_locator,
