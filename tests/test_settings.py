@@ -73,15 +73,15 @@ def test_paths_under_a_file_or_in_an_unwritable_folder(monkeypatch, tmp_path):
 
 def test_a_quote_in_the_warehouse_folder_is_accepted_but_not_in_its_name(monkeypatch, tmp_path):
     """Only the file's name reaches a quoted identifier: dbt builds through a link named after the file under the
-    project (dbt_models._slot) and names its catalog after it, while the load and the checks give DuckDB the path
+    project (dbt_project.slot) and names its catalog after it, while the load and the checks give DuckDB the path
     as a parameter. A run into such a folder built, published and then built on it incrementally."""
-    from orchestration.dbt_models import _slot
+    from orchestration.dbt_project import slot
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     folder = tmp_path / 'we"ird'
     monkeypatch.setenv("WAREHOUSE_PATH", str(folder / "warehouse.duckdb"))
     settings = Settings.from_env()
-    assert '"' not in str(_slot(settings.warehouse_path.name))
+    assert '"' not in str(slot(settings.warehouse_path.name))
     folder.mkdir()
     con = duckdb.connect()
     con.execute("attach $path as warehouse", {"path": str(settings.warehouse_path)})

@@ -267,7 +267,8 @@ def _consistency(warehouse: Path, workdir: Path, change: str) -> tuple[str, list
     `change`: its status, and the failed rows it stored."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(change)
-    dbt_on_copy(["test", "--select", "figure_consistency"], warehouse, workdir, timeout=600)
+    # its failed rows stored on request: published builds keep no audit schema in the analysts' file
+    dbt_on_copy(["test", "--select", "figure_consistency", "--store-failures"], warehouse, workdir, timeout=600)
     results = json.loads((workdir / "target" / "run_results.json").read_text())["results"]
     # the project's on-run-end hook reports as an operation beside the test
     (result,) = [r for r in results if r["unique_id"].startswith("test.")]
