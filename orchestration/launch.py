@@ -28,13 +28,11 @@ from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import ModuleTarget
 from dagster._daemon.controller import DEFAULT_HEARTBEAT_INTERVAL_SECONDS, get_daemon_statuses
 
-from .settings import PROJECT_ROOT
+from .settings import PROJECT_ROOT, setting
 
 CODE_LOCATION = "orchestration.definitions"
 JOB = "build_warehouse"
 _POLL_SECONDS = 0.5
-# The queue daemon writes a heartbeat every 30 s (Dagster's interval); one missed is a stopped daemon here
-SILENT_DAEMON_SECONDS = 2 * DEFAULT_HEARTBEAT_INTERVAL_SECONDS
 
 
 @contextmanager
@@ -58,9 +56,15 @@ def _output_to(log: Path) -> Iterator[Callable[[str], None]]:
             os.close(original)
 
 
+def silent_daemon_seconds() -> int:
+    """DAEMON_SILENT_SECONDS of this process's environment, which `warehouse run` checked before launching."""
+    return int(setting(os.environ, "DAEMON_SILENT_SECONDS"))
+
+
 def _daemon_dequeues(instance: dg.DagsterInstance) -> bool:
-    """Whether a daemon dequeues runs now: its last heartbeat is under SILENT_DAEMON_SECONDS old. Dagster's own
-    health check tolerates 30 minutes more, in which a stopped daemon (`make dev` ended or killed) looks healthy."""
+    """Whether a daemon dequeues runs now: its last heartbeat is under DAEMON_SILENT_SECONDS old (by default one
+    heartbeat missed). Dagster's own health check tolerates 30 minutes more, in which a stopped daemon (`make dev`
+    ended or killed) looks healthy."""
     from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
     if not isinstance(instance.run_coordinator, dg.QueuedRunCoordinator):
@@ -71,7 +75,7 @@ def _daemon_dequeues(instance: dg.DagsterInstance) -> bool:
         [daemon],
         ignore_errors=True,
         heartbeat_interval_seconds=DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
-        heartbeat_tolerance_seconds=SILENT_DAEMON_SECONDS - DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+        heartbeat_tolerance_seconds=silent_daemon_seconds() - DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
     )
     return bool(statuses[daemon].healthy)
 
@@ -142,7 +146,7 @@ def _launch_instead(instance: dg.DagsterInstance, workspace, queued: str, new_ru
     nobody waiting for it, and launch a new run directly; return its id."""
     run_id = new_run()
     reason = (
-        f"the Dagster daemon stopped (no heartbeat for over {SILENT_DAEMON_SECONDS} s) while this run was queued; "
+        f"the Dagster daemon stopped (no heartbeat for over {silent_daemon_seconds()} s) while this run was queued; "
         f"`warehouse run` canceled it and launched run {run_id} directly instead"
     )
     instance.report_engine_event(reason, instance.get_run_by_id(queued), engine_event_data=None)

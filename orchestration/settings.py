@@ -47,9 +47,14 @@ DEFAULTS = {
     "DUCKDB_MEMORY_LIMIT": "1GB",
     "DBT_MEMORY_LIMIT": "2.5GB",
     "GX_BATCH_ROWS": "200000",
+    # seconds the Dagster daemon's run queue may go without a heartbeat before `warehouse run` counts it stopped
+    "DAEMON_SILENT_SECONDS": "60",
 }
-# Every setting's variable; an unset one takes its default (README: Configuration)
-VARIABLES = ("DATA_DIR", "WAREHOUSE_PATH", "SOURCES_DIR", "DOCUMENTS_DIR", *DEFAULTS)
+# `warehouse run`'s own setting, read where it launches: not a run's, so not in its run config
+LAUNCH_ONLY = ("DAEMON_SILENT_SECONDS",)
+# Every setting a run works by; an unset one takes its default (README: Configuration)
+VARIABLES = ("DATA_DIR", "WAREHOUSE_PATH", "SOURCES_DIR", "DOCUMENTS_DIR")
+VARIABLES += tuple(name for name in DEFAULTS if name not in LAUNCH_ONLY)
 # DuckDB's memory_limit syntax, which both our connections and dbt-duckdb's profile pass on to DuckDB; its KB, MB,
 # GB and TB are powers of 1000, its KiB, MiB, GiB and TiB powers of 1024
 _MEMORY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
@@ -69,6 +74,9 @@ _RESERVED_CATALOGS = ("system", "temp", "main")
 # warehouse): 10 million rows are ~5 GB before GX's working copies, the most one batch should take of a machine
 # like this one (23 GB); a batch as large as the largest table is no batching at all.
 MAX_GX_BATCH_ROWS = 10_000_000
+# The daemon writes a heartbeat every 30 s (Dagster's fixed interval): a shorter silence would take a live daemon
+# between two heartbeats for a stopped one, and a busy machine delays a heartbeat by seconds
+MIN_DAEMON_SILENT_SECONDS = 35
 
 
 class SettingsError(ValueError):
@@ -170,6 +178,7 @@ class Settings:
         documents_dir, note = _documents_dir(values, problems)
         history = _whole_number(values, "WAREHOUSE_HISTORY", 1, problems)
         batch = _whole_number(values, "GX_BATCH_ROWS", 1000, problems, MAX_GX_BATCH_ROWS)
+        _whole_number(values, "DAEMON_SILENT_SECONDS", MIN_DAEMON_SILENT_SECONDS, problems)
         for name in ("DUCKDB_MEMORY_LIMIT", "DBT_MEMORY_LIMIT"):
             if (problem := _memory_problem(values, name)) is not None:
                 problems.append(problem)

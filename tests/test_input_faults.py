@@ -201,6 +201,8 @@ def _problems(values: dict[str, str]) -> list[str]:
         ("DBT_MEMORY_LIMIT", "1KB", "DBT_MEMORY_LIMIT='1KB' is less than a build needs"),
         ("DBT_MEMORY_LIMIT", "120MiB", "DBT_MEMORY_LIMIT='120MiB' is less than a build needs"),
         ("DBT_MEMORY_LIMIT", "99999999TB", "DBT_MEMORY_LIMIT='99999999TB' is more than DuckDB can count"),
+        # under Dagster's 30 s heartbeat interval and a busy machine's delay, a live daemon would count as stopped
+        ("DAEMON_SILENT_SECONDS", "30", "DAEMON_SILENT_SECONDS='30' must be a whole number of at least 35"),
     ],
 )
 def test_a_number_the_run_cannot_work_with_is_refused(values, name, value, message):

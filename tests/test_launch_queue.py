@@ -135,16 +135,31 @@ def _env(tmp_path: Path, home: Path, **settings: str) -> dict:
     return {**environment, "DAGSTER_HOME": str(home), "DATA_DIR": str(tmp_path / "data"), **settings}
 
 
-def test_a_heartbeat_one_interval_late_is_a_stopped_daemon(tmp_path):
+def _killing_env(tmp_path: Path, home: Path) -> dict:
+    """The environment of a test that kills the daemon, with one changed document to build. DAEMON_SILENT_SECONDS
+    near its least: `warehouse run` notices the kill sooner than the default minute, with seconds to spare for a
+    busy machine's late heartbeat while the daemon lives."""
+    sources = str(_changed_sources(tmp_path))
+    return _env(tmp_path, home, SOURCES_DIR=sources, DOCUMENTS_DIR="", DAEMON_SILENT_SECONDS="40")
+
+
+def test_a_heartbeat_one_interval_late_is_a_stopped_daemon(tmp_path, monkeypatch):
     """Dagster counts a daemon healthy for 30 minutes after its last heartbeat; `warehouse run` queues only for a
-    daemon that heartbeat within the last minute."""
-    from orchestration.launch import SILENT_DAEMON_SECONDS, _daemon_dequeues
+    daemon that heartbeat within the last minute, or within DAEMON_SILENT_SECONDS when set."""
+    from orchestration.launch import _daemon_dequeues
 
     with dg.DagsterInstance.from_config(str(_home(tmp_path))) as instance:
         assert not _daemon_dequeues(instance), "no daemon ever ran"
-        for age, dequeues in ((SILENT_DAEMON_SECONDS + 10, False), (300, False), (5, True)):
+        for silent, age, dequeues in (
+            ("", 70, False),
+            ("", 300, False),
+            ("", 50, True),
+            ("", 5, True),
+            ("40", 45, False),
+        ):
+            monkeypatch.setenv("DAEMON_SILENT_SECONDS", silent)
             instance.add_daemon_heartbeat(DaemonHeartbeat(time.time() - age, QUEUE_DAEMON, "a-daemon", None))
-            assert _daemon_dequeues(instance) is dequeues, f"last heartbeat {age} s ago"
+            assert _daemon_dequeues(instance) is dequeues, f"last heartbeat {age} s ago, DAEMON_SILENT_SECONDS={silent}"
 
 
 def test_the_run_config_carries_the_launching_settings_over_the_executing_environment(tmp_path, monkeypatch):
@@ -192,7 +207,7 @@ def test_the_run_config_carries_the_launching_settings_over_the_executing_enviro
 def test_make_run_after_the_daemon_was_killed_publishes_and_leaves_nothing_queued(tmp_path, built_warehouse):
     """The trial's stall: `make dev` stopped, then `make run` waited for ever behind a run nothing dequeued."""
     home = _home(tmp_path)
-    env = _env(tmp_path, home, SOURCES_DIR=str(_changed_sources(tmp_path)), DOCUMENTS_DIR="")
+    env = _killing_env(tmp_path, home)
     published = _published(tmp_path / "data", built_warehouse)
     processes = [_start_daemon(env, tmp_path / "daemon.log")]
     try:
@@ -211,10 +226,11 @@ def test_make_run_after_the_daemon_was_killed_publishes_and_leaves_nothing_queue
 
 
 def test_a_run_queued_when_the_daemon_dies_is_canceled_and_launched_directly(tmp_path, built_warehouse):
-    """The daemon heartbeats while `warehouse run`'s run waits in its queue, then is killed: within a minute the
-    queued run is canceled (no daemon started later runs it) and a new one is launched directly and publishes."""
+    """The daemon heartbeats while `warehouse run`'s run waits in its queue, then is killed: within
+    DAEMON_SILENT_SECONDS the queued run is canceled (no daemon started later runs it) and a new one is launched
+    directly and publishes."""
     home = _home(tmp_path, held_queue=True)
-    env = _env(tmp_path, home, SOURCES_DIR=str(_changed_sources(tmp_path)), DOCUMENTS_DIR="")
+    env = _killing_env(tmp_path, home)
     published = _published(tmp_path / "data", built_warehouse)
     log = tmp_path / "run.log"
     processes = [_start_daemon(env, tmp_path / "daemon.log")]
@@ -324,9 +340,9 @@ def _worker(home: Path, timeout: float) -> tuple[str, int]:
 def test_a_run_the_daemon_started_ends_failed_when_the_daemon_is_killed_with_it(tmp_path, built_warehouse):
     """`make dev` stopped mid-run takes the run it launched with it (one session): SIGKILL to the daemon's process
     group, its code server and the run's worker included. With no daemon left to notice, `warehouse run` ends the
-    run failed once the daemon's heartbeat is a minute old."""
+    run failed once the daemon's heartbeat is DAEMON_SILENT_SECONDS old."""
     home = _home(tmp_path)
-    env = _env(tmp_path, home, SOURCES_DIR=str(_changed_sources(tmp_path)), DOCUMENTS_DIR="")
+    env = _killing_env(tmp_path, home)
     published = _published(tmp_path / "data", built_warehouse)
     before = _sha(published)
     log = tmp_path / "run.log"
