@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 DATA_DIR ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(DATA_DIR)/dagster_home
 # pytest-xdist workers for `make test` (0: one process). Whole modules go to a worker, so a module's fixtures are
-# built once; the session's build is made once for all workers (tests/conftest.py). Three on this 2-core machine:
+# built once, the longest modules first (tests/conftest.py: LONGEST_FIRST, kept in that order by
+# --no-loadscope-reorder); the session's build is made once for all workers. Three on this 2-core machine:
 # a worker waiting on dbt, a daemon's poll or a browser leaves a core to another (README: Scale has the figures).
 TEST_WORKERS ?= 3
 # where `make dev` serves the Dagster UI
@@ -51,7 +52,7 @@ $(CHROMIUM):
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 # rewrite the code as `make test` wants it: ruff's formatting, then its safe lint fixes
 format: $(STAMP)

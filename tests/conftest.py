@@ -27,6 +27,37 @@ def pytest_configure(config):
 # The document texts are not committed: runs find them in ../shared/seeds (the settings' default) unless a test
 # says otherwise; tests that check against the texts name this folder.
 
+# The modules that take longest (a real `make run`, a daemon, a browser, a build of their own), roughly longest
+# first as `make test --durations` measured them. pytest-xdist hands a worker a whole module at a time in
+# collection order (`--no-loadscope-reorder`; its default orders by test count, which left these few-test modules
+# to the end): they start first and the short modules fill in around them, rather than one running alone last.
+LONGEST_FIRST = (
+    "test_launch_queue.py",
+    "test_newcomer.py",
+    "test_operations.py",
+    "test_incremental.py",
+    "test_run_verdict.py",
+    "test_reconciliation.py",
+    "test_fault_injection.py",
+    "test_dagster_ui.py",
+    "test_runs.py",
+    "test_derived_checks.py",
+    "test_input_faults.py",
+    "test_dev_stops.py",
+    "test_webserver.py",
+    "test_report_site.py",
+    "test_publish_faults.py",
+    "test_coverage.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
 
 def read_rows(path: Path) -> tuple[list[str], list[dict]]:
     with path.open(newline="", encoding="utf-8") as handle:
