@@ -248,3 +248,18 @@ def test_a_not_figures_row_of_digits_accounts_for_its_own_printings_in_its_scope
         (8, "1201", "unaccounted", None),
     ], "the label and the cell printing 1201, not 1201.5, nor the 1201 of another section"
     assert [i.line for i in result.stale] == [3]
+
+
+def test_a_literal_printed_with_and_without_a_unit_is_read_again_in_both():
+    """The same printed text, once with a unit and once without (a unit is None): each is read on its own."""
+    import duckdb
+
+    from orchestration.ingest.texts import _read_again
+
+    printings = [
+        ("d", "f1", 1, 0, "5 billion", 0, "yuan", None),
+        ("d", "f2", 2, 0, "5 billion", 0, None, None),
+    ]
+    read = _read_again(duckdb.connect(), printings)
+    assert [row[:6] for row in read] == [row[:6] for row in printings]
+    assert read[0][-2:] == read[1][-2:] and read[0][-2] == 5, read  # 5, at its scale of a billion

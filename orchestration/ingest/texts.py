@@ -281,7 +281,7 @@ def _read_again(con: duckdb.DuckDBPyConnection, printings: list[tuple]) -> list[
     distinct literal read once (read_literals, as the figures' own literals are)."""
     if not printings:
         return []
-    literals = sorted({(text, unit, interpreted) for *_, text, _, unit, interpreted in printings})
+    literals = list({(text, unit, interpreted) for *_, text, _, unit, interpreted in printings})
     con.execute(
         "create or replace temp table printed_literals as select unnest($t::varchar[]) as stated_text, "
         "unnest($u::varchar[]) as unit_as_printed, unnest($i::varchar[]) as unit_interpreted",
