@@ -74,19 +74,32 @@ def test_paths_under_a_file_or_in_an_unwritable_folder(monkeypatch, tmp_path):
 def test_a_quote_in_the_warehouse_folder_is_accepted_but_not_in_its_name(monkeypatch, tmp_path):
     """Only the file's name reaches a quoted identifier: dbt builds through a link named after the file under the
     project (dbt_project.slot) and names its catalog after it, while the load and the checks give DuckDB the path
-    as a parameter. A run into such a folder built, published and then built on it incrementally."""
-    from orchestration.dbt_project import slot
+    as a parameter. dbt connects to a working file in such a folder through the link."""
+    import subprocess
+
+    from orchestration.dbt_models import _build_through_slot
+    from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
+    from orchestration.resources.warehouse_resource import WarehouseResource
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     folder = tmp_path / 'we"ird'
     monkeypatch.setenv("WAREHOUSE_PATH", str(folder / "warehouse.duckdb"))
     settings = Settings.from_env()
-    assert '"' not in str(slot(settings.warehouse_path.name))
     folder.mkdir()
     con = duckdb.connect()
     con.execute("attach $path as warehouse", {"path": str(settings.warehouse_path)})
     con.execute("create table warehouse.t as select 1 as x")
     assert con.execute("select x from warehouse.t").fetchall() == [(1,)]
+    con.close()
+    warehouse = WarehouseResource.from_env().process_config_and_initialize()
+    with _build_through_slot(warehouse, settings.warehouse_path) as profile:
+        debug = subprocess.run(
+            [DBT_EXECUTABLE, "--no-use-colors", "debug", *profile, "--profiles-dir", str(dbt_project.project_dir)],
+            cwd=dbt_project.project_dir,
+            capture_output=True,
+            text=True,
+        )
+    assert debug.returncode == 0 and "Connection test: [OK" in debug.stdout, debug.stdout[-2000:]
     named = folder / 'ware"house.duckdb'
     assert _problems(monkeypatch, WAREHOUSE_PATH=str(named)) == [
         f'WAREHOUSE_PATH={named}: dbt names the database after the file, and its name holds a ", which ends '
